@@ -1,0 +1,168 @@
+// Package db opens Kasse's database (embedded SQLite by default, PostgreSQL
+// when asked), applies the versioned migrations of each dialect, and runs the
+// type-agnostic queries the resource engine builds: filters, sorting, paging
+// and batched loads. It imports nothing of Kasse's.
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL engine behind a connection.
+type Dialect string
+
+// The dialects Kasse runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DefaultURL is the embedded database `make run` uses.
+const DefaultURL = "sqlite:data/kasse.db"
+
+// Config says where the database is and how chatty gorm may be.
+type Config struct {
+	URL    string
+	Logger logger.Interface
+}
+
+// DialectOf tells which engine a database URL selects.
+func DialectOf(url string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		return SQLite, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"), nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return Postgres, url, nil
+	default:
+		return "", "", fmt.Errorf("database url %q: want sqlite:<path> or postgres://…", url)
+	}
+}
+
+// Open connects to the database named by cfg.URL. SQLite files get WAL, a busy
+// timeout, foreign keys and immediate write transactions, so concurrent
+// writers queue instead of failing on lock upgrades.
+func Open(cfg Config) (*gorm.DB, error) {
+	dialect, dsn, err := DialectOf(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	gcfg := &gorm.Config{
+		NowFunc:                func() time.Time { return Now() },
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 cfg.Logger,
+	}
+	if gcfg.Logger == nil {
+		gcfg.Logger = logger.Discard
+	}
+	var gdb *gorm.DB
+	switch dialect {
+	case SQLite:
+		if dsn == "" {
+			return nil, errors.New("sqlite database url needs a path: sqlite:data/kasse.db")
+		}
+		if dsn != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		gdb, err = gorm.Open(sqlite.Open("file:"+dsn+sep+pragmas), gcfg)
+	case Postgres:
+		gdb, err = gorm.Open(postgres.Open(dsn), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's rule; a small pool keeps readers
+		// concurrent under WAL without piling up lock waits.
+		sqlDB.SetMaxOpenConns(8)
+	} else {
+		sqlDB.SetMaxOpenConns(25)
+		sqlDB.SetMaxIdleConns(25)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	return gdb, nil
+}
+
+// DialectOfDB tells which engine an open connection talks to.
+func DialectOfDB(gdb *gorm.DB) Dialect {
+	if gdb.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Ping checks the database answers, for readiness probes.
+func Ping(ctx context.Context, gdb *gorm.DB) error {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the connection pool.
+func Close(gdb *gorm.DB) error {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// SQL returns the database/sql handle under gorm.
+func SQL(gdb *gorm.DB) (*sql.DB, error) { return gdb.DB() }
+
+// Now is the clock every timestamp comes from: UTC, millisecond precision,
+// so what is stored is exactly what the API shows.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// NewID returns an opaque random id in the reference's style ("XGZwpOSrWL").
+func NewID() string { return RandomString(10) }
+
+// RandomString returns n characters from a crypto-random alphanumeric stream.
+func RandomString(n int) string {
+	max := big.NewInt(int64(len(idAlphabet)))
+	b := make([]byte, n)
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // the OS random source failing is not recoverable
+		}
+		b[i] = idAlphabet[v.Int64()]
+	}
+	return string(b)
+}
+
+// SlogLogger adapts gorm's logger to slog for slow-query and error logging;
+// SQL parameters are never logged.
+func SlogLogger(l *slog.Logger) logger.Interface {
+	return logger.NewSlogLogger(l, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
+}

@@ -1,0 +1,29 @@
+package db
+
+import (
+	"errors"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either engine.
+func IsUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey) || (err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed"))
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key failure on
+// either engine.
+func IsForeignKeyViolation(err error) bool {
+	return errors.Is(err, gorm.ErrForeignKeyViolated) || (err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
+}
+
+// ForUpdate locks the selected rows until the transaction ends
+// (SELECT … FOR UPDATE on PostgreSQL). SQLite has no row locks: there the
+// transaction itself is the lock, as Open makes every transaction an
+// immediate write transaction.
+func ForUpdate(tx *gorm.DB) *gorm.DB {
+	return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+}

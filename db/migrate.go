@@ -1,0 +1,43 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
+)
+
+// migrations holds one directory of versioned SQL files per dialect.
+//
+//go:embed migrations
+var migrations embed.FS
+
+// Migrate applies every pending migration of the connection's dialect and
+// returns how many it applied.
+func Migrate(ctx context.Context, gdb *gorm.DB) (int, error) {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return 0, err
+	}
+	dialect := DialectOfDB(gdb)
+	dir, err := fs.Sub(migrations, "migrations/"+string(dialect))
+	if err != nil {
+		return 0, err
+	}
+	gooseDialect := goose.DialectSQLite3
+	if dialect == Postgres {
+		gooseDialect = goose.DialectPostgres
+	}
+	provider, err := goose.NewProvider(gooseDialect, sqlDB, dir)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate %s: %w", dialect, err)
+	}
+	return len(results), nil
+}

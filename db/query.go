@@ -1,0 +1,309 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Predicate is a Ransack-style value test ("eq", "cont", "null", …).
+type Predicate string
+
+// The predicates Kasse's filters accept. Each of the comparison and text
+// ones also has an `_any` form (OR over a comma list) and an `_all` form
+// (AND over it).
+const (
+	Eq       Predicate = "eq"
+	NotEq    Predicate = "not_eq"
+	In       Predicate = "in"
+	NotIn    Predicate = "not_in"
+	Lt       Predicate = "lt"
+	Lteq     Predicate = "lteq"
+	Gt       Predicate = "gt"
+	Gteq     Predicate = "gteq"
+	Cont     Predicate = "cont"
+	NotCont  Predicate = "not_cont"
+	Start    Predicate = "start"
+	NotStart Predicate = "not_start"
+	End      Predicate = "end"
+	NotEnd   Predicate = "not_end"
+	Null     Predicate = "null"
+	NotNull  Predicate = "not_null"
+	Present  Predicate = "present"
+	Blank    Predicate = "blank"
+	True     Predicate = "true"
+	False    Predicate = "false"
+)
+
+// valuePredicates take a value of the attribute's type and have _any/_all forms.
+var valuePredicates = []Predicate{Eq, NotEq, Lt, Lteq, Gt, Gteq, Cont, NotCont, Start, NotStart, End, NotEnd}
+
+// Predicates lists every predicate name, longest first so that suffix
+// matching ("not_eq" before "eq") is unambiguous.
+func Predicates() []Predicate {
+	out := []Predicate{In, NotIn, Null, NotNull, Present, Blank, True, False}
+	for _, p := range valuePredicates {
+		out = append(out, p, p+"_any", p+"_all")
+	}
+	// Longest first.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// Base strips an _any/_all suffix: the predicate the values are tested with.
+func (p Predicate) Base() (Predicate, string) {
+	s := string(p)
+	for _, suffix := range []string{"_any", "_all"} {
+		if strings.HasSuffix(s, suffix) {
+			return Predicate(strings.TrimSuffix(s, suffix)), suffix
+		}
+	}
+	return p, ""
+}
+
+// TakesList says whether the predicate's value is a comma-separated list.
+func (p Predicate) TakesList() bool {
+	_, suffix := p.Base()
+	return p == In || p == NotIn || suffix != ""
+}
+
+// TakesBoolean says whether the predicate's value is a flag (null=true)
+// rather than a value of the attribute's type.
+func (p Predicate) TakesBoolean() bool {
+	switch p {
+	case Null, NotNull, Present, Blank, True, False:
+		return true
+	}
+	return false
+}
+
+// IsText says whether the predicate matches text patterns.
+func (p Predicate) IsText() bool {
+	base, _ := p.Base()
+	switch base {
+	case Cont, NotCont, Start, NotStart, End, NotEnd:
+		return true
+	}
+	return false
+}
+
+// Hop crosses to a related table: the current table's LocalKey must be IN
+// the related Table's RemoteKey values that pass the rest of the term.
+type Hop struct {
+	Table     string
+	LocalKey  string
+	RemoteKey string
+}
+
+// Term is one attribute test, possibly on a related table.
+type Term struct {
+	Path      []Hop
+	Column    string
+	Predicate Predicate
+	Values    []any
+}
+
+// Condition is terms joined with OR (Ransack's `a_or_b_pred`).
+type Condition []Term
+
+// Order is one sort key.
+type Order struct {
+	Column string
+	Desc   bool
+}
+
+// Query is a list request against one table, already validated and typed.
+type Query struct {
+	Where  []Condition
+	Order  []Order
+	Limit  int
+	Offset int
+}
+
+// Apply adds the query's conditions (not its order or window) to tx.
+func Apply(tx *gorm.DB, table string, conds []Condition) (*gorm.DB, error) {
+	for _, cond := range conds {
+		var parts []string
+		var args []any
+		for _, term := range cond {
+			sql, targs, err := termSQL(table, term)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, sql)
+			args = append(args, targs...)
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		tx = tx.Where("("+strings.Join(parts, " OR ")+")", args...)
+	}
+	return tx, nil
+}
+
+func termSQL(table string, term Term) (string, []any, error) {
+	if len(term.Path) == 0 {
+		return predicateSQL(quote(table)+"."+quote(term.Column), term.Predicate, term.Values)
+	}
+	hop := term.Path[0]
+	inner, args, err := termSQL(hop.Table, Term{Path: term.Path[1:], Column: term.Column, Predicate: term.Predicate, Values: term.Values})
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("%s.%s IN (SELECT %s.%s FROM %s WHERE %s)", quote(table), quote(hop.LocalKey), quote(hop.Table), quote(hop.RemoteKey), quote(hop.Table), inner), args, nil
+}
+
+// quote quotes an identifier; identifiers come from the registry, never
+// from the request, but quoting keeps reserved words ("number") safe.
+func quote(ident string) string { return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"` }
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func predicateSQL(col string, p Predicate, values []any) (string, []any, error) {
+	base, suffix := p.Base()
+	if suffix != "" {
+		if len(values) == 0 {
+			return "", nil, fmt.Errorf("predicate %s needs values", p)
+		}
+		joiner := " OR "
+		if suffix == "_all" {
+			joiner = " AND "
+		}
+		var parts []string
+		var args []any
+		for _, v := range values {
+			s, a, err := predicateSQL(col, base, []any{v})
+			if err != nil {
+				return "", nil, err
+			}
+			parts = append(parts, s)
+			args = append(args, a...)
+		}
+		return "(" + strings.Join(parts, joiner) + ")", args, nil
+	}
+	flag := func() bool {
+		if len(values) == 1 {
+			if b, ok := values[0].(bool); ok {
+				return b
+			}
+		}
+		return true
+	}
+	one := func() (any, error) {
+		if len(values) != 1 {
+			return nil, fmt.Errorf("predicate %s takes one value", p)
+		}
+		return values[0], nil
+	}
+	text := func(pattern func(string) string) (string, []any, error) {
+		v, err := one()
+		if err != nil {
+			return "", nil, err
+		}
+		return "LOWER(" + col + ") LIKE ? ESCAPE '\\'", []any{pattern(strings.ToLower(fmt.Sprint(v)))}, nil
+	}
+	negate := func(s string, a []any, err error) (string, []any, error) {
+		if err != nil {
+			return "", nil, err
+		}
+		return "(" + col + " IS NULL OR NOT (" + s + "))", a, nil
+	}
+	switch p {
+	case Eq, NotEq, Lt, Lteq, Gt, Gteq:
+		v, err := one()
+		if err != nil {
+			return "", nil, err
+		}
+		op := map[Predicate]string{Eq: "=", NotEq: "<>", Lt: "<", Lteq: "<=", Gt: ">", Gteq: ">="}[p]
+		if p == NotEq {
+			return "(" + col + " IS NULL OR " + col + " <> ?)", []any{v}, nil
+		}
+		return col + " " + op + " ?", []any{v}, nil
+	case In, NotIn:
+		if len(values) == 0 {
+			return "", nil, fmt.Errorf("predicate %s needs values", p)
+		}
+		if p == NotIn {
+			return "(" + col + " IS NULL OR " + col + " NOT IN ?)", []any{values}, nil
+		}
+		return col + " IN ?", []any{values}, nil
+	case Cont:
+		return text(func(s string) string { return "%" + likeEscape(s) + "%" })
+	case Start:
+		return text(func(s string) string { return likeEscape(s) + "%" })
+	case End:
+		return text(func(s string) string { return "%" + likeEscape(s) })
+	case NotCont:
+		return negate(text(func(s string) string { return "%" + likeEscape(s) + "%" }))
+	case NotStart:
+		return negate(text(func(s string) string { return likeEscape(s) + "%" }))
+	case NotEnd:
+		return negate(text(func(s string) string { return "%" + likeEscape(s) }))
+	case Null, NotNull:
+		isNull := (p == Null) == flag()
+		if isNull {
+			return col + " IS NULL", nil, nil
+		}
+		return col + " IS NOT NULL", nil, nil
+	case Present, Blank:
+		present := (p == Present) == flag()
+		if present {
+			return "(" + col + " IS NOT NULL AND " + col + " <> '')", nil, nil
+		}
+		return "(" + col + " IS NULL OR " + col + " = '')", nil, nil
+	case True, False:
+		want := (p == True) == flag()
+		if want {
+			return col + " = ?", []any{true}, nil
+		}
+		return "(" + col + " IS NULL OR " + col + " = ?)", []any{false}, nil
+	}
+	return "", nil, fmt.Errorf("unknown predicate %q", p)
+}
+
+// Find runs a list query into dest (a pointer to a slice of models).
+func Find(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) error {
+	query, err := Apply(tx.WithContext(ctx).Table(table), table, q.Where)
+	if err != nil {
+		return err
+	}
+	for _, o := range q.Order {
+		dir := " ASC"
+		if o.Desc {
+			dir = " DESC"
+		}
+		query = query.Order(quote(table) + "." + quote(o.Column) + dir)
+	}
+	if q.Limit > 0 {
+		query = query.Limit(q.Limit)
+	}
+	if q.Offset > 0 {
+		query = query.Offset(q.Offset)
+	}
+	return query.Find(dest).Error
+}
+
+// Count counts the rows a list query matches, ignoring its window.
+func Count(ctx context.Context, tx *gorm.DB, table string, q Query) (int64, error) {
+	query, err := Apply(tx.WithContext(ctx).Table(table), table, q.Where)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = query.Count(&n).Error
+	return n, err
+}
+
+// FindIn loads every row of table whose column is one of values, in one
+// query, ordered by order: the batch step of include loading.
+func FindIn(ctx context.Context, tx *gorm.DB, table string, dest any, column string, values []any, order []Order) error {
+	return Find(ctx, tx, table, dest, Query{Where: []Condition{{{Column: column, Predicate: In, Values: values}}}, Order: order})
+}

@@ -1,0 +1,191 @@
+// Package handlers is Kasse's HTTP layer: gin routes generated from the
+// resource registry, the generic JSON:API endpoints that serve any declared
+// resource, and the middleware chain (request ids, logging, recovery, body
+// limits, content negotiation, and the slot where authentication goes).
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/serializers"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// RequestID echoes a sane incoming X-Request-Id or makes one, and puts it
+// in the request context for logs.
+func RequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			id = db.RandomString(20)
+		}
+		c.Header("X-Request-Id", id)
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+		c.Next()
+	}
+}
+
+// RequestIDFrom returns the request id carried by ctx.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// AccessLog writes one structured line per request. It logs the path but
+// not the query string or any header: filters can carry emails, and
+// headers carry tokens.
+func AccessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		level := slog.LevelInfo
+		if c.Writer.Status() >= 500 {
+			level = slog.LevelError
+		}
+		log.LogAttrs(c.Request.Context(), level, "request",
+			slog.String("request_id", RequestIDFrom(c.Request.Context())),
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", c.Writer.Status()),
+			slog.Int("bytes", c.Writer.Size()),
+			slog.Duration("duration", time.Since(start)),
+		)
+	}
+}
+
+// Recovery turns a panic into a JSON:API 500 and logs the cause.
+func Recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(c.Request.Context(), "panic", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.Any("panic", p))
+				fail(c, log, errors.New("panic"))
+			}
+		}()
+		c.Next()
+	}
+}
+
+// BodyLimit caps request bodies; a larger one is answered 413 when read.
+func BodyLimit(limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
+		c.Next()
+	}
+}
+
+// Negotiate applies JSON:API content negotiation: a request body must be
+// JSON:API with no media-type parameters but ext and profile (415), and
+// Accept must allow JSON:API without parameters (406).
+func Negotiate(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if hasBody(c.Request) {
+			if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
+				fail(c, log, err)
+				return
+			}
+		}
+		if err := checkAccept(c.GetHeader("Accept")); err != nil {
+			fail(c, log, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+func hasBody(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost, http.MethodPatch, http.MethodPut:
+		return true
+	case http.MethodDelete:
+		return r.ContentLength > 0 || r.Header.Get("Content-Type") != ""
+	}
+	return false
+}
+
+func checkContentType(header string) error {
+	unsupported := errs.New(errs.UnsupportedMediaType, "send request bodies as Content-Type: %s", serializers.MediaType)
+	unsupported.Header = "Content-Type"
+	if header == "" {
+		return unsupported
+	}
+	mediaType, params, err := mime.ParseMediaType(header)
+	if err != nil || mediaType != serializers.MediaType {
+		return unsupported
+	}
+	for name := range params {
+		if name == "ext" {
+			// No extensions are supported; an unsupported ext is a 415.
+			e := errs.New(errs.UnsupportedMediaType, "the JSON:API extension %q is not supported", params[name])
+			e.Header = "Content-Type"
+			return e
+		}
+		if name != "profile" {
+			e := errs.New(errs.UnsupportedMediaType, "the media type parameter %q is not allowed with %s", name, serializers.MediaType)
+			e.Header = "Content-Type"
+			return e
+		}
+	}
+	return nil
+}
+
+func checkAccept(header string) error {
+	if strings.TrimSpace(header) == "" {
+		return nil
+	}
+	for _, part := range strings.Split(header, ",") {
+		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "*/*", "application/*":
+			return nil
+		case serializers.MediaType:
+			delete(params, "q")
+			delete(params, "profile")
+			if len(params) == 0 {
+				return nil
+			}
+		}
+	}
+	e := errs.New(errs.NotAcceptable, "this API answers %s: send Accept: %s", serializers.MediaType, serializers.MediaType)
+	e.Header = "Accept"
+	return e
+}
+
+// fail writes err as a JSON:API error document; an internal error is
+// logged with its cause and answered with a generic 500.
+func fail(c *gin.Context, log *slog.Logger, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		err = errs.New(errs.RequestTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
+	}
+	status, doc, internal := serializers.Errors(err)
+	if internal {
+		log.ErrorContext(c.Request.Context(), "internal error", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.String("error", err.Error()))
+	}
+	c.Header("Content-Type", serializers.MediaType)
+	c.AbortWithStatusJSON(status, doc)
+}

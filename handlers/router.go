@@ -1,0 +1,365 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/resources"
+	"kasse/serializers"
+)
+
+// DefaultBodyLimit is the largest request body accepted (1 MiB).
+const DefaultBodyLimit = 1 << 20
+
+// Config is what the router needs.
+type Config struct {
+	DB        *gorm.DB
+	Registry  *resources.Registry
+	BaseURL   string // absolute origin used in every link
+	Logger    *slog.Logger
+	BodyLimit int64
+	// ResourceMeta goes in every resource's meta (mode, organization_id).
+	ResourceMeta map[string]any
+}
+
+// api serves the generic JSON:API endpoints.
+type api struct {
+	engine *resources.Engine
+	cfg    Config
+	log    *slog.Logger
+}
+
+// NewRouter builds the HTTP handler: health probes, and for every
+// registered type its collection, resource, related and relationship
+// endpoints.
+func NewRouter(cfg Config) *gin.Engine {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	a := &api{engine: resources.NewEngine(cfg.DB, cfg.Registry), cfg: cfg, log: cfg.Logger}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	_ = r.SetTrustedProxies(nil) // no proxy is trusted unless configured
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.Use(RequestID(), AccessLog(cfg.Logger), Recovery(cfg.Logger), BodyLimit(cfg.BodyLimit))
+	r.NoRoute(func(c *gin.Context) {
+		fail(c, a.log, errs.New(errs.RouteNotFound, "no route matches %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, a.log, errs.New(errs.MethodNotAllowed, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		if err := db.Ping(c.Request.Context(), cfg.DB); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "ok"})
+	})
+
+	apiGroup := r.Group("/api", Negotiate(cfg.Logger))
+	// Authentication slots in here, before the resource endpoints.
+	for _, def := range cfg.Registry.All() {
+		a.routes(apiGroup, def)
+	}
+	return r
+}
+
+func (a *api) routes(g *gin.RouterGroup, def *resources.Definition) {
+	base := "/" + def.Type
+	if def.Actions.List {
+		g.GET(base, a.list(def))
+	}
+	if def.Actions.Create {
+		g.POST(base, a.create(def))
+	}
+	if def.Actions.Retrieve {
+		g.GET(base+"/:id", a.show(def))
+	}
+	if def.Actions.Update {
+		g.PATCH(base+"/:id", a.update(def))
+	}
+	if def.Actions.Delete {
+		g.DELETE(base+"/:id", a.destroy(def))
+	}
+	for _, rel := range def.Relationships {
+		g.GET(base+"/:id/"+rel.Name, a.related(def, rel))
+		g.GET(base+"/:id/relationships/"+rel.Name, a.linkage(def, rel))
+		if rel.ToMany {
+			g.PATCH(base+"/:id/relationships/"+rel.Name, a.changeToMany(def, rel))
+			g.POST(base+"/:id/relationships/"+rel.Name, a.changeToMany(def, rel))
+			g.DELETE(base+"/:id/relationships/"+rel.Name, a.changeToMany(def, rel))
+		} else {
+			g.PATCH(base+"/:id/relationships/"+rel.Name, a.setToOne(def, rel))
+		}
+	}
+}
+
+// write sends a JSON:API document.
+func write(c *gin.Context, status int, doc any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		panic(err)
+	}
+	c.Data(status, serializers.MediaType, buf.Bytes())
+}
+
+func (a *api) fail(c *gin.Context, err error) { fail(c, a.log, err) }
+
+// requestURL is the absolute URL of the request, on the configured origin.
+func (a *api) requestURL(c *gin.Context) *url.URL {
+	u, err := url.Parse(a.cfg.BaseURL + c.Request.URL.RequestURI())
+	if err != nil {
+		return &url.URL{Path: c.Request.URL.Path}
+	}
+	return u
+}
+
+// query parses and checks the query parameters against def.
+func (a *api) query(c *gin.Context, def *resources.Definition) (serializers.Params, resources.Query, bool) {
+	params, err := serializers.ParseParams(c.Request.URL.Query())
+	if err != nil {
+		a.fail(c, err)
+		return params, resources.Query{}, false
+	}
+	q, err := a.cfg.Registry.Compile(def, params)
+	if err != nil {
+		a.fail(c, err)
+		return params, q, false
+	}
+	return params, q, true
+}
+
+func (a *api) options(params serializers.Params, q resources.Query) serializers.Options {
+	return serializers.Options{BaseURL: a.cfg.BaseURL, Include: q.Include, HasInclude: params.HasInclude, Fields: params.Fields, ResourceMeta: a.cfg.ResourceMeta}
+}
+
+func (a *api) body(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		a.fail(c, err)
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *api) list(def *resources.Definition) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		params, q, ok := a.query(c, def)
+		if !ok {
+			return
+		}
+		a.renderList(c, def, params, q, nil)
+	}
+}
+
+func (a *api) renderList(c *gin.Context, def *resources.Definition, params serializers.Params, q resources.Query, scope []db.Condition) {
+	nodes, count, err := a.engine.List(c.Request.Context(), def, q, scope)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	doc, err := serializers.Many(nodes, serializers.ListMeta{RecordCount: count, Page: q.Page, URL: a.requestURL(c)}, a.options(params, q))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	write(c, http.StatusOK, doc)
+}
+
+func (a *api) renderOne(c *gin.Context, status int, def *resources.Definition, id string, params serializers.Params, q resources.Query) {
+	node, err := a.engine.Get(c.Request.Context(), def, id, q, nil)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	doc, err := serializers.One(node, a.options(params, q))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if status == http.StatusCreated {
+		c.Header("Location", serializers.SelfLink(a.cfg.BaseURL, def.Type, id))
+	}
+	write(c, status, doc)
+}
+
+func (a *api) show(def *resources.Definition) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		params, q, ok := a.query(c, def)
+		if !ok {
+			return
+		}
+		a.renderOne(c, http.StatusOK, def, c.Param("id"), params, q)
+	}
+}
+
+func (a *api) create(def *resources.Definition) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		params, q, ok := a.query(c, def)
+		if !ok {
+			return
+		}
+		raw, ok := a.body(c)
+		if !ok {
+			return
+		}
+		body, err := serializers.DecodeResource(raw)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		id, err := a.engine.Create(c.Request.Context(), def, body)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		a.renderOne(c, http.StatusCreated, def, id, params, q)
+	}
+}
+
+func (a *api) update(def *resources.Definition) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		params, q, ok := a.query(c, def)
+		if !ok {
+			return
+		}
+		raw, ok := a.body(c)
+		if !ok {
+			return
+		}
+		body, err := serializers.DecodeResource(raw)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		id := c.Param("id")
+		if err := a.engine.Update(c.Request.Context(), def, id, body, nil); err != nil {
+			a.fail(c, err)
+			return
+		}
+		a.renderOne(c, http.StatusOK, def, id, params, q)
+	}
+}
+
+func (a *api) destroy(def *resources.Definition) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := a.engine.Delete(c.Request.Context(), def, c.Param("id"), nil); err != nil {
+			a.fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	}
+}
+
+// related serves GET /api/{type}/{id}/{relationship}: the related resource,
+// or a paginated, filterable list of them.
+func (a *api) related(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+	target, _ := a.cfg.Registry.Lookup(rel.Target)
+	return func(c *gin.Context) {
+		params, q, ok := a.query(c, target)
+		if !ok {
+			return
+		}
+		cond, err := a.engine.RelatedScope(c.Request.Context(), def, c.Param("id"), rel, nil)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		if rel.ToMany {
+			a.renderList(c, target, params, q, []db.Condition{cond})
+			return
+		}
+		var node *serializers.Node
+		if cond != nil {
+			nodes, _, err := a.engine.List(c.Request.Context(), target, resources.Query{Include: q.Include, Order: q.Order, Page: serializers.Page{Number: 1, Size: 1}}, []db.Condition{cond})
+			if err != nil {
+				a.fail(c, err)
+				return
+			}
+			if len(nodes) > 0 {
+				node = nodes[0]
+			}
+		}
+		doc, err := serializers.One(node, a.options(params, q))
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		write(c, http.StatusOK, doc)
+	}
+}
+
+func (a *api) relationshipLinks(def *resources.Definition, id string, rel *resources.Relationship) (string, string) {
+	self := serializers.SelfLink(a.cfg.BaseURL, def.Type, id)
+	return self + "/relationships/" + rel.Name, self + "/" + rel.Name
+}
+
+// linkage serves GET /api/{type}/{id}/relationships/{relationship}.
+func (a *api) linkage(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := serializers.ParseParams(c.Request.URL.Query()); err != nil {
+			a.fail(c, err)
+			return
+		}
+		id := c.Param("id")
+		ids, err := a.engine.Linkage(c.Request.Context(), def, id, rel, nil)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		self, related := a.relationshipLinks(def, id, rel)
+		write(c, http.StatusOK, serializers.LinkageDocument(ids, rel.ToMany, self, related))
+	}
+}
+
+// setToOne serves PATCH on a to-one relationship endpoint.
+func (a *api) setToOne(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		raw, ok := a.body(c)
+		if !ok {
+			return
+		}
+		body, err := serializers.DecodeRelationship(raw)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		if err := a.engine.SetToOne(c.Request.Context(), def, c.Param("id"), rel, body, nil); err != nil {
+			a.fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	}
+}
+
+// changeToMany serves PATCH/POST/DELETE on a to-many relationship endpoint.
+// Kasse's to-many relationships are owned by the related resources, so
+// they are changed there: the spec's 403 for an unsupported change.
+func (a *api) changeToMany(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := a.engine.Linkage(c.Request.Context(), def, c.Param("id"), rel, nil); err != nil {
+			a.fail(c, err)
+			return
+		}
+		a.fail(c, resources.ErrToManyReadOnly(def, rel))
+	}
+}

@@ -1,0 +1,91 @@
+package models
+
+import (
+	"gorm.io/gorm"
+)
+
+// DemoSku is one SKU of the demo catalog with its prices per currency.
+type DemoSku struct {
+	Code, Name, Description string
+	DoNotShip               bool
+	Prices                  map[string]int64 // currency → minor units
+}
+
+// DemoCatalog is what `kasse seed --demo` loads: markets eu (EUR), us (USD)
+// and ci (XOF, Côte d'Ivoire), a price list each, and SKUs priced in them.
+var DemoCatalog = []DemoSku{
+	{"TSHIRTMM000000FFFFFFXL", "Black Men T-shirt with White Logo (XL)", "A soft cotton T-shirt.", false, map[string]int64{"EUR": 2900, "USD": 3200, "XOF": 19000}},
+	{"TSHIRTWM000000FFFFFFM", "Black Women T-shirt with White Logo (M)", "A soft cotton T-shirt.", false, map[string]int64{"EUR": 2900, "USD": 3200}},
+	{"HOODIEUL000000FFFFFFL", "Black Unisex Hoodie (L)", "A warm hoodie.", false, map[string]int64{"EUR": 5900, "USD": 6500}},
+	{"CAPXXXXX000000FFFFFFXX", "Black Cap with White Logo", "One size fits all.", false, map[string]int64{"EUR": 1900, "USD": 2100}},
+	{"MUGXXXXX000000FFFFFFXX", "White Mug with Black Logo", "Holds 350 ml.", false, map[string]int64{"EUR": 1200, "USD": 1400}},
+	{"TOTEBAGX000000FFFFFFXX", "Natural Tote Bag", "Organic cotton.", false, map[string]int64{"EUR": 1500, "USD": 1700}},
+	{"STICKERS000000FFFFFFXX", "Sticker Pack", "Ten vinyl stickers.", false, map[string]int64{"EUR": 500, "USD": 600}},
+	{"NOTEBOOK000000FFFFFFA5", "Dotted Notebook (A5)", "120 pages.", false, map[string]int64{"EUR": 1400, "USD": 1600}},
+	{"COURSEGO000000000000XX", "Online Course: Go for Payments", "Digital: nothing is shipped.", true, map[string]int64{"EUR": 9900, "USD": 10900, "XOF": 65000}},
+}
+
+// demoMarkets are the demo markets: code, name, currency.
+var demoMarkets = []struct{ Code, Name, Currency string }{
+	{"eu", "Europe", "EUR"},
+	{"us", "United States", "USD"},
+	{"ci", "Côte d'Ivoire", "XOF"},
+}
+
+// SeedDemo loads the demo catalog once: it does nothing when the demo
+// market eu already exists. It reports whether it loaded anything.
+func SeedDemo(tx *gorm.DB) (bool, error) {
+	if _, err := EnsureOrganization(tx); err != nil {
+		return false, err
+	}
+	present, err := exists(tx, &Market{}, "", "code = ?", "eu")
+	if err != nil || present {
+		return false, err
+	}
+	listIDs := map[string]string{}
+	for _, m := range demoMarkets {
+		code := m.Code
+		list := &PriceList{Name: m.Name + " (" + m.Currency + ")", Code: &code, CurrencyCode: m.Currency, TaxIncluded: true}
+		if err := save(tx, list); err != nil {
+			return false, err
+		}
+		listIDs[m.Currency] = list.ID
+		market := &Market{Name: m.Name, Code: &code, PriceListID: list.ID}
+		if err := save(tx, market); err != nil {
+			return false, err
+		}
+	}
+	for _, s := range DemoCatalog {
+		desc := s.Description
+		sku := &Sku{Code: s.Code, Name: s.Name, Description: &desc, DoNotShip: s.DoNotShip}
+		if err := save(tx, sku); err != nil {
+			return false, err
+		}
+		for _, m := range demoMarkets {
+			amount, ok := s.Prices[m.Currency]
+			if !ok {
+				continue
+			}
+			if err := save(tx, &Price{PriceListID: listIDs[m.Currency], SkuID: sku.ID, AmountCents: amount}); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}
+
+// save applies a model's rules and inserts it, as the API does.
+func save(tx *gorm.DB, model any) error {
+	if w, ok := model.(Writer); ok {
+		if err := w.BeforeWrite(tx, true); err != nil {
+			return err
+		}
+	}
+	if err := tx.Create(model).Error; err != nil {
+		return err
+	}
+	if w, ok := model.(AfterWriter); ok {
+		return w.AfterWrite(tx)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package resources
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/serializers"
+)
+
+// Engine reads and writes any registered resource type.
+type Engine struct {
+	DB       *gorm.DB
+	Registry *Registry
+}
+
+// NewEngine serves the registry's types from gdb.
+func NewEngine(gdb *gorm.DB, registry *Registry) *Engine {
+	return &Engine{DB: gdb, Registry: registry}
+}
+
+// loaded pairs a model with the node it renders to.
+type loaded struct {
+	model any
+	node  *serializers.Node
+}
+
+func (e *Engine) nodes(def *Definition, models []any) []loaded {
+	out := make([]loaded, len(models))
+	for i, m := range models {
+		out[i] = loaded{model: m, node: def.Node(m)}
+	}
+	return out
+}
+
+func nodesOf(l []loaded) []*serializers.Node {
+	out := make([]*serializers.Node, len(l))
+	for i := range l {
+		out[i] = l[i].node
+	}
+	return out
+}
+
+// List returns one page of def's resources matching q (plus scope, the
+// conditions the caller is held to), with q's includes loaded, and the
+// total count.
+func (e *Engine) List(ctx context.Context, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
+	where := append(slices.Clone(scope), q.Where...)
+	count, err := db.Count(ctx, e.DB, def.Table, db.Query{Where: where})
+	if err != nil {
+		return nil, 0, err
+	}
+	slice := def.newSlice()
+	if err := db.Find(ctx, e.DB, def.Table, slice, db.Query{Where: where, Order: q.Order, Limit: q.Page.Size, Offset: q.Page.Offset()}); err != nil {
+		return nil, 0, err
+	}
+	items := e.nodes(def, def.elements(slice))
+	if err := e.loadIncludes(ctx, e.DB, def, items, serializers.TreeOf(q.Include)); err != nil {
+		return nil, 0, err
+	}
+	return nodesOf(items), count, nil
+}
+
+// find loads one model by id within scope; a missing one is a 404.
+func (e *Engine) find(ctx context.Context, tx *gorm.DB, def *Definition, id string, scope []db.Condition) (any, error) {
+	slice := def.newSlice()
+	where := append(slices.Clone(scope), db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{id}}})
+	if err := db.Find(ctx, tx, def.Table, slice, db.Query{Where: where, Limit: 1}); err != nil {
+		return nil, err
+	}
+	items := def.elements(slice)
+	if len(items) == 0 {
+		return nil, errs.NotFound(def.Type, id)
+	}
+	return items[0], nil
+}
+
+// Get returns one resource by id with q's includes loaded.
+func (e *Engine) Get(ctx context.Context, def *Definition, id string, q Query, scope []db.Condition) (*serializers.Node, error) {
+	model, err := e.find(ctx, e.DB, def, id, scope)
+	if err != nil {
+		return nil, err
+	}
+	items := e.nodes(def, []any{model})
+	if err := e.loadIncludes(ctx, e.DB, def, items, serializers.TreeOf(q.Include)); err != nil {
+		return nil, err
+	}
+	return items[0].node, nil
+}
+
+// RelatedScope is the condition that selects, on the relationship's target
+// type, what the relationship of parent id holds; for a to-one it needs the
+// parent's foreign key.
+func (e *Engine) RelatedScope(ctx context.Context, def *Definition, id string, rel *Relationship, scope []db.Condition) (db.Condition, error) {
+	parent, err := e.find(ctx, e.DB, def, id, scope)
+	if err != nil {
+		return nil, err
+	}
+	if rel.ToMany || rel.InverseKey != "" {
+		return db.Condition{{Column: rel.InverseKey, Predicate: db.Eq, Values: []any{id}}}, nil
+	}
+	fk := def.column(parent, rel.ForeignKey)
+	if fk == nil {
+		return nil, nil
+	}
+	return db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{fk}}}, nil
+}
+
+// Linkage returns the identifiers a relationship of one resource holds.
+func (e *Engine) Linkage(ctx context.Context, def *Definition, id string, rel *Relationship, scope []db.Condition) ([]serializers.Identifier, error) {
+	cond, err := e.RelatedScope(ctx, def, id, rel, scope)
+	if err != nil || cond == nil {
+		return nil, err
+	}
+	target, _ := e.Registry.Lookup(rel.Target)
+	var ids []string
+	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, []db.Condition{cond})
+	if err != nil {
+		return nil, err
+	}
+	if err := query.Order("created_at, id").Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	out := make([]serializers.Identifier, len(ids))
+	for i, rid := range ids {
+		out[i] = serializers.Identifier{Type: target.Type, ID: rid}
+	}
+	return out, nil
+}
+
+// loadIncludes loads every include path in batches: one query per
+// relationship per level, whatever the number of parents, so the query
+// count depends on the include paths and never on the page's content.
+func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, def *Definition, parents []loaded, tree serializers.IncludeTree) error {
+	if len(parents) == 0 || len(tree) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(tree))
+	for name := range tree {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		rel := def.Relationship(name)
+		if rel == nil {
+			return errors.New("include path not checked: " + name)
+		}
+		target, _ := e.Registry.Lookup(rel.Target)
+		children, err := e.loadRelationship(ctx, tx, def, rel, target, parents)
+		if err != nil {
+			return err
+		}
+		if err := e.loadIncludes(ctx, tx, target, children, tree[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadRelationship batch-loads one relationship for all parents, links
+// each parent's node to its related nodes, and returns the distinct
+// related items for the next level.
+func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definition, rel *Relationship, target *Definition, parents []loaded) ([]loaded, error) {
+	order := []db.Order{{Column: "created_at"}, {Column: "id"}}
+	byID := map[string]loaded{}
+	var distinct []loaded
+	keep := func(models []any) {
+		for _, m := range models {
+			id := target.ID(m)
+			if _, ok := byID[id]; !ok {
+				l := loaded{model: m, node: target.Node(m)}
+				byID[id] = l
+				distinct = append(distinct, l)
+			}
+		}
+	}
+	if !rel.ToMany && rel.ForeignKey != "" {
+		var keys []any
+		seen := map[any]bool{}
+		for _, p := range parents {
+			if fk := def.column(p.model, rel.ForeignKey); fk != nil && !seen[fk] {
+				seen[fk] = true
+				keys = append(keys, fk)
+			}
+		}
+		if len(keys) > 0 {
+			slice := target.newSlice()
+			if err := db.FindIn(ctx, tx, target.Table, slice, "id", keys, order); err != nil {
+				return nil, err
+			}
+			keep(target.elements(slice))
+		}
+		for _, p := range parents {
+			p.node.Related[rel.Name] = []*serializers.Node{}
+			if fk := def.column(p.model, rel.ForeignKey); fk != nil {
+				if l, ok := byID[fk.(string)]; ok {
+					p.node.Related[rel.Name] = []*serializers.Node{l.node}
+				}
+			}
+		}
+		return distinct, nil
+	}
+	keys := make([]any, len(parents))
+	for i, p := range parents {
+		keys[i] = def.ID(p.model)
+	}
+	slice := target.newSlice()
+	if err := db.FindIn(ctx, tx, target.Table, slice, rel.InverseKey, keys, order); err != nil {
+		return nil, err
+	}
+	keep(target.elements(slice))
+	grouped := map[string][]*serializers.Node{}
+	for _, l := range distinct {
+		owner, _ := target.column(l.model, rel.InverseKey).(string)
+		grouped[owner] = append(grouped[owner], l.node)
+	}
+	for _, p := range parents {
+		related := grouped[def.ID(p.model)]
+		if related == nil {
+			related = []*serializers.Node{}
+		}
+		if !rel.ToMany && len(related) > 1 {
+			related = related[:1]
+		}
+		p.node.Related[rel.Name] = related
+	}
+	return distinct, nil
+}

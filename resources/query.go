@@ -1,0 +1,259 @@
+package resources
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/serializers"
+)
+
+// Query is a request's parameters checked against a type's declarations
+// and compiled for the database.
+type Query struct {
+	Include [][]string
+	Where   []db.Condition
+	Order   []db.Order
+	Page    serializers.Page
+}
+
+// Compile checks params against def (include paths, sparse fieldsets,
+// sort fields, filters) and compiles them. Every problem is a 400 naming the
+// parameter.
+func (r *Registry) Compile(def *Definition, p serializers.Params) (Query, error) {
+	q := Query{Page: p.Page}
+	var problems errs.List
+	for _, path := range p.Include {
+		if err := r.checkIncludePath(def, path); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		q.Include = append(q.Include, path)
+	}
+	for typ, names := range p.Fields {
+		d, ok := r.Lookup(typ)
+		if !ok {
+			problems = append(problems, errs.New(errs.InvalidField, "%s is not a resource type", typ).AtParam("fields["+typ+"]"))
+			continue
+		}
+		for _, n := range names {
+			a := d.Attribute(n)
+			if (a == nil || a.WriteOnly) && d.Relationship(n) == nil {
+				problems = append(problems, errs.New(errs.InvalidField, "%s is not a field of %s", n, typ).AtParam("fields["+typ+"]"))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range p.Sort {
+		col, ok := def.sortColumn(s.Field)
+		if !ok {
+			problems = append(problems, errs.New(errs.InvalidSortCriteria, "%s is not a valid sort criteria for %s", s.Field, def.Type).AtParam("sort"))
+			continue
+		}
+		if !seen[col] {
+			q.Order = append(q.Order, db.Order{Column: col, Desc: s.Desc})
+			seen[col] = true
+		}
+	}
+	if len(q.Order) == 0 {
+		q.Order = append(q.Order, db.Order{Column: "created_at"})
+	}
+	if !seen["id"] {
+		// A unique tie-breaker keeps pages stable.
+		q.Order = append(q.Order, db.Order{Column: "id"})
+	}
+	for _, key := range p.FilterKeys {
+		cond, err := r.compileFilter(def, key, p.Filters[key])
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		q.Where = append(q.Where, cond)
+	}
+	if len(problems) > 0 {
+		return q, problems
+	}
+	return q, nil
+}
+
+func (r *Registry) checkIncludePath(def *Definition, path []string) *errs.Error {
+	cur := def
+	for i, name := range path {
+		rel := cur.Relationship(name)
+		if rel == nil {
+			return errs.New(errs.InvalidInclude, "%s is not a relationship of %s", strings.Join(path[:i+1], "."), cur.Type).AtParam("include")
+		}
+		cur, _ = r.Lookup(rel.Target)
+	}
+	return nil
+}
+
+func (d *Definition) sortColumn(name string) (string, bool) {
+	if name == "id" {
+		return "id", true
+	}
+	a := d.Attribute(name)
+	if a == nil || !a.Sort || a.Column == "" {
+		return "", false
+	}
+	return a.Column, true
+}
+
+// filterTarget is an attribute a filter may test, possibly across a
+// relationship.
+type filterTarget struct {
+	path   []db.Hop
+	column string
+	typ    AttrType
+}
+
+// resolveFilterAttribute finds what a filter attribute name refers to: an
+// own filterable attribute, id, a to-one relationship's id (`market_id`),
+// or a filterable attribute of a related type (`sku_code`, `prices_amount_cents`).
+func (r *Registry) resolveFilterAttribute(def *Definition, name string, depth int) (filterTarget, bool) {
+	if name == "id" {
+		return filterTarget{column: "id", typ: String}, true
+	}
+	if a := def.Attribute(name); a != nil && a.Filter && a.Column != "" {
+		return filterTarget{column: a.Column, typ: a.Type}, true
+	}
+	for _, rel := range def.Relationships {
+		if !rel.ToMany && rel.ForeignKey != "" && name == rel.Name+"_id" {
+			return filterTarget{column: rel.ForeignKey, typ: String}, true
+		}
+	}
+	if depth > 0 {
+		return filterTarget{}, false
+	}
+	for _, rel := range def.Relationships {
+		prefix := rel.Name + "_"
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		target, _ := r.Lookup(rel.Target)
+		inner, ok := r.resolveFilterAttribute(target, strings.TrimPrefix(name, prefix), depth+1)
+		if !ok {
+			continue
+		}
+		var hop db.Hop
+		switch {
+		case !rel.ToMany && rel.ForeignKey != "":
+			hop = db.Hop{Table: target.Table, LocalKey: rel.ForeignKey, RemoteKey: "id"}
+		case rel.InverseKey != "":
+			hop = db.Hop{Table: target.Table, LocalKey: "id", RemoteKey: rel.InverseKey}
+		default:
+			continue
+		}
+		inner.path = append([]db.Hop{hop}, inner.path...)
+		return inner, true
+	}
+	return filterTarget{}, false
+}
+
+// compileFilter turns `filter[q][code_or_name_cont]=x` into a condition.
+func (r *Registry) compileFilter(def *Definition, key, value string) (db.Condition, *errs.Error) {
+	param := "filter[q][" + key + "]"
+	for _, pred := range db.Predicates() {
+		suffix := "_" + string(pred)
+		if !strings.HasSuffix(key, suffix) {
+			continue
+		}
+		names := strings.Split(strings.TrimSuffix(key, suffix), "_or_")
+		var targets []filterTarget
+		for _, n := range names {
+			t, ok := r.resolveFilterAttribute(def, n, 0)
+			if !ok {
+				targets = nil
+				break
+			}
+			targets = append(targets, t)
+		}
+		if targets == nil {
+			continue
+		}
+		var cond db.Condition
+		for _, t := range targets {
+			values, err := filterValues(t.typ, pred, value)
+			if err != nil {
+				return nil, errs.New(errs.InvalidFilterValue, "%s: %s", key, err.Error()).AtParam(param)
+			}
+			cond = append(cond, db.Term{Path: t.path, Column: t.column, Predicate: pred, Values: values})
+		}
+		return cond, nil
+	}
+	return nil, errs.New(errs.FilterNotAllowed, "%s is not a valid filter for %s", key, def.Type).AtParam(param)
+}
+
+type filterValueError string
+
+func (e filterValueError) Error() string { return string(e) }
+
+// filterValues types a filter's value for the attribute and predicate.
+func filterValues(typ AttrType, pred db.Predicate, raw string) ([]any, error) {
+	if pred.TakesBoolean() {
+		b, err := parseBool(raw)
+		if err != nil {
+			return nil, err
+		}
+		return []any{b}, nil
+	}
+	parts := []string{raw}
+	if pred.TakesList() {
+		parts = strings.Split(raw, ",")
+	}
+	if pred.IsText() {
+		if typ != String {
+			return nil, filterValueError("text predicates apply to text attributes only")
+		}
+	}
+	out := make([]any, 0, len(parts))
+	for _, s := range parts {
+		v, err := parseValue(typ, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "1", "t", "yes":
+		return true, nil
+	case "false", "0", "f", "no":
+		return false, nil
+	}
+	return false, filterValueError("expected true or false, got " + strconv.Quote(s))
+}
+
+func parseValue(typ AttrType, s string) (any, error) {
+	switch typ {
+	case Integer:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, filterValueError("expected an integer, got " + strconv.Quote(s))
+		}
+		return n, nil
+	case Float:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, filterValueError("expected a number, got " + strconv.Quote(s))
+		}
+		return f, nil
+	case Boolean:
+		return parseBool(s)
+	case DateTime:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.UTC(), nil
+			}
+		}
+		return nil, filterValueError("expected an ISO 8601 time, got " + strconv.Quote(s))
+	case Object, Array:
+		return nil, filterValueError("JSON attributes cannot be filtered")
+	}
+	return s, nil
+}
