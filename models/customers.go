@@ -90,7 +90,7 @@ type Address struct {
 	FirstName   *string
 	LastName    *string
 	Company     *string
-	Line1       string `gorm:"column:line_1"`
+	Line1       string  `gorm:"column:line_1"`
 	Line2       *string `gorm:"column:line_2"`
 	City        string
 	ZipCode     *string

@@ -355,4 +355,3 @@ func (e *Engine) SetToOne(ctx context.Context, def *Definition, id string, rel *
 func ErrToManyReadOnly(def *Definition, rel *Relationship) error {
 	return errs.New(errs.Forbidden, "%s of %s are changed through %s themselves, not through this endpoint", rel.Name, def.Type, rel.Target)
 }
-
