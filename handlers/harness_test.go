@@ -1,0 +1,364 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gorm.io/gorm"
+
+	"kasse/db/dbtest"
+	"kasse/handlers"
+	"kasse/models"
+	"kasse/resources"
+	"kasse/serializers"
+)
+
+const testBaseURL = "http://kasse.test"
+
+// env is a real router over a real database.
+type env struct {
+	t      *testing.T
+	db     *gorm.DB
+	router http.Handler
+}
+
+// newEnv builds the router over gdb, with the demo data loaded when seed is set.
+func newEnv(t *testing.T, gdb *gorm.DB, seed bool) *env {
+	t.Helper()
+	if seed {
+		if _, err := models.SeedDemo(gdb); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+	router := handlers.NewRouter(handlers.Config{
+		DB:           gdb,
+		Registry:     resources.Default(),
+		BaseURL:      testBaseURL,
+		ResourceMeta: map[string]any{"mode": "test", "organization_id": "org1"},
+	})
+	return &env{t: t, db: gdb, router: router}
+}
+
+// eachDB runs fn on SQLite and (when configured) PostgreSQL with a fresh env.
+func eachDB(t *testing.T, seed bool, fn func(t *testing.T, e *env)) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) { fn(t, newEnv(t, gdb, seed)) })
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	doc    map[string]any
+}
+
+// do sends a request through the router. body may be a string or any value
+// to JSON-encode; headers are name, value pairs that replace the defaults
+// (JSON:API Accept and, with a body, Content-Type).
+func (e *env) do(method, path string, body any, headers ...string) *response {
+	e.t.Helper()
+	var reader *bytes.Reader
+	switch b := body.(type) {
+	case nil:
+		reader = bytes.NewReader(nil)
+	case string:
+		reader = bytes.NewReader([]byte(b))
+	case []byte:
+		reader = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		reader = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, reader)
+	req.Header.Set("Accept", serializers.MediaType)
+	if body != nil {
+		req.Header.Set("Content-Type", serializers.MediaType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	resp := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	if len(resp.body) > 0 {
+		if err := json.Unmarshal(resp.body, &resp.doc); err != nil {
+			e.t.Fatalf("%s %s: body is not JSON: %v\n%s", method, path, err, resp.body)
+		}
+	}
+	checkDocument(e.t, method+" "+path, resp)
+	return resp
+}
+
+// want fails unless the response has the status.
+func (r *response) want(t *testing.T, status int) *response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d\n%s", r.status, status, r.body)
+	}
+	return r
+}
+
+// wantError fails unless the response is one error with status and code.
+func (r *response) wantError(t *testing.T, status int, code string) map[string]any {
+	t.Helper()
+	r.want(t, status)
+	errs, _ := r.doc["errors"].([]any)
+	for _, e := range errs {
+		obj := e.(map[string]any)
+		if obj["code"] == code {
+			return obj
+		}
+	}
+	t.Fatalf("no error with code %s in\n%s", code, r.body)
+	return nil
+}
+
+func (r *response) data() map[string]any {
+	d, _ := r.doc["data"].(map[string]any)
+	return d
+}
+
+func (r *response) list() []map[string]any {
+	raw, _ := r.doc["data"].([]any)
+	out := make([]map[string]any, len(raw))
+	for i, x := range raw {
+		out[i] = x.(map[string]any)
+	}
+	return out
+}
+
+func (r *response) included() []map[string]any {
+	raw, _ := r.doc["included"].([]any)
+	out := make([]map[string]any, len(raw))
+	for i, x := range raw {
+		out[i] = x.(map[string]any)
+	}
+	return out
+}
+
+func attrs(res map[string]any) map[string]any {
+	a, _ := res["attributes"].(map[string]any)
+	return a
+}
+
+func id(res map[string]any) string { s, _ := res["id"].(string); return s }
+
+// resource builds a {"data": {...}} request body.
+func resource(typ, id string, attributes map[string]any, relationships map[string]any) map[string]any {
+	data := map[string]any{"type": typ}
+	if id != "" {
+		data["id"] = id
+	}
+	if attributes != nil {
+		data["attributes"] = attributes
+	}
+	if relationships != nil {
+		rels := map[string]any{}
+		for name, v := range relationships {
+			rels[name] = map[string]any{"data": v}
+		}
+		data["relationships"] = rels
+	}
+	return map[string]any{"data": data}
+}
+
+func ref(typ, id string) map[string]any { return map[string]any{"type": typ, "id": id} }
+
+var (
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+)
+
+// jsonapiSchema compiles the official JSON:API 1.0 schema from the shared
+// reference folder beside the repository, when it is there.
+func jsonapiSchema(t *testing.T) *jsonschema.Schema {
+	schemaOnce.Do(func() {
+		path, err := filepath.Abs("../../shared/reference/jsonapi-1.0.schema.json")
+		if err != nil {
+			return
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		doc, err := jsonschema.UnmarshalJSON(f)
+		if err != nil {
+			t.Fatalf("JSON:API schema: %v", err)
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("jsonapi.json", doc); err != nil {
+			t.Fatalf("JSON:API schema: %v", err)
+		}
+		schema, err = c.Compile("jsonapi.json")
+		if err != nil {
+			t.Fatalf("JSON:API schema: %v", err)
+		}
+	})
+	return schema
+}
+
+// checkDocument asserts the JSON:API rules every response must keep:
+// Content-Type, top-level members, status strings, unique (type, id),
+// full linkage of included resources, absolute links, and (when the
+// reference is beside the repository) the official JSON Schema.
+func checkDocument(t *testing.T, what string, r *response) {
+	t.Helper()
+	if r.status == http.StatusNoContent {
+		if len(r.body) != 0 {
+			t.Errorf("%s: 204 with a body", what)
+		}
+		return
+	}
+	if !strings.HasPrefix(what, "GET /healthz") && !strings.HasPrefix(what, "GET /readyz") {
+		if ct := r.header.Get("Content-Type"); ct != serializers.MediaType {
+			t.Errorf("%s: Content-Type %q, want %q", what, ct, serializers.MediaType)
+		}
+	} else {
+		return
+	}
+	if r.doc == nil {
+		t.Fatalf("%s: empty body with status %d", what, r.status)
+	}
+	_, hasData := r.doc["data"]
+	_, hasErrors := r.doc["errors"]
+	_, hasIncluded := r.doc["included"]
+	if hasData == hasErrors {
+		t.Errorf("%s: a document has exactly one of data and errors:\n%s", what, r.body)
+	}
+	if hasIncluded && !hasData {
+		t.Errorf("%s: included without data", what)
+	}
+	if hasErrors {
+		if r.status < 400 {
+			t.Errorf("%s: errors with status %d", what, r.status)
+		}
+		for _, e := range r.doc["errors"].([]any) {
+			obj := e.(map[string]any)
+			status, ok := obj["status"].(string)
+			if !ok {
+				t.Errorf("%s: error status must be a string: %v", what, obj)
+				continue
+			}
+			if len(r.doc["errors"].([]any)) == 1 && status != strconv.Itoa(r.status) {
+				t.Errorf("%s: error status %s on an HTTP %d", what, status, r.status)
+			}
+			for _, member := range []string{"code", "title", "detail"} {
+				if _, ok := obj[member].(string); !ok {
+					t.Errorf("%s: error without %s: %v", what, member, obj)
+				}
+			}
+		}
+	}
+	if hasData {
+		checkResources(t, what, r.doc)
+	}
+	if s := jsonapiSchema(t); s != nil {
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if err := s.Validate(inst); err != nil {
+			t.Errorf("%s: not valid against the JSON:API schema: %v\n%s", what, err, r.body)
+		}
+	}
+}
+
+type key struct{ typ, id string }
+
+func checkResources(t *testing.T, what string, doc map[string]any) {
+	t.Helper()
+	var primary []map[string]any
+	switch d := doc["data"].(type) {
+	case map[string]any:
+		primary = []map[string]any{d}
+	case []any:
+		for _, x := range d {
+			primary = append(primary, x.(map[string]any))
+		}
+	}
+	var included []map[string]any
+	if inc, ok := doc["included"].([]any); ok {
+		for _, x := range inc {
+			included = append(included, x.(map[string]any))
+		}
+	}
+	seen := map[key]map[string]any{}
+	for _, res := range append(append([]map[string]any{}, primary...), included...) {
+		k := key{fmt.Sprint(res["type"]), fmt.Sprint(res["id"])}
+		if _, dup := seen[k]; dup {
+			t.Errorf("%s: %v appears twice in data and included", what, k)
+		}
+		seen[k] = res
+		if _, isResource := res["attributes"]; !isResource {
+			continue // resource identifiers (relationship endpoints)
+		}
+		links, _ := res["links"].(map[string]any)
+		self, _ := links["self"].(string)
+		if !strings.HasPrefix(self, testBaseURL+"/api/") {
+			t.Errorf("%s: %v has no absolute links.self: %v", what, k, links)
+		}
+		meta, _ := res["meta"].(map[string]any)
+		if meta["mode"] == nil || meta["organization_id"] == nil {
+			t.Errorf("%s: %v has no meta.mode and meta.organization_id", what, k)
+		}
+		rels, _ := res["relationships"].(map[string]any)
+		for name, r := range rels {
+			rl := r.(map[string]any)["links"].(map[string]any)
+			if rl["self"] != self+"/relationships/"+name || rl["related"] != self+"/"+name {
+				t.Errorf("%s: %v relationship %s has wrong links %v", what, k, name, rl)
+			}
+		}
+	}
+	// Full linkage: every included resource is reached from primary data.
+	reached := map[key]bool{}
+	var walk func(res map[string]any)
+	walk = func(res map[string]any) {
+		rels, _ := res["relationships"].(map[string]any)
+		for _, r := range rels {
+			var ids []any
+			switch d := r.(map[string]any)["data"].(type) {
+			case map[string]any:
+				ids = []any{d}
+			case []any:
+				ids = d
+			}
+			for _, x := range ids {
+				m := x.(map[string]any)
+				k := key{fmt.Sprint(m["type"]), fmt.Sprint(m["id"])}
+				if reached[k] {
+					continue
+				}
+				reached[k] = true
+				if target, ok := seen[k]; ok {
+					walk(target)
+				}
+			}
+		}
+	}
+	for _, p := range primary {
+		walk(p)
+	}
+	for _, inc := range included {
+		k := key{fmt.Sprint(inc["type"]), fmt.Sprint(inc["id"])}
+		if !reached[k] {
+			t.Errorf("%s: included %v is not reached from primary data (full linkage)", what, k)
+		}
+	}
+}
