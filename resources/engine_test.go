@@ -1,0 +1,107 @@
+package resources_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"kasse/db/dbtest"
+	"kasse/models"
+	"kasse/resources"
+	"kasse/serializers"
+)
+
+// countQueries counts every SELECT gorm runs on gdb from now on.
+func countQueries(t *testing.T, gdb *gorm.DB) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	name := fmt.Sprintf("test:count:%p", &n)
+	if err := gdb.Callback().Query().After("gorm:query").Register(name, func(*gorm.DB) { n.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gdb.Callback().Query().Remove(name) })
+	return &n
+}
+
+// seedSkus adds n SKUs; the first withPrices get a price in every demo list.
+func seedSkus(t *testing.T, gdb *gorm.DB, prefix string, n, withPrices int) {
+	t.Helper()
+	var lists []models.PriceList
+	if err := gdb.Find(&lists).Error; err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		sku := &models.Sku{Code: fmt.Sprintf("%s%03d", prefix, i), Name: "SKU"}
+		if err := gdb.Create(sku).Error; err != nil {
+			t.Fatal(err)
+		}
+		if i >= withPrices {
+			continue
+		}
+		for _, l := range lists {
+			p := &models.Price{PriceListID: l.ID, SkuID: sku.ID, CurrencyCode: l.CurrencyCode, AmountCents: int64(100 + i)}
+			if err := gdb.Create(p).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestIncludeQueryCountIsIndependentOfPageContent proves includes are loaded
+// in batches: a 25-item page whose SKUs have 75 prices costs the same
+// number of queries as one whose SKUs have 3.
+func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		if _, err := models.SeedDemo(gdb); err != nil {
+			t.Fatal(err)
+		}
+		seedSkus(t, gdb, "A", 25, 25) // every SKU priced in every list
+		seedSkus(t, gdb, "B", 25, 1)  // one priced SKU
+		registry := resources.Default()
+		engine := resources.NewEngine(gdb, registry)
+		skus, _ := registry.Lookup("skus")
+
+		queriesFor := func(codePrefix string) (int64, int) {
+			params, err := serializers.ParseParams(map[string][]string{
+				"include":               {"prices.price_list,prices.sku"},
+				"page[size]":            {"25"},
+				"filter[q][code_start]": {codePrefix},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := registry.Compile(skus, params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counter := countQueries(t, gdb)
+			nodes, _, err := engine.List(context.Background(), skus, q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(nodes) != 25 {
+				t.Fatalf("page has %d SKUs, want 25", len(nodes))
+			}
+			related := 0
+			for _, n := range nodes {
+				related += len(n.Related["prices"])
+			}
+			return counter.Load(), related
+		}
+		richQueries, richPrices := queriesFor("A")
+		bareQueries, barePrices := queriesFor("B")
+		if richPrices != 25*3 || barePrices != 3 {
+			t.Fatalf("fixture: %d and %d prices loaded, want 75 and 3", richPrices, barePrices)
+		}
+		// count + page + prices + price_lists + skus: one query per level.
+		if richQueries != 5 {
+			t.Errorf("include on a rich page took %d queries, want 5", richQueries)
+		}
+		if richQueries != bareQueries {
+			t.Errorf("a page with 75 prices took %d queries, one with 3 took %d: want the same", richQueries, bareQueries)
+		}
+	})
+}
