@@ -27,7 +27,7 @@ func countQueries(t *testing.T, gdb *gorm.DB) *atomic.Int64 {
 }
 
 // seedSkus adds n SKUs; the first withPrices get a price in every demo list.
-func seedSkus(t *testing.T, gdb *gorm.DB, prefix string, n, withPrices int) {
+func seedSkus(t testing.TB, gdb *gorm.DB, prefix string, n, withPrices int) {
 	t.Helper()
 	var lists []models.PriceList
 	if err := gdb.Find(&lists).Error; err != nil {
