@@ -157,7 +157,7 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, def *Definition, model 
 			if !a.Required {
 				continue
 			}
-			if _, sent := body.Attributes[a.Name]; !sent || def.modelField(model, a).IsZero() {
+			if _, sent := body.Attributes[a.Name]; !sent || blank(def.modelField(model, a)) {
 				if !slices.ContainsFunc(problems, func(p *errs.Error) bool { return p.Pointer == errs.AttributePointer(a.Name) }) {
 					problems = append(problems, errs.Invalid(a.Name, "can't be blank"))
 				}
@@ -173,6 +173,18 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, def *Definition, model 
 		return nil, problems
 	}
 	return triggers, nil
+}
+
+// blank says whether a required value is missing: nil, or text that is
+// empty (0 and false are values).
+func blank(v reflect.Value) bool {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return true
+		}
+		v = v.Elem()
+	}
+	return v.Kind() == reflect.String && strings.TrimSpace(v.String()) == ""
 }
 
 // triggerRequested reads a trigger's value: a boolean trigger runs on true
