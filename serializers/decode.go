@@ -104,7 +104,7 @@ func DecodeResource(body []byte) (*ResourceBody, error) {
 			}
 		case "id":
 			var id string
-			if err := json.Unmarshal(raw, &id); err != nil {
+			if err := json.Unmarshal(raw, &id); err != nil || string(raw) == "null" {
 				return nil, errs.New(errs.InvalidDataFormat, "id must be a string").At("/data/id")
 			}
 			out.ID = &id

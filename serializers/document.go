@@ -155,6 +155,9 @@ type renderer struct {
 	opts     Options
 	primary  map[Identifier]bool
 	included map[Identifier]*Resource
+	// primaryExtra holds primary resources as rendered when reached again
+	// through an include path, to merge their linkage into the data.
+	primaryExtra map[Identifier]*Resource
 }
 
 func (r *renderer) resource(n *Node, tree IncludeTree) (*Resource, error) {
@@ -218,10 +221,17 @@ func (r *renderer) linkage(n *Node, spec RelationshipSpec, sub IncludeTree) ([]I
 		ids = append(ids, key)
 		if r.primary[key] {
 			// Already primary data: never repeated in `included`, but its
-			// own included relationships are still walked.
+			// own included relationships are still walked, and their
+			// linkage is merged into the primary resource (full linkage).
 			if len(sub) > 0 {
-				if _, err := r.resource(rn, sub); err != nil {
+				res, err := r.resource(rn, sub)
+				if err != nil {
 					return nil, err
+				}
+				if prev, seen := r.primaryExtra[key]; seen {
+					mergeRelationships(prev, res)
+				} else {
+					r.primaryExtra[key] = res
 				}
 			}
 			continue
@@ -252,7 +262,12 @@ func mergeRelationships(into, from *Resource) {
 	}
 }
 
-func (r *renderer) finish(doc *Document) {
+func (r *renderer) finish(doc *Document, data []*Resource) {
+	for _, res := range data {
+		if extra, ok := r.primaryExtra[Identifier{Type: res.Type, ID: res.ID}]; ok {
+			mergeRelationships(res, extra)
+		}
+	}
 	if !r.opts.HasInclude && len(r.included) == 0 {
 		return
 	}
@@ -280,7 +295,7 @@ func (r *renderer) finish(doc *Document) {
 }
 
 func newRenderer(opts Options, primary []*Node) (*renderer, error) {
-	r := &renderer{opts: opts, primary: map[Identifier]bool{}, included: map[Identifier]*Resource{}}
+	r := &renderer{opts: opts, primary: map[Identifier]bool{}, included: map[Identifier]*Resource{}, primaryExtra: map[Identifier]*Resource{}}
 	for _, n := range primary {
 		typ, id, err := n.Key()
 		if err != nil {
@@ -310,7 +325,7 @@ func One(node *Node, opts Options) (*Document, error) {
 		return nil, err
 	}
 	doc.Data = res
-	r.finish(doc)
+	r.finish(doc, []*Resource{res})
 	return doc, nil
 }
 
@@ -343,7 +358,7 @@ func Many(nodes []*Node, list ListMeta, opts Options) (*Document, error) {
 		Meta:  map[string]any{"record_count": list.RecordCount, "page_count": pageCount},
 		Links: PaginationLinks(list.URL, list.Page, pageCount),
 	}
-	r.finish(doc)
+	r.finish(doc, data)
 	return doc, nil
 }
 

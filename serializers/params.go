@@ -5,6 +5,7 @@
 package serializers
 
 import (
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -152,7 +153,7 @@ func ParseParams(q url.Values) (Params, error) {
 				continue
 			}
 			for _, f := range strings.Split(value, ",") {
-				if f == "" {
+				if f == "" || f == "-" {
 					bad(errs.InvalidSortCriteria, key, "empty sort field")
 					continue
 				}
@@ -176,6 +177,11 @@ func ParseParams(q url.Values) (Params, error) {
 				}
 				p.Page.Size = n
 			} else {
+				if n > math.MaxInt/MaxPageSize {
+					// Offset() would overflow.
+					bad(errs.InvalidPageValue, key, "page[number] must be at most %d", math.MaxInt/MaxPageSize)
+					continue
+				}
 				p.Page.Number = n
 			}
 		case "filter":
