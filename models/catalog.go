@@ -150,9 +150,22 @@ type Price struct {
 	Rules                db.JSONObject
 }
 
-// BeforeWrite resolves sku_code to a SKU when no sku relationship was given,
-// copies the list's currency, and keeps one price per SKU and list.
+// BeforeWrite resolves sku_code to a SKU when no sku relationship was given
+// (or, on update, when only sku_code changed), copies the list's currency,
+// and keeps one price per SKU and list.
 func (p *Price) BeforeWrite(tx *gorm.DB, creating bool) error {
+	if !creating && p.SkuCode != nil {
+		// An update that changed sku_code but not the sku relationship
+		// moves the price to the SKU with that code.
+		var stored Price
+		found, err := findBy(tx, &stored, "id = ?", p.ID)
+		if err != nil {
+			return err
+		}
+		if found && stored.SkuID == p.SkuID && (stored.SkuCode == nil || *stored.SkuCode != *p.SkuCode) {
+			p.SkuID = ""
+		}
+	}
 	var sku Sku
 	switch {
 	case p.SkuID != "":
