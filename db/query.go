@@ -302,8 +302,10 @@ func Count(ctx context.Context, tx *gorm.DB, table string, q Query) (int64, erro
 	return n, err
 }
 
-// FindIn loads every row of table whose column is one of values, in one
-// query, ordered by order: the batch step of include loading.
-func FindIn(ctx context.Context, tx *gorm.DB, table string, dest any, column string, values []any, order []Order) error {
-	return Find(ctx, tx, table, dest, Query{Where: []Condition{{{Column: column, Predicate: In, Values: values}}}, Order: order})
+// FindIn loads every row of table whose column is one of values (and
+// that passes the extra conditions), in one query, ordered by order: the
+// batch step of include loading.
+func FindIn(ctx context.Context, tx *gorm.DB, table string, dest any, column string, values []any, order []Order, extra []Condition) error {
+	where := append([]Condition{{{Column: column, Predicate: In, Values: values}}}, extra...)
+	return Find(ctx, tx, table, dest, Query{Where: where, Order: order})
 }

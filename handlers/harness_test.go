@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gorm.io/gorm"
 
+	"kasse/auth"
 	"kasse/db/dbtest"
 	"kasse/handlers"
 	"kasse/models"
@@ -25,28 +27,64 @@ import (
 
 const testBaseURL = "http://kasse.test"
 
-// env is a real router over a real database.
+// env is a real router over a real database. Requests carry an
+// integration token unless a test sends its own Authorization header.
 type env struct {
 	t      *testing.T
 	db     *gorm.DB
 	router http.Handler
+	auth   *auth.Service
+	token  string // an integration access token
 }
 
 // newEnv builds the router over gdb, with the demo data loaded when seed is set.
 func newEnv(t *testing.T, gdb *gorm.DB, seed bool) *env {
+	t.Helper()
+	return newEnvWith(t, gdb, seed, handlers.Config{})
+}
+
+// newEnvWith is newEnv with a router built from cfg (DB, Registry, Auth,
+// BaseURL and ResourceMeta are filled in).
+func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env {
 	t.Helper()
 	if seed {
 		if _, err := models.SeedDemo(gdb); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 	}
-	router := handlers.NewRouter(handlers.Config{
-		DB:           gdb,
-		Registry:     resources.Default(),
-		BaseURL:      testBaseURL,
-		ResourceMeta: map[string]any{"mode": "test", "organization_id": "org1"},
-	})
-	return &env{t: t, db: gdb, router: router}
+	org, err := models.EnsureOrganization(gdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.New(context.Background(), gdb, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DB, cfg.Registry, cfg.Auth, cfg.BaseURL = gdb, resources.Default(), svc, testBaseURL
+	cfg.ResourceMeta = map[string]any{"mode": "test", "organization_id": org.ID}
+	router := handlers.NewRouter(cfg)
+	e := &env{t: t, db: gdb, router: router, auth: svc}
+	e.token = e.tokenFor(models.KindIntegration, "", "", "")
+	return e
+}
+
+// tokenFor makes an application of kind and returns an access token for
+// it (a customer's when email is set).
+func (e *env) tokenFor(kind, scope, email, password string) string {
+	e.t.Helper()
+	app, secret, err := models.NewApplication(e.db, kind, "test "+kind, scope, false)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req := auth.TokenRequest{GrantType: auth.GrantClientCredentials, ClientID: app.ClientID, ClientSecret: secret, Scope: scope}
+	if email != "" {
+		req.GrantType, req.Username, req.Password = auth.GrantPassword, email, password
+	}
+	resp, err := e.auth.Token(context.Background(), req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp.AccessToken
 }
 
 // eachDB runs fn on SQLite and (when configured) PostgreSQL with a fresh env.
@@ -83,6 +121,7 @@ func (e *env) do(method, path string, body any, headers ...string) *response {
 	}
 	req := httptest.NewRequest(method, path, reader)
 	req.Header.Set("Accept", serializers.MediaType)
+	req.Header.Set("Authorization", "Bearer "+e.token)
 	if body != nil {
 		req.Header.Set("Content-Type", serializers.MediaType)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"kasse/db/dbtest"
 	"kasse/handlers"
-	"kasse/resources"
 )
 
 // in returns the env reporting to t, for subtests: a failure must be
@@ -24,11 +23,7 @@ func (e *env) in(t *testing.T) *env {
 // eachDBWith is eachDB with a router built from cfg (DB, Registry, BaseURL
 // and ResourceMeta are filled in).
 func eachDBWith(t *testing.T, cfg handlers.Config, fn func(t *testing.T, e *env)) {
-	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
-		cfg.DB, cfg.Registry, cfg.BaseURL = gdb, resources.Default(), testBaseURL
-		cfg.ResourceMeta = map[string]any{"mode": "test", "organization_id": "org1"}
-		fn(t, &env{t: t, db: gdb, router: handlers.NewRouter(cfg)})
-	})
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) { fn(t, newEnvWith(t, gdb, false, cfg)) })
 }
 
 // q builds a query string from name, value pairs, escaping the values.

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"kasse/auth"
 	"kasse/db"
 	"kasse/errs"
 	"kasse/resources"
@@ -24,6 +25,7 @@ const DefaultBodyLimit = 1 << 20
 type Config struct {
 	DB        *gorm.DB
 	Registry  *resources.Registry
+	Auth      *auth.Service
 	BaseURL   string // absolute origin used in every link
 	Logger    *slog.Logger
 	BodyLimit int64
@@ -73,8 +75,10 @@ func NewRouter(cfg Config) *gin.Engine {
 		c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "ok"})
 	})
 
-	apiGroup := r.Group("/api", Negotiate(cfg.Logger))
-	// Authentication slots in here, before the resource endpoints.
+	r.POST("/oauth/token", a.token)
+	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
+
+	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate())
 	for _, def := range cfg.Registry.All() {
 		a.routes(apiGroup, def)
 	}
@@ -167,12 +171,12 @@ func (a *api) list(def *resources.Definition) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		a.renderList(c, def, params, q, nil)
+		nodes, count, err := a.engine.List(c.Request.Context(), principal(c), def, q)
+		a.renderList(c, params, q, nodes, count, err)
 	}
 }
 
-func (a *api) renderList(c *gin.Context, def *resources.Definition, params serializers.Params, q resources.Query, scope []db.Condition) {
-	nodes, count, err := a.engine.List(c.Request.Context(), def, q, scope)
+func (a *api) renderList(c *gin.Context, params serializers.Params, q resources.Query, nodes []*serializers.Node, count int64, err error) {
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -185,8 +189,14 @@ func (a *api) renderList(c *gin.Context, def *resources.Definition, params seria
 	write(c, http.StatusOK, doc)
 }
 
-func (a *api) renderOne(c *gin.Context, status int, def *resources.Definition, id string, params serializers.Params, q resources.Query) {
-	node, err := a.engine.Get(c.Request.Context(), def, id, q, nil)
+// renderOne answers with one resource: as p may retrieve it (200), or as
+// p just wrote it (201 and 200 after writes).
+func (a *api) renderOne(c *gin.Context, status int, def *resources.Definition, id string, params serializers.Params, q resources.Query, written bool) {
+	get := a.engine.Get
+	if written {
+		get = a.engine.GetWritten
+	}
+	node, err := get(c.Request.Context(), principal(c), def, id, q)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -208,7 +218,7 @@ func (a *api) show(def *resources.Definition) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		a.renderOne(c, http.StatusOK, def, c.Param("id"), params, q)
+		a.renderOne(c, http.StatusOK, def, c.Param("id"), params, q, false)
 	}
 }
 
@@ -227,12 +237,12 @@ func (a *api) create(def *resources.Definition) gin.HandlerFunc {
 			a.fail(c, err)
 			return
 		}
-		id, err := a.engine.Create(c.Request.Context(), def, body)
+		id, err := a.engine.Create(c.Request.Context(), principal(c), def, body)
 		if err != nil {
 			a.fail(c, err)
 			return
 		}
-		a.renderOne(c, http.StatusCreated, def, id, params, q)
+		a.renderOne(c, http.StatusCreated, def, id, params, q, true)
 	}
 }
 
@@ -252,17 +262,17 @@ func (a *api) update(def *resources.Definition) gin.HandlerFunc {
 			return
 		}
 		id := c.Param("id")
-		if err := a.engine.Update(c.Request.Context(), def, id, body, nil); err != nil {
+		if err := a.engine.Update(c.Request.Context(), principal(c), def, id, body); err != nil {
 			a.fail(c, err)
 			return
 		}
-		a.renderOne(c, http.StatusOK, def, id, params, q)
+		a.renderOne(c, http.StatusOK, def, id, params, q, true)
 	}
 }
 
 func (a *api) destroy(def *resources.Definition) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := a.engine.Delete(c.Request.Context(), def, c.Param("id"), nil); err != nil {
+		if err := a.engine.Delete(c.Request.Context(), principal(c), def, c.Param("id")); err != nil {
 			a.fail(c, err)
 			return
 		}
@@ -279,18 +289,19 @@ func (a *api) related(def *resources.Definition, rel *resources.Relationship) gi
 		if !ok {
 			return
 		}
-		cond, err := a.engine.RelatedScope(c.Request.Context(), def, c.Param("id"), rel, nil)
+		cond, err := a.engine.RelatedScope(c.Request.Context(), principal(c), def, c.Param("id"), rel)
 		if err != nil {
 			a.fail(c, err)
 			return
 		}
 		if rel.ToMany {
-			a.renderList(c, target, params, q, []db.Condition{cond})
+			nodes, count, err := a.engine.ListRelated(c.Request.Context(), principal(c), target, q, cond)
+			a.renderList(c, params, q, nodes, count, err)
 			return
 		}
 		var node *serializers.Node
 		if cond != nil {
-			nodes, _, err := a.engine.List(c.Request.Context(), target, resources.Query{Include: q.Include, Order: q.Order, Page: serializers.Page{Number: 1, Size: 1}}, []db.Condition{cond})
+			nodes, _, err := a.engine.ListRelated(c.Request.Context(), principal(c), target, resources.Query{Include: q.Include, Order: q.Order, Page: serializers.Page{Number: 1, Size: 1}}, cond)
 			if err != nil {
 				a.fail(c, err)
 				return
@@ -321,7 +332,7 @@ func (a *api) linkage(def *resources.Definition, rel *resources.Relationship) gi
 			return
 		}
 		id := c.Param("id")
-		ids, err := a.engine.Linkage(c.Request.Context(), def, id, rel, nil)
+		ids, err := a.engine.Linkage(c.Request.Context(), principal(c), def, id, rel)
 		if err != nil {
 			a.fail(c, err)
 			return
@@ -343,7 +354,7 @@ func (a *api) setToOne(def *resources.Definition, rel *resources.Relationship) g
 			a.fail(c, err)
 			return
 		}
-		if err := a.engine.SetToOne(c.Request.Context(), def, c.Param("id"), rel, body, nil); err != nil {
+		if err := a.engine.SetToOne(c.Request.Context(), principal(c), def, c.Param("id"), rel, body); err != nil {
 			a.fail(c, err)
 			return
 		}
@@ -356,7 +367,7 @@ func (a *api) setToOne(def *resources.Definition, rel *resources.Relationship) g
 // they are changed there: the spec's 403 for an unsupported change.
 func (a *api) changeToMany(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, err := a.engine.Linkage(c.Request.Context(), def, c.Param("id"), rel, nil); err != nil {
+		if _, err := a.engine.Linkage(c.Request.Context(), principal(c), def, c.Param("id"), rel); err != nil {
 			a.fail(c, err)
 			return
 		}

@@ -86,22 +86,25 @@ func (c *Customer) CheckPassword(password string) bool {
 // Address is a postal address, personal or business.
 type Address struct {
 	Base
-	Business    bool
-	FirstName   *string
-	LastName    *string
-	Company     *string
-	Line1       string  `gorm:"column:line_1"`
-	Line2       *string `gorm:"column:line_2"`
-	City        string
-	ZipCode     *string
-	StateCode   *string
-	CountryCode string
-	Phone       string
-	Email       *string
-	Notes       *string
-	Lat         *float64
-	Lng         *float64
-	BillingInfo *string
+	// OwnerCustomerID is the customer who created the address, if one did:
+	// it lets that customer read it before it is in their address book.
+	OwnerCustomerID *string
+	Business        bool
+	FirstName       *string
+	LastName        *string
+	Company         *string
+	Line1           string  `gorm:"column:line_1"`
+	Line2           *string `gorm:"column:line_2"`
+	City            string
+	ZipCode         *string
+	StateCode       *string
+	CountryCode     string
+	Phone           string
+	Email           *string
+	Notes           *string
+	Lat             *float64
+	Lng             *float64
+	BillingInfo     *string
 }
 
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)

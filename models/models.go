@@ -13,27 +13,29 @@ import (
 	"kasse/errs"
 )
 
-// Base is what every resource row has: an opaque id, timestamps, and the
-// reference, reference_origin and metadata fields every resource carries.
-type Base struct {
-	ID              string `gorm:"primaryKey;size:32"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Reference       *string
-	ReferenceOrigin *string
-	Metadata        db.JSONObject
+// Record is what every row has: an opaque id and timestamps.
+type Record struct {
+	ID        string `gorm:"primaryKey;size:32"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // BeforeCreate gives a new row its opaque id.
-func (b *Base) BeforeCreate(*gorm.DB) error {
-	if b.ID == "" {
-		b.ID = db.NewID()
+func (r *Record) BeforeCreate(*gorm.DB) error {
+	if r.ID == "" {
+		r.ID = db.NewID()
 	}
 	return nil
 }
 
-// GetID returns the row's id.
-func (b *Base) GetID() string { return b.ID }
+// Base is what every API resource row has: a Record plus the reference,
+// reference_origin and metadata fields every resource carries.
+type Base struct {
+	Record
+	Reference       *string
+	ReferenceOrigin *string
+	Metadata        db.JSONObject
+}
 
 // Writer is implemented by models with rules to apply, inside the write's
 // transaction, before a row is inserted or updated: derived columns and

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"kasse/db"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -40,11 +41,29 @@ type addressResource struct {
 	Metadata        map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
+// ownAddresses selects the addresses a customer created or has in their
+// address book.
+func ownAddresses(p *models.Principal) []db.Condition {
+	return []db.Condition{{
+		{Column: "owner_customer_id", Predicate: db.Eq, Values: []any{p.CustomerID}},
+		{Path: []db.Hop{{Table: "customer_addresses", LocalKey: "id", RemoteKey: "address_id"}}, Column: "customer_id", Predicate: db.Eq, Values: []any{p.CustomerID}},
+	}}
+}
+
 func addresses() *Definition {
 	return Define(Spec[models.Address, addressResource]{
 		Type:        "addresses",
 		Description: "An address, personal (first and last name) or business (company).",
 		Actions:     AllActions,
+		Access: Access{
+			models.RoleSalesChannel: Allow(Create),
+			models.RoleCustomer:     Merge(Allow(Create), AllowScoped(ownAddresses, List, Retrieve, Update, Delete)),
+		},
+		Stamp: func(p *models.Principal, m *models.Address) {
+			if p.Role == models.RoleCustomer {
+				m.OwnerCustomerID = &p.CustomerID
+			}
+		},
 		Derive: func(m *models.Address, out *addressResource) {
 			out.FullName, out.FullAddress, out.Name = m.FullName(), m.FullAddress(), m.Name()
 		},

@@ -32,7 +32,7 @@ func BenchmarkListSkusWithPrices(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		nodes, _, err := engine.List(context.Background(), skus, q, nil)
+		nodes, _, err := engine.List(context.Background(), nil, skus, q)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -27,5 +27,14 @@ func customerAddresses() *Definition {
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
 			{Name: "address", Target: "addresses", ForeignKey: "address_id", Create: true, Update: true, Required: true},
 		},
+		Access: Access{
+			models.RoleSalesChannel: {},
+			models.RoleCustomer:     AllowScoped(ownedBy("customer_id"), List, Retrieve, Create, Update, Delete),
+		},
+		Stamp: func(p *models.Principal, m *models.CustomerAddress) {
+			if p.Role == models.RoleCustomer {
+				m.CustomerID = p.CustomerID
+			}
+		},
 	})
 }

@@ -15,7 +15,7 @@ type customerResource struct {
 	TotalOrdersCount int              `jsonapi:"attr,total_orders_count" kasse:"filter,sort"`
 	ShopperReference *string          `jsonapi:"attr,shopper_reference" kasse:"create,update"`
 	ProfileID        *string          `jsonapi:"attr,profile_id" kasse:"create,update"`
-	TaxExemptionCode *string          `jsonapi:"attr,tax_exemption_code" kasse:"create,update"`
+	TaxExemptionCode *string          `jsonapi:"attr,tax_exemption_code" kasse:"create,update,writers=integration"`
 	CreatedAt        serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
 	UpdatedAt        serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
 	Reference        *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
@@ -30,6 +30,10 @@ func customers() *Definition {
 		Actions:     AllActions,
 		Relationships: []Relationship{
 			{Name: "customer_addresses", Target: "customer_addresses", ToMany: true, InverseKey: "customer_id"},
+		},
+		Access: Access{
+			models.RoleSalesChannel: Allow(Create),
+			models.RoleCustomer:     AllowScoped(ownedBy("id"), List, Retrieve, Update),
 		},
 		Derive: func(m *models.Customer, out *customerResource) {
 			out.HasPassword = m.HasPassword()

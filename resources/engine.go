@@ -9,6 +9,7 @@ import (
 
 	"kasse/db"
 	"kasse/errs"
+	"kasse/models"
 	"kasse/serializers"
 )
 
@@ -45,10 +46,27 @@ func nodesOf(l []loaded) []*serializers.Node {
 	return out
 }
 
-// List returns one page of def's resources matching q (plus scope, the
-// conditions the caller is held to), with q's includes loaded, and the
-// total count.
-func (e *Engine) List(ctx context.Context, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
+// List returns one page of def's resources that p may list and that match
+// q, with q's includes loaded, and the total count.
+func (e *Engine) List(ctx context.Context, p *models.Principal, def *Definition, q Query) ([]*serializers.Node, int64, error) {
+	scope, ok := def.Permit(p, List)
+	if !ok {
+		return nil, 0, ErrDenied(def, List)
+	}
+	return e.list(ctx, p, def, q, scope)
+}
+
+// ListRelated returns one page of what a relationship holds (cond, from
+// RelatedScope), limited to what p may see of the target type.
+func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *Definition, q Query, cond db.Condition) ([]*serializers.Node, int64, error) {
+	scope, ok := target.readScope(p)
+	if !ok {
+		return nil, 0, ErrDenied(target, List)
+	}
+	return e.list(ctx, p, target, q, append(scope, cond))
+}
+
+func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
 	where := append(slices.Clone(scope), q.Where...)
 	count, err := db.Count(ctx, e.DB, def.Table, db.Query{Where: where})
 	if err != nil {
@@ -59,7 +77,7 @@ func (e *Engine) List(ctx context.Context, def *Definition, q Query, scope []db.
 		return nil, 0, err
 	}
 	items := e.nodes(def, def.elements(slice))
-	if err := e.loadIncludes(ctx, e.DB, def, items, serializers.TreeOf(q.Include)); err != nil {
+	if err := e.loadIncludes(ctx, e.DB, p, def, items, serializers.TreeOf(q.Include)); err != nil {
 		return nil, 0, err
 	}
 	return nodesOf(items), count, nil
@@ -79,14 +97,29 @@ func (e *Engine) find(ctx context.Context, tx *gorm.DB, def *Definition, id stri
 	return items[0], nil
 }
 
-// Get returns one resource by id with q's includes loaded.
-func (e *Engine) Get(ctx context.Context, def *Definition, id string, q Query, scope []db.Condition) (*serializers.Node, error) {
+// Get returns one resource p may see, by id, with q's includes loaded.
+func (e *Engine) Get(ctx context.Context, p *models.Principal, def *Definition, id string, q Query) (*serializers.Node, error) {
+	scope, ok := def.Permit(p, Retrieve)
+	if !ok {
+		return nil, errs.NotFound(def.Type, id)
+	}
+	return e.get(ctx, p, def, id, q, scope)
+}
+
+// GetWritten returns a resource p has just created or updated: the writer
+// sees what it wrote (a guest sees the customer it signed up) even where it
+// may not retrieve it later; includes still follow p's rules.
+func (e *Engine) GetWritten(ctx context.Context, p *models.Principal, def *Definition, id string, q Query) (*serializers.Node, error) {
+	return e.get(ctx, p, def, id, q, nil)
+}
+
+func (e *Engine) get(ctx context.Context, p *models.Principal, def *Definition, id string, q Query, scope []db.Condition) (*serializers.Node, error) {
 	model, err := e.find(ctx, e.DB, def, id, scope)
 	if err != nil {
 		return nil, err
 	}
 	items := e.nodes(def, []any{model})
-	if err := e.loadIncludes(ctx, e.DB, def, items, serializers.TreeOf(q.Include)); err != nil {
+	if err := e.loadIncludes(ctx, e.DB, p, def, items, serializers.TreeOf(q.Include)); err != nil {
 		return nil, err
 	}
 	return items[0].node, nil
@@ -94,8 +127,12 @@ func (e *Engine) Get(ctx context.Context, def *Definition, id string, q Query, s
 
 // RelatedScope is the condition that selects, on the relationship's target
 // type, what the relationship of parent id holds; for a to-one it needs the
-// parent's foreign key.
-func (e *Engine) RelatedScope(ctx context.Context, def *Definition, id string, rel *Relationship, scope []db.Condition) (db.Condition, error) {
+// parent's foreign key. The parent must be one p may see.
+func (e *Engine) RelatedScope(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship) (db.Condition, error) {
+	scope, ok := def.readScope(p)
+	if !ok {
+		return nil, errs.NotFound(def.Type, id)
+	}
 	parent, err := e.find(ctx, e.DB, def, id, scope)
 	if err != nil {
 		return nil, err
@@ -110,15 +147,20 @@ func (e *Engine) RelatedScope(ctx context.Context, def *Definition, id string, r
 	return db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{fk}}}, nil
 }
 
-// Linkage returns the identifiers a relationship of one resource holds.
-func (e *Engine) Linkage(ctx context.Context, def *Definition, id string, rel *Relationship, scope []db.Condition) ([]serializers.Identifier, error) {
-	cond, err := e.RelatedScope(ctx, def, id, rel, scope)
+// Linkage returns the identifiers a relationship of one resource holds,
+// as far as p may see them.
+func (e *Engine) Linkage(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship) ([]serializers.Identifier, error) {
+	cond, err := e.RelatedScope(ctx, p, def, id, rel)
 	if err != nil || cond == nil {
 		return nil, err
 	}
 	target, _ := e.Registry.Lookup(rel.Target)
+	scope, ok := target.readScope(p)
+	if !ok {
+		return nil, ErrDenied(target, Retrieve)
+	}
 	var ids []string
-	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, []db.Condition{cond})
+	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, append(scope, cond))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +177,7 @@ func (e *Engine) Linkage(ctx context.Context, def *Definition, id string, rel *R
 // loadIncludes loads every include path in batches: one query per
 // relationship per level, whatever the number of parents, so the query
 // count depends on the include paths and never on the page's content.
-func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, def *Definition, parents []loaded, tree serializers.IncludeTree) error {
+func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, parents []loaded, tree serializers.IncludeTree) error {
 	if len(parents) == 0 || len(tree) == 0 {
 		return nil
 	}
@@ -150,11 +192,15 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, def *Definition,
 			return errors.New("include path not checked: " + name)
 		}
 		target, _ := e.Registry.Lookup(rel.Target)
-		children, err := e.loadRelationship(ctx, tx, def, rel, target, parents)
+		scope, ok := target.readScope(p)
+		if !ok {
+			return errs.New(errs.InvalidInclude, "%s cannot be included: you may not read %s", name, target.Type).AtParam("include")
+		}
+		children, err := e.loadRelationship(ctx, tx, def, rel, target, parents, scope)
 		if err != nil {
 			return err
 		}
-		if err := e.loadIncludes(ctx, tx, target, children, tree[name]); err != nil {
+		if err := e.loadIncludes(ctx, tx, p, target, children, tree[name]); err != nil {
 			return err
 		}
 	}
@@ -164,7 +210,7 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, def *Definition,
 // loadRelationship batch-loads one relationship for all parents, links
 // each parent's node to its related nodes, and returns the distinct
 // related items for the next level.
-func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definition, rel *Relationship, target *Definition, parents []loaded) ([]loaded, error) {
+func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definition, rel *Relationship, target *Definition, parents []loaded, scope []db.Condition) ([]loaded, error) {
 	order := []db.Order{{Column: "created_at"}, {Column: "id"}}
 	byID := map[string]loaded{}
 	var distinct []loaded
@@ -189,7 +235,7 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 		}
 		if len(keys) > 0 {
 			slice := target.newSlice()
-			if err := db.FindIn(ctx, tx, target.Table, slice, "id", keys, order); err != nil {
+			if err := db.FindIn(ctx, tx, target.Table, slice, "id", keys, order, scope); err != nil {
 				return nil, err
 			}
 			keep(target.elements(slice))
@@ -209,7 +255,7 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 		keys[i] = def.ID(p.model)
 	}
 	slice := target.newSlice()
-	if err := db.FindIn(ctx, tx, target.Table, slice, rel.InverseKey, keys, order); err != nil {
+	if err := db.FindIn(ctx, tx, target.Table, slice, rel.InverseKey, keys, order, scope); err != nil {
 		return nil, err
 	}
 	keep(target.elements(slice))

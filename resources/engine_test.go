@@ -78,7 +78,7 @@ func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 				t.Fatal(err)
 			}
 			counter := countQueries(t, gdb)
-			nodes, _, err := engine.List(context.Background(), skus, q, nil)
+			nodes, _, err := engine.List(context.Background(), nil, skus, q)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kasse/db"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -31,6 +32,11 @@ type marketResource struct {
 	Metadata                   map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
+// tokenMarkets selects the markets in the token's scope.
+func tokenMarkets(p *models.Principal) []db.Condition {
+	return []db.Condition{{{Column: "id", Predicate: db.In, Values: ids(p.MarketIDs)}}}
+}
+
 func markets() *Definition {
 	return Define(Spec[models.Market, marketResource]{
 		Type:        "markets",
@@ -38,6 +44,10 @@ func markets() *Definition {
 		Actions:     AllActions,
 		Relationships: []Relationship{
 			{Name: "price_list", Target: "price_lists", ForeignKey: "price_list_id", Create: true, Update: true, Required: true},
+		},
+		Access: Access{
+			models.RoleSalesChannel: AllowScoped(tokenMarkets, Retrieve),
+			models.RoleCustomer:     AllowScoped(tokenMarkets, Retrieve),
 		},
 		Triggers: []Trigger[models.Market]{
 			{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",

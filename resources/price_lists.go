@@ -30,5 +30,9 @@ func priceLists() *Definition {
 		Relationships: []Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "price_list_id"},
 		},
+		Access: Access{
+			models.RoleSalesChannel: AllowScoped(priceListsOfMarkets("id"), Retrieve),
+			models.RoleCustomer:     AllowScoped(priceListsOfMarkets("id"), Retrieve),
+		},
 	})
 }

@@ -39,6 +39,10 @@ func prices() *Definition {
 			// Required in effect: either this or sku_code (models.Price checks).
 			{Name: "sku", Target: "skus", ForeignKey: "sku_id", Create: true, Update: true},
 		},
+		Access: Access{
+			models.RoleSalesChannel: AllowScoped(priceListsOfMarkets("price_list_id"), List, Retrieve),
+			models.RoleCustomer:     AllowScoped(priceListsOfMarkets("price_list_id"), List, Retrieve),
+		},
 		Derive: func(m *models.Price, out *priceResource) {
 			amount := m.Amount()
 			out.AmountFloat, out.FormattedAmount = amount.Float(), amount.Formatted()

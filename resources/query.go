@@ -193,6 +193,12 @@ func (e filterValueError) Error() string { return string(e) }
 // filterValues types a filter's value for the attribute and predicate.
 func filterValues(typ AttrType, pred db.Predicate, raw string) ([]any, error) {
 	if pred.TakesBoolean() {
+		switch {
+		case (pred == db.Present || pred == db.Blank) && typ != String:
+			return nil, filterValueError("present and blank apply to text attributes only")
+		case (pred == db.True || pred == db.False) && typ != Boolean:
+			return nil, filterValueError("true and false apply to boolean attributes only")
+		}
 		b, err := parseBool(raw)
 		if err != nil {
 			return nil, err

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"kasse/db"
+	"kasse/models"
 	"kasse/serializers"
 )
 
@@ -50,7 +51,8 @@ type Attribute struct {
 	Sort        bool
 	WriteOnly   bool
 	Enum        []string
-	Column      string // the model column it is stored in; "" when derived
+	Writers     []string // roles that may write it besides integration; nil: any role that may write the type
+	Column      string   // the model column it is stored in; "" when derived
 	Description string
 
 	reprField  []int
@@ -116,6 +118,11 @@ type Spec[M any, R any] struct {
 	// Derive fills the representation's derived attributes (amount_float,
 	// full_name, …) after the stored ones were copied from the model.
 	Derive func(model *M, out *R)
+	// Access is who may do what; see Access.
+	Access Access
+	// Stamp sets, on create, what the creator implies (a customer's own id
+	// on the address book entry it creates).
+	Stamp func(p *models.Principal, model *M)
 }
 
 // Definition is one registered resource type.
@@ -127,11 +134,13 @@ type Definition struct {
 	Relationships []*Relationship
 	Triggers      []*TriggerInfo
 	Table         string
+	Access        Access
 
 	reprType  reflect.Type
 	modelType reflect.Type
 	idField   []int
 	render    func(model any) any
+	stamp     func(p *models.Principal, model any)
 	newModel  func() any
 	newSlice  func() any
 	elements  func(slice any) []any
@@ -305,7 +314,12 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 	if err != nil {
 		panic(fmt.Sprintf("%s: %v", s.Type, err))
 	}
-	d := &Definition{Type: s.Type, Description: s.Description, Actions: s.Actions, Table: sch.Table, reprType: rt, modelType: mt}
+	d := &Definition{Type: s.Type, Description: s.Description, Actions: s.Actions, Table: sch.Table, Access: s.Access, reprType: rt, modelType: mt}
+	checkAccess(d)
+	if s.Stamp != nil {
+		stamp := s.Stamp
+		d.stamp = func(p *models.Principal, model any) { stamp(p, model.(*M)) }
+	}
 	cols := modelColumns(mt)
 	d.idField = cols["id"]
 	for i := range s.Relationships {
@@ -354,6 +368,8 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 				column = a.Name
 			case strings.HasPrefix(opt, "column="):
 				column = strings.TrimPrefix(opt, "column=")
+			case strings.HasPrefix(opt, "writers="):
+				a.Writers = strings.Split(strings.TrimPrefix(opt, "writers="), "|")
 			case strings.HasPrefix(opt, "enum="):
 				a.Enum = strings.Split(strings.TrimPrefix(opt, "enum="), "|")
 			default:

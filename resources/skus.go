@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"kasse/db"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -25,6 +26,18 @@ type skuResource struct {
 	Metadata        map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
+// pricedInTokenMarkets selects the SKUs with a price in one of the token's
+// markets: a SKU a market cannot sell is invisible there.
+func pricedInTokenMarkets(p *models.Principal) []db.Condition {
+	return []db.Condition{{{
+		Path: []db.Hop{
+			{Table: "prices", LocalKey: "id", RemoteKey: "sku_id"},
+			{Table: "markets", LocalKey: "price_list_id", RemoteKey: "price_list_id"},
+		},
+		Column: "id", Predicate: db.In, Values: ids(p.MarketIDs),
+	}}}
+}
+
 func skus() *Definition {
 	return Define(Spec[models.Sku, skuResource]{
 		Type:        "skus",
@@ -32,6 +45,10 @@ func skus() *Definition {
 		Actions:     AllActions,
 		Relationships: []Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "sku_id"},
+		},
+		Access: Access{
+			models.RoleSalesChannel: AllowScoped(pricedInTokenMarkets, List, Retrieve),
+			models.RoleCustomer:     AllowScoped(pricedInTokenMarkets, List, Retrieve),
 		},
 	})
 }

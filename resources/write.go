@@ -54,7 +54,7 @@ func typeName(t AttrType) string {
 // apply writes the body's attributes and relationships onto model and
 // returns the triggers it carries. Every problem in the body is reported at
 // once, each with its source pointer.
-func (e *Engine) apply(ctx context.Context, tx *gorm.DB, def *Definition, model any, body *serializers.ResourceBody, creating bool) ([]pendingTrigger, error) {
+func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, body *serializers.ResourceBody, creating bool) ([]pendingTrigger, error) {
 	var problems errs.List
 	var triggers []pendingTrigger
 	action := "updated"
@@ -80,6 +80,10 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, def *Definition, model 
 		a := def.Attribute(name)
 		if a == nil {
 			problems = append(problems, errs.New(errs.ParamNotAllowed, "%s is not an attribute of %s", name, def.Type).At(ptr))
+			continue
+		}
+		if a.Writers != nil && p != nil && p.Role != models.RoleIntegration && !slices.Contains(a.Writers, p.Role) {
+			problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be set by a %s", name, p.Role).At(ptr))
 			continue
 		}
 		if (creating && !a.Create) || (!creating && !a.Update) {
@@ -143,7 +147,12 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, def *Definition, model 
 			continue
 		}
 		target, _ := e.Registry.Lookup(rel.Target)
-		if _, err := e.find(ctx, tx, target, id.ID, nil); err != nil {
+		visible, ok := target.readScope(p)
+		if !ok {
+			problems = append(problems, errs.NotFound(target.Type, id.ID).At(ptr+"/data/id"))
+			continue
+		}
+		if _, err := e.find(ctx, tx, target, id.ID, visible); err != nil {
 			if list, ok := errs.As(err); ok {
 				problems = append(problems, list[0].At(ptr+"/data/id"))
 				continue
@@ -258,8 +267,30 @@ func translate(err error) error {
 	return err
 }
 
-// Create inserts a resource from a request body and returns its id.
-func (e *Engine) Create(ctx context.Context, def *Definition, body *serializers.ResourceBody) (string, error) {
+// checkScope holds a written row to the scope of the grant that allowed the
+// write, so a customer cannot create or move a row into someone else's
+// hands.
+func (e *Engine) checkScope(ctx context.Context, tx *gorm.DB, def *Definition, model any, scope []db.Condition) error {
+	if scope == nil {
+		return nil
+	}
+	id := def.ID(model)
+	if _, err := e.find(ctx, tx, def, id, scope); err != nil {
+		if _, ok := errs.As(err); ok {
+			return errs.New(errs.RecordNotFound, "a resource this %s refers to was not found", def.Type)
+		}
+		return err
+	}
+	return nil
+}
+
+// Create inserts a resource from a request body on behalf of p and
+// returns its id.
+func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definition, body *serializers.ResourceBody) (string, error) {
+	scope, allowed := def.Permit(p, Create)
+	if !allowed {
+		return "", ErrDenied(def, Create)
+	}
 	if body.Type != def.Type {
 		return "", errs.New(errs.TypeMismatch, "type %s does not match the endpoint's type %s", body.Type, def.Type).At("/data/type")
 	}
@@ -270,12 +301,18 @@ func (e *Engine) Create(ctx context.Context, def *Definition, body *serializers.
 	if d, ok := model.(models.Defaulter); ok {
 		d.SetDefaults()
 	}
+	if def.stamp != nil && p != nil {
+		def.stamp(p, model)
+	}
 	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		triggers, err := e.apply(ctx, tx, def, model, body, true)
+		triggers, err := e.apply(ctx, tx, p, def, model, body, true)
 		if err != nil {
 			return err
 		}
-		return e.write(tx, model, true, triggers)
+		if err := e.write(tx, model, true, triggers); err != nil {
+			return err
+		}
+		return e.checkScope(ctx, tx, def, model, scope)
 	})
 	if err != nil {
 		return "", translate(err)
@@ -302,8 +339,13 @@ func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, i
 	return e.find(ctx, db.ForUpdate(tx), def, id, scope)
 }
 
-// Update changes only the attributes and relationships the body sent.
-func (e *Engine) Update(ctx context.Context, def *Definition, id string, body *serializers.ResourceBody, scope []db.Condition) error {
+// Update changes only the attributes and relationships the body sent, on
+// a resource p may update.
+func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definition, id string, body *serializers.ResourceBody) error {
+	scope, allowed := def.Permit(p, Update)
+	if !allowed {
+		return errs.NotFound(def.Type, id)
+	}
 	if err := checkIdentity(def, id, body); err != nil {
 		return err
 	}
@@ -312,17 +354,24 @@ func (e *Engine) Update(ctx context.Context, def *Definition, id string, body *s
 		if err != nil {
 			return err
 		}
-		triggers, err := e.apply(ctx, tx, def, model, body, false)
+		triggers, err := e.apply(ctx, tx, p, def, model, body, false)
 		if err != nil {
 			return err
 		}
-		return e.write(tx, model, false, triggers)
+		if err := e.write(tx, model, false, triggers); err != nil {
+			return err
+		}
+		return e.checkScope(ctx, tx, def, model, scope)
 	})
 	return translate(err)
 }
 
-// Delete removes a resource, unless its model refuses.
-func (e *Engine) Delete(ctx context.Context, def *Definition, id string, scope []db.Condition) error {
+// Delete removes a resource p may delete, unless its model refuses.
+func (e *Engine) Delete(ctx context.Context, p *models.Principal, def *Definition, id string) error {
+	scope, allowed := def.Permit(p, Delete)
+	if !allowed {
+		return errs.NotFound(def.Type, id)
+	}
 	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
 		if err != nil {
@@ -340,12 +389,12 @@ func (e *Engine) Delete(ctx context.Context, def *Definition, id string, scope [
 
 // SetToOne replaces a to-one relationship through its relationship
 // endpoint (PATCH /api/{type}/{id}/relationships/{name}).
-func (e *Engine) SetToOne(ctx context.Context, def *Definition, id string, rel *Relationship, body serializers.RelationshipBody, scope []db.Condition) error {
+func (e *Engine) SetToOne(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship, body serializers.RelationshipBody) error {
 	if rel.ToMany || !rel.Update || rel.ForeignKey == "" {
 		return errs.New(errs.Forbidden, "relationship %s of %s cannot be changed through this endpoint", rel.Name, def.Type)
 	}
 	resourceBody := &serializers.ResourceBody{Type: def.Type, ID: &id, Relationships: map[string]serializers.RelationshipBody{rel.Name: body}}
-	err := e.Update(ctx, def, id, resourceBody, scope)
+	err := e.Update(ctx, p, def, id, resourceBody)
 	if list, ok := errs.As(err); ok {
 		// Point into the relationship endpoint's body, not a resource body.
 		prefix := errs.RelationshipPointer(rel.Name)

@@ -112,6 +112,7 @@ CREATE UNIQUE INDEX ux_customers_email ON customers (email);
 CREATE INDEX ix_customers_created_at ON customers (created_at);
 CREATE TABLE addresses (
     id VARCHAR(32) PRIMARY KEY,
+    owner_customer_id VARCHAR(32) REFERENCES customers(id) ON DELETE SET NULL,
     business BOOLEAN NOT NULL DEFAULT FALSE,
     first_name TEXT,
     last_name TEXT,
@@ -137,6 +138,7 @@ CREATE TABLE addresses (
 CREATE INDEX ix_addresses_created_at ON addresses (created_at);
 CREATE INDEX ix_addresses_city ON addresses (city);
 CREATE INDEX ix_addresses_country_code ON addresses (country_code);
+CREATE INDEX ix_addresses_owner_customer_id ON addresses (owner_customer_id);
 CREATE TABLE customer_addresses (
     id VARCHAR(32) PRIMARY KEY,
     name TEXT,

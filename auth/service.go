@@ -1,0 +1,384 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"gorm.io/gorm"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/models"
+)
+
+// Config sets the issuer and the token lifetimes.
+type Config struct {
+	Issuer          string // the `iss` claim: the server's absolute origin
+	Organization    *models.Organization
+	SalesChannelTTL time.Duration // default 4 h
+	IntegrationTTL  time.Duration // default 2 h
+	RefreshTTL      time.Duration // default 2 weeks
+	Test            bool          // the `test` claim: test-mode data
+}
+
+// Service issues and verifies tokens.
+type Service struct {
+	db   *gorm.DB
+	cfg  Config
+	keys keySet
+
+	reloadMu   sync.Mutex
+	lastReload time.Time
+}
+
+// New prepares the service: it creates the first signing key on first
+// start and loads the published keys.
+func New(ctx context.Context, gdb *gorm.DB, cfg Config) (*Service, error) {
+	if cfg.SalesChannelTTL == 0 {
+		cfg.SalesChannelTTL = 4 * time.Hour
+	}
+	if cfg.IntegrationTTL == 0 {
+		cfg.IntegrationTTL = 2 * time.Hour
+	}
+	if cfg.RefreshTTL == 0 {
+		cfg.RefreshTTL = 14 * 24 * time.Hour
+	}
+	if cfg.Organization == nil || cfg.Issuer == "" {
+		return nil, errors.New("auth: an issuer and an organization are required")
+	}
+	s := &Service{db: gdb, cfg: cfg}
+	if err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return EnsureSigningKey(tx) }); err != nil {
+		return nil, err
+	}
+	return s, s.keys.load(gdb.WithContext(ctx), s.maxTTL())
+}
+
+func (s *Service) maxTTL() time.Duration {
+	if s.cfg.SalesChannelTTL > s.cfg.IntegrationTTL {
+		return s.cfg.SalesChannelTTL
+	}
+	return s.cfg.IntegrationTTL
+}
+
+// JWKS is the JSON Web Key Set of the published public keys.
+func (s *Service) JWKS() map[string]any { return map[string]any{"keys": s.keys.jwks()} }
+
+// Grant types the token endpoint accepts.
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantPassword          = "password"
+	GrantRefreshToken      = "refresh_token"
+)
+
+// TokenRequest is the token endpoint's input, from a JSON or form body.
+type TokenRequest struct {
+	GrantType    string `json:"grant_type" form:"grant_type"`
+	ClientID     string `json:"client_id" form:"client_id"`
+	ClientSecret string `json:"client_secret" form:"client_secret"`
+	Scope        string `json:"scope" form:"scope"`
+	Username     string `json:"username" form:"username"`
+	Password     string `json:"password" form:"password"`
+	RefreshToken string `json:"refresh_token" form:"refresh_token"`
+}
+
+// TokenResponse is the token endpoint's answer.
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Scope        string `json:"scope"`
+	CreatedAt    int64  `json:"created_at"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	OwnerID      string `json:"owner_id,omitempty"`
+	OwnerType    string `json:"owner_type,omitempty"`
+}
+
+// OAuthError is an RFC 6749 error (invalid_client, invalid_grant, …).
+type OAuthError struct {
+	Status      int
+	Code        string
+	Description string
+}
+
+func (e *OAuthError) Error() string { return e.Code + ": " + e.Description }
+
+func oauthErr(status int, code, format string, args ...any) *OAuthError {
+	return &OAuthError{Status: status, Code: code, Description: fmt.Sprintf(format, args...)}
+}
+
+// Claims are the access token's claims, shaped as the reference's.
+type Claims struct {
+	Organization struct {
+		ID   string `json:"id"`
+		Slug string `json:"slug"`
+	} `json:"organization"`
+	Application struct {
+		ID       string `json:"id"`
+		ClientID string `json:"client_id"`
+		Kind     string `json:"kind"`
+		Public   bool   `json:"public"`
+	} `json:"application"`
+	Scope  string       `json:"scope"`
+	Market *MarketClaim `json:"market,omitempty"`
+	Owner  *OwnerClaim  `json:"owner,omitempty"`
+	Test   bool         `json:"test"`
+	Rand   string       `json:"rand"`
+	jwt.RegisteredClaims
+}
+
+// MarketClaim lists the markets a token is scoped to.
+type MarketClaim struct {
+	ID []string `json:"id"`
+}
+
+// OwnerClaim names the customer a token acts for.
+type OwnerClaim struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// Token runs one token request.
+func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
+	if req.ClientID == "" {
+		return nil, oauthErr(400, "invalid_request", "client_id is required")
+	}
+	var resp *TokenResponse
+	var reused bool
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		app, found, err := models.FindApplication(tx, req.ClientID)
+		if err != nil {
+			return err
+		}
+		if !found || app.Revoked() || !app.CheckSecret(req.ClientSecret) {
+			return oauthErr(401, "invalid_client", "unknown client, wrong secret, or revoked application")
+		}
+		switch req.GrantType {
+		case GrantClientCredentials:
+			resp, err = s.clientCredentials(tx, app, req)
+		case GrantPassword:
+			resp, err = s.password(tx, app, req)
+		case GrantRefreshToken:
+			resp, err = s.refresh(tx, app, req)
+			if errors.Is(err, models.ErrRefreshTokenInvalid) {
+				// Keep what UseRefreshToken revoked, answer the error after.
+				reused = true
+				return nil
+			}
+		case "":
+			return oauthErr(400, "invalid_request", "grant_type is required")
+		default:
+			return oauthErr(400, "unsupported_grant_type", "grant_type %q is not supported: use client_credentials, password or refresh_token", req.GrantType)
+		}
+		return err
+	})
+	if reused {
+		return nil, oauthErr(400, "invalid_grant", "the refresh token is invalid, expired or already used")
+	}
+	if list, ok := errs.As(err); ok {
+		return nil, oauthErr(400, "invalid_scope", "%s", list[0].Detail)
+	}
+	return resp, err
+}
+
+// scopeFor resolves the requested scope (or the application's default) to
+// market ids; sales channels must have one.
+func (s *Service) scopeFor(tx *gorm.DB, app *models.Application, requested string) (string, []string, error) {
+	if app.Kind == models.KindIntegration {
+		return "market:all", nil, nil
+	}
+	scope := strings.TrimSpace(requested)
+	if scope == "" && app.Scope != nil {
+		scope = *app.Scope
+	}
+	if scope == "" {
+		return "", nil, oauthErr(400, "invalid_scope", "a sales channel token needs a market scope, e.g. scope=market:code:eu")
+	}
+	ids, err := models.ResolveMarketScope(tx, scope)
+	if err != nil {
+		return "", nil, err
+	}
+	return scope, ids, nil
+}
+
+func (s *Service) clientCredentials(tx *gorm.DB, app *models.Application, req TokenRequest) (*TokenResponse, error) {
+	scope, markets, err := s.scopeFor(tx, app, req.Scope)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(app, scope, markets, nil)
+}
+
+func (s *Service) password(tx *gorm.DB, app *models.Application, req TokenRequest) (*TokenResponse, error) {
+	if app.Kind != models.KindSalesChannel {
+		return nil, oauthErr(400, "unauthorized_client", "the password grant is for sales channel applications")
+	}
+	scope, markets, err := s.scopeFor(tx, app, req.Scope)
+	if err != nil {
+		return nil, err
+	}
+	var customer models.Customer
+	err = tx.Where("email = ?", strings.ToLower(strings.TrimSpace(req.Username))).Take(&customer).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !customer.CheckPassword(req.Password)) {
+		return nil, oauthErr(400, "invalid_grant", "wrong email or password")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.issueForCustomer(tx, app, scope, markets, &customer)
+}
+
+func (s *Service) refresh(tx *gorm.DB, app *models.Application, req TokenRequest) (*TokenResponse, error) {
+	if app.Kind != models.KindSalesChannel {
+		return nil, oauthErr(400, "unauthorized_client", "refresh tokens are for sales channel applications")
+	}
+	old, err := models.UseRefreshToken(tx, app.ID, req.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	var customer models.Customer
+	if err := tx.Where("id = ?", old.CustomerID).Take(&customer).Error; err != nil {
+		return nil, oauthErr(400, "invalid_grant", "the customer no longer exists")
+	}
+	scope := ""
+	if old.Scope != nil {
+		scope = *old.Scope
+	}
+	scope, markets, err := s.scopeFor(tx, app, scope)
+	if err != nil {
+		return nil, err
+	}
+	return s.issueForCustomer(tx, app, scope, markets, &customer)
+}
+
+func (s *Service) issueForCustomer(tx *gorm.DB, app *models.Application, scope string, markets []string, c *models.Customer) (*TokenResponse, error) {
+	resp, err := s.issue(app, scope, markets, c)
+	if err != nil {
+		return nil, err
+	}
+	refresh, _, err := models.IssueRefreshToken(tx, app.ID, c.ID, scope, s.cfg.RefreshTTL)
+	if err != nil {
+		return nil, err
+	}
+	resp.RefreshToken, resp.OwnerID, resp.OwnerType = refresh, c.ID, "customer"
+	return resp, nil
+}
+
+func (s *Service) ttl(app *models.Application) time.Duration {
+	if app.AccessTokenTTLSeconds != nil && *app.AccessTokenTTLSeconds > 0 {
+		return time.Duration(*app.AccessTokenTTLSeconds) * time.Second
+	}
+	if app.Kind == models.KindIntegration {
+		return s.cfg.IntegrationTTL
+	}
+	return s.cfg.SalesChannelTTL
+}
+
+// issue signs an access token.
+func (s *Service) issue(app *models.Application, scope string, markets []string, customer *models.Customer) (*TokenResponse, error) {
+	now := time.Now().UTC()
+	ttl := s.ttl(app)
+	var c Claims
+	c.Organization.ID, c.Organization.Slug = s.cfg.Organization.ID, s.cfg.Organization.Slug
+	c.Application.ID, c.Application.ClientID, c.Application.Kind, c.Application.Public = app.ID, app.ClientID, app.Kind, app.Public
+	c.Scope, c.Test, c.Rand = scope, s.cfg.Test, db.RandomString(12)
+	if markets != nil {
+		c.Market = &MarketClaim{ID: markets}
+	}
+	if customer != nil {
+		c.Owner = &OwnerClaim{ID: customer.ID, Type: "Customer"}
+	}
+	c.Issuer = s.cfg.Issuer
+	c.IssuedAt = jwt.NewNumericDate(now)
+	c.NotBefore = jwt.NewNumericDate(now)
+	c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
+	s.keys.mu.RLock()
+	kid, signer := s.keys.active.ID, s.keys.signer
+	s.keys.mu.RUnlock()
+	token := jwt.NewWithClaims(jwt.SigningMethodRS512, c)
+	token.Header["kid"] = kid
+	signed, err := token.SignedString(signer)
+	if err != nil {
+		return nil, err
+	}
+	return &TokenResponse{AccessToken: signed, TokenType: "bearer", ExpiresIn: int64(ttl.Seconds()), Scope: scope, CreatedAt: now.Unix()}, nil
+}
+
+// keyFor finds the public key a token names; an unknown kid reloads the
+// key set at most once a second (another instance may have rotated).
+func (s *Service) keyFor(ctx context.Context, kid string) (any, error) {
+	s.keys.mu.RLock()
+	pub, ok := s.keys.public[kid]
+	s.keys.mu.RUnlock()
+	if ok {
+		return pub, nil
+	}
+	s.reloadMu.Lock()
+	if time.Since(s.lastReload) > time.Second {
+		s.lastReload = time.Now()
+		if err := s.keys.load(s.db.WithContext(ctx), s.maxTTL()); err != nil {
+			s.reloadMu.Unlock()
+			return nil, err
+		}
+	}
+	s.reloadMu.Unlock()
+	s.keys.mu.RLock()
+	pub, ok = s.keys.public[kid]
+	s.keys.mu.RUnlock()
+	if !ok {
+		return nil, errors.New("unknown key id")
+	}
+	return pub, nil
+}
+
+// Verify checks an access token and returns who it acts for. Any failure
+// is a 401 INVALID_TOKEN without detail on which check failed beyond a
+// short reason.
+func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, error) {
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{Algorithm}),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(30*time.Second),
+	)
+	var c Claims
+	_, err := parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("no key id")
+		}
+		return s.keyFor(ctx, kid)
+	})
+	if err != nil {
+		reason := "the access token is invalid"
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			reason = "the access token has expired"
+		}
+		return nil, errs.New(errs.InvalidToken, "%s", reason)
+	}
+	var app models.Application
+	if err := s.db.WithContext(ctx).Where("id = ?", c.Application.ID).Take(&app).Error; err != nil || app.Revoked() || app.ClientID != c.Application.ClientID {
+		return nil, errs.New(errs.InvalidToken, "the application of this access token is revoked")
+	}
+	p := &models.Principal{ApplicationID: app.ID, ClientID: app.ClientID, Test: c.Test}
+	switch {
+	case app.Kind == models.KindIntegration:
+		p.Role = models.RoleIntegration
+	case c.Owner != nil:
+		p.Role, p.CustomerID = models.RoleCustomer, c.Owner.ID
+	default:
+		p.Role = models.RoleSalesChannel
+	}
+	if c.Market != nil {
+		p.MarketIDs = c.Market.ID
+	}
+	if p.Role != models.RoleIntegration && len(p.MarketIDs) == 0 {
+		return nil, errs.New(errs.InvalidToken, "the access token has no market scope")
+	}
+	return p, nil
+}

@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"kasse/auth"
+	"kasse/errs"
+	"kasse/models"
+)
+
+const principalKey = "kasse.principal"
+
+// Authenticate requires a valid bearer access token on every API request
+// and puts its principal in the context. No token and a bad token are both
+// 401; only a bad or expired one says INVALID_TOKEN, the code clients
+// refresh on.
+func (a *api) Authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		header := c.GetHeader("Authorization")
+		scheme, token, found := strings.Cut(header, " ")
+		if header == "" {
+			e := errs.New(errs.Unauthorized, "send an access token: Authorization: Bearer <token> (get one at POST /oauth/token)")
+			e.Header = "Authorization"
+			c.Header("WWW-Authenticate", `Bearer realm="kasse"`)
+			a.fail(c, e)
+			return
+		}
+		if !found || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
+			e := errs.New(errs.InvalidToken, "the Authorization header must be: Bearer <token>")
+			e.Header = "Authorization"
+			c.Header("WWW-Authenticate", `Bearer realm="kasse", error="invalid_token"`)
+			a.fail(c, e)
+			return
+		}
+		p, err := a.cfg.Auth.Verify(c.Request.Context(), strings.TrimSpace(token))
+		if err != nil {
+			c.Header("WWW-Authenticate", `Bearer realm="kasse", error="invalid_token"`)
+			a.fail(c, err)
+			return
+		}
+		c.Set(principalKey, p)
+		c.Next()
+	}
+}
+
+// principal is who the request acts for (set by Authenticate).
+func principal(c *gin.Context) *models.Principal {
+	p, _ := c.Get(principalKey)
+	pr, _ := p.(*models.Principal)
+	return pr
+}
+
+// token serves POST /oauth/token with a JSON or form body. Errors follow
+// RFC 6749 (`error`, `error_description`) and carry the reference's
+// `errors` array too, so both kinds of client read them.
+func (a *api) token(c *gin.Context) {
+	var req auth.TokenRequest
+	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	var err error
+	switch mediaType {
+	case "application/json", "application/vnd.api+json":
+		err = c.ShouldBindJSON(&req)
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		err = c.ShouldBind(&req)
+	default:
+		err = errors.New("send the token request as JSON or as a form")
+	}
+	if err == nil {
+		if user, pass, ok := c.Request.BasicAuth(); ok && req.ClientID == "" {
+			req.ClientID, req.ClientSecret = user, pass
+		}
+		var resp *auth.TokenResponse
+		resp, err = a.cfg.Auth.Token(c.Request.Context(), req)
+		if err == nil {
+			c.Header("Cache-Control", "no-store")
+			c.JSON(http.StatusOK, resp)
+			return
+		}
+	} else {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			a.fail(c, err)
+			return
+		}
+		err = &auth.OAuthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the body could not be read: " + err.Error()}
+	}
+	var oe *auth.OAuthError
+	if !errors.As(err, &oe) {
+		a.fail(c, err)
+		return
+	}
+	code := errs.Unauthorized
+	if oe.Status == http.StatusBadRequest {
+		code = errs.BadRequest
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(oe.Status, gin.H{
+		"error":             oe.Code,
+		"error_description": oe.Description,
+		"errors": []gin.H{{
+			"status": strconv.Itoa(oe.Status), "code": string(code), "title": oe.Code, "detail": oe.Description,
+		}},
+	})
+}
