@@ -1,0 +1,222 @@
+package handlers_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"kasse/models"
+	"kasse/resources"
+)
+
+// accessMatrix is what each role may do with each type, besides the
+// integration role, which may do everything a type offers. A new type
+// fails TestAccessMatrix until its row is written here.
+var accessMatrix = map[string]map[string][]resources.Verb{
+	"markets":            {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
+	"price_lists":        {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
+	"prices":             {models.RoleSalesChannel: {resources.List, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"skus":               {models.RoleSalesChannel: {resources.List, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"customers":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Update}},
+	"addresses":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
+	"customer_addresses": {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
+}
+
+// roleEnv holds a token per role and the ids of resources the customer
+// does not own.
+type roleEnv struct {
+	*env
+	tokens map[string]string
+	other  map[string]string // type → id of a resource owned by someone else
+	me     string            // the customer's id
+}
+
+func newRoleEnv(t *testing.T, e *env) *roleEnv {
+	t.Helper()
+	re := &roleEnv{env: e, tokens: map[string]string{models.RoleIntegration: e.token}, other: map[string]string{}}
+	mine := e.do("POST", "/api/customers", resource("customers", "", map[string]any{"email": "me@example.com", "password": "my-password"}, nil)).want(t, 201)
+	re.me = id(mine.data())
+	re.tokens[models.RoleSalesChannel] = e.tokenFor(models.KindSalesChannel, "market:code:eu", "", "")
+	re.tokens[models.RoleCustomer] = e.tokenFor(models.KindSalesChannel, "market:code:eu", "me@example.com", "my-password")
+
+	other := e.do("POST", "/api/customers", resource("customers", "", map[string]any{"email": "other@example.com"}, nil)).want(t, 201)
+	address := e.do("POST", "/api/addresses", resource("addresses", "", map[string]any{
+		"first_name": "Other", "last_name": "Person", "line_1": "1 Elsewhere", "city": "Rome", "country_code": "IT", "phone": "+39 06 0000",
+	}, nil)).want(t, 201)
+	book := e.do("POST", "/api/customer_addresses", resource("customer_addresses", "", nil, map[string]any{
+		"customer": ref("customers", id(other.data())), "address": ref("addresses", id(address.data())),
+	})).want(t, 201)
+	re.other["customers"], re.other["addresses"], re.other["customer_addresses"] = id(other.data()), id(address.data()), id(book.data())
+	for _, typ := range []string{"markets", "price_lists", "prices", "skus"} {
+		re.other[typ] = id(e.do("GET", "/api/"+typ, nil).want(t, 200).list()[0])
+	}
+	return re
+}
+
+func (re *roleEnv) as(role, method, path string, body any) *response {
+	return re.do(method, path, body, "Authorization", "Bearer "+re.tokens[role])
+}
+
+// TestAccessMatrix checks, for every registered type × role × verb, that
+// the registry's rules are the expected ones and that a refused action is
+// refused over HTTP: 401 for a collection (list, create), 404 for one
+// resource (retrieve, update, delete), so ids cannot be probed.
+func TestAccessMatrix(t *testing.T) {
+	eachDB(t, true, func(t *testing.T, e *env) {
+		re := newRoleEnv(t, e)
+		principals := map[string]*models.Principal{
+			models.RoleSalesChannel: {Role: models.RoleSalesChannel, MarketIDs: []string{"m"}},
+			models.RoleCustomer:     {Role: models.RoleCustomer, MarketIDs: []string{"m"}, CustomerID: "c"},
+			models.RoleIntegration:  {Role: models.RoleIntegration},
+		}
+		for _, def := range resources.Default().All() {
+			rows, ok := accessMatrix[def.Type]
+			if !ok {
+				t.Errorf("%s has no row in accessMatrix: write down what each role may do", def.Type)
+				continue
+			}
+			target := re.other[def.Type]
+			if target == "" {
+				t.Fatalf("no fixture of %s", def.Type)
+			}
+			for _, role := range models.Roles {
+				for _, verb := range resources.Verbs {
+					want := def.Offers(verb) && (role == models.RoleIntegration || slices.Contains(rows[role], verb))
+					if _, got := def.Permit(principals[role], verb); got != want {
+						t.Errorf("%s %s %s: registry allows=%v, want %v", def.Type, role, verb, got, want)
+					}
+					if want || !def.Offers(verb) {
+						continue
+					}
+					var r *response
+					switch verb {
+					case resources.List:
+						r = re.as(role, "GET", "/api/"+def.Type, nil)
+						r.wantError(t, http.StatusUnauthorized, "UNAUTHORIZED")
+					case resources.Create:
+						r = re.as(role, "POST", "/api/"+def.Type, resource(def.Type, "", map[string]any{}, nil))
+						r.wantError(t, http.StatusUnauthorized, "UNAUTHORIZED")
+					case resources.Retrieve:
+						re.as(role, "GET", "/api/"+def.Type+"/"+target, nil).wantError(t, http.StatusNotFound, "RECORD_NOT_FOUND")
+					case resources.Update:
+						re.as(role, "PATCH", "/api/"+def.Type+"/"+target, resource(def.Type, target, map[string]any{}, nil)).wantError(t, http.StatusNotFound, "RECORD_NOT_FOUND")
+					case resources.Delete:
+						re.as(role, "DELETE", "/api/"+def.Type+"/"+target, nil).wantError(t, http.StatusNotFound, "RECORD_NOT_FOUND")
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestBOLA: a customer reaches only its own records; guests cannot list
+// what they may only create.
+func TestBOLA(t *testing.T) {
+	eachDB(t, true, func(t *testing.T, e *env) {
+		re := newRoleEnv(t, e)
+		const cu, sc = models.RoleCustomer, models.RoleSalesChannel
+		for _, typ := range []string{"customers", "addresses", "customer_addresses"} {
+			path := "/api/" + typ + "/" + re.other[typ]
+			re.as(cu, "GET", path, nil).wantError(t, 404, "RECORD_NOT_FOUND")
+			re.as(cu, "PATCH", path, resource(typ, re.other[typ], map[string]any{"reference": "x"}, nil)).wantError(t, 404, "RECORD_NOT_FOUND")
+			if typ != "customers" {
+				re.as(cu, "DELETE", path, nil).wantError(t, 404, "RECORD_NOT_FOUND")
+			}
+		}
+		re.as(cu, "GET", "/api/customers/"+re.other["customers"]+"/customer_addresses", nil).wantError(t, 404, "RECORD_NOT_FOUND")
+
+		// Lists hold only the customer's own records.
+		list := re.as(cu, "GET", "/api/customers", nil).want(t, 200).list()
+		if len(list) != 1 || id(list[0]) != re.me {
+			t.Fatalf("customer list: %v", list)
+		}
+		if n := len(re.as(cu, "GET", "/api/customer_addresses", nil).want(t, 200).list()); n != 0 {
+			t.Fatalf("customer sees %d address book entries of others", n)
+		}
+
+		// A customer builds its own address book; pointing an entry at
+		// another customer or another's address is refused and writes nothing.
+		addr := re.as(cu, "POST", "/api/addresses", resource("addresses", "", map[string]any{
+			"first_name": "Me", "last_name": "Myself", "line_1": "2 Home St", "city": "Milan", "country_code": "IT", "phone": "+39 02 0000",
+		}, nil)).want(t, 201)
+		myAddress := id(addr.data())
+		re.as(cu, "GET", "/api/addresses/"+myAddress, nil).want(t, 200)
+		entry := re.as(cu, "POST", "/api/customer_addresses", resource("customer_addresses", "", nil, map[string]any{"address": ref("addresses", myAddress)})).want(t, 201)
+		if got := re.as(cu, "GET", "/api/customer_addresses/"+id(entry.data())+"?include=customer", nil).want(t, 200).included(); len(got) != 1 || id(got[0]) != re.me {
+			t.Fatalf("entry's customer: %v", got)
+		}
+		re.as(cu, "POST", "/api/customer_addresses", resource("customer_addresses", "", nil, map[string]any{
+			"customer": ref("customers", re.other["customers"]), "address": ref("addresses", myAddress),
+		})).wantError(t, 404, "RECORD_NOT_FOUND")
+		re.as(cu, "POST", "/api/customer_addresses", resource("customer_addresses", "", nil, map[string]any{"address": ref("addresses", re.other["addresses"])})).
+			wantError(t, 404, "RECORD_NOT_FOUND")
+		if n := len(re.as(cu, "GET", "/api/customer_addresses", nil).want(t, 200).list()); n != 1 {
+			t.Fatalf("customer has %d entries, want 1", n)
+		}
+
+		// Guests sign customers up but cannot list or read them.
+		signup := re.as(sc, "POST", "/api/customers", resource("customers", "", map[string]any{"email": "new@example.com", "password": "new-password"}, nil)).want(t, 201)
+		if attrs(signup.data())["email"] != "new@example.com" {
+			t.Fatalf("signup response: %s", signup.body)
+		}
+		re.as(sc, "GET", "/api/customers", nil).wantError(t, 401, "UNAUTHORIZED")
+		re.as(sc, "GET", "/api/customers/"+id(signup.data()), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		// A role may not write what is not its to write.
+		r := re.as(sc, "POST", "/api/customers", resource("customers", "", map[string]any{"email": "x@example.com", "tax_exemption_code": "EX"}, nil))
+		if e := r.wantError(t, 400, "PARAM_NOT_ALLOWED"); e["source"].(map[string]any)["pointer"] != "/data/attributes/tax_exemption_code" {
+			t.Fatalf("pointer: %v", e)
+		}
+	})
+}
+
+// TestMarketScope: a sales channel sees the catalog of its market only: a
+// SKU with no price there is invisible, and includes carry only its prices.
+func TestMarketScope(t *testing.T) {
+	eachDB(t, true, func(t *testing.T, e *env) {
+		re := newRoleEnv(t, e)
+		sku := e.do("POST", "/api/skus", resource("skus", "", map[string]any{"code": "XOFONLY", "name": "Sold in Abidjan"}, nil)).want(t, 201)
+		ci := e.one(t, "price_lists", "code_eq", "ci")
+		e.do("POST", "/api/prices", resource("prices", "", map[string]any{"amount_cents": 5000}, map[string]any{
+			"sku": ref("skus", id(sku.data())), "price_list": ref("price_lists", id(ci)),
+		})).want(t, 201)
+
+		eu := re.tokens[models.RoleSalesChannel]
+		ciToken := e.tokenFor(models.KindSalesChannel, "market:code:ci", "", "")
+		get := func(token, path string) *response { return e.do("GET", path, nil, "Authorization", "Bearer "+token) }
+
+		get(eu, "/api/skus/"+id(sku.data())).wantError(t, 404, "RECORD_NOT_FOUND")
+		get(ciToken, "/api/skus/"+id(sku.data())).want(t, 200)
+		euSkus := get(eu, "/api/skus?page[size]=25&include=prices").want(t, 200)
+		for _, s := range euSkus.list() {
+			if attrs(s)["code"] == "XOFONLY" {
+				t.Fatal("eu sees a SKU with no EUR price")
+			}
+		}
+		for _, p := range euSkus.included() {
+			if attrs(p)["currency_code"] != "EUR" {
+				t.Fatalf("eu sees a %v price", attrs(p)["currency_code"])
+			}
+		}
+		for _, p := range get(eu, "/api/prices?page[size]=25").want(t, 200).list() {
+			if attrs(p)["currency_code"] != "EUR" {
+				t.Fatalf("eu lists a %v price", attrs(p)["currency_code"])
+			}
+		}
+		if got := len(get(ciToken, "/api/skus").want(t, 200).list()); got != 3 {
+			t.Fatalf("ci sees %d SKUs, want the 3 priced in XOF", got)
+		}
+		// Markets outside the scope are not there.
+		us := e.one(t, "markets", "code_eq", "us")
+		get(eu, "/api/markets/"+id(us)).wantError(t, 404, "RECORD_NOT_FOUND")
+		get(eu, "/api/markets/"+id(e.one(t, "markets", "code_eq", "eu"))+"?include=price_list").want(t, 200)
+	})
+}
+
+func TestAuthenticationErrors(t *testing.T) {
+	eachDB(t, false, func(t *testing.T, e *env) {
+		e.do("GET", "/api/skus", nil, "Authorization", "").wantError(t, 401, "UNAUTHORIZED")
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer nope").wantError(t, 401, "INVALID_TOKEN")
+		e.do("GET", "/api/skus", nil, "Authorization", "Basic abc").wantError(t, 401, "INVALID_TOKEN")
+		e.do("GET", "/api/skus", nil).want(t, 200)
+	})
+}

@@ -1,0 +1,130 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"kasse/handlers"
+	"kasse/models"
+)
+
+// post sends a raw token request and decodes the JSON answer.
+func (e *env) post(t *testing.T, contentType, body string, basic ...string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest("POST", "/oauth/token", strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if len(basic) == 2 {
+		req.SetBasicAuth(basic[0], basic[1])
+	}
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	var out map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("token endpoint answered non-JSON: %s", rec.Body)
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("token response without Cache-Control: no-store")
+	}
+	return rec.Code, out
+}
+
+func TestTokenEndpoint(t *testing.T) {
+	eachDB(t, true, func(t *testing.T, e *env) {
+		integ, secret, err := models.NewApplication(e.db, models.KindIntegration, "server", "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		channel, _, err := models.NewApplication(e.db, models.KindSalesChannel, "shop", "market:code:eu", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jsonBody := func(m map[string]string) string { b, _ := json.Marshal(m); return string(b) }
+		form := func(m map[string]string) string {
+			v := url.Values{}
+			for k, x := range m {
+				v.Set(k, x)
+			}
+			return v.Encode()
+		}
+		tests := []struct {
+			name        string
+			contentType string
+			body        string
+			basic       []string
+			status      int
+			wantError   string
+		}{
+			{"integration, JSON", "application/json", jsonBody(map[string]string{"grant_type": "client_credentials", "client_id": integ.ClientID, "client_secret": secret}), nil, 200, ""},
+			{"integration, form", "application/x-www-form-urlencoded", form(map[string]string{"grant_type": "client_credentials", "client_id": integ.ClientID, "client_secret": secret}), nil, 200, ""},
+			{"integration, HTTP Basic", "application/x-www-form-urlencoded", form(map[string]string{"grant_type": "client_credentials"}), []string{integ.ClientID, secret}, 200, ""},
+			{"public sales channel with scope", "application/json", jsonBody(map[string]string{"grant_type": "client_credentials", "client_id": channel.ClientID, "scope": "market:code:us"}), nil, 200, ""},
+			{"wrong secret", "application/json", jsonBody(map[string]string{"grant_type": "client_credentials", "client_id": integ.ClientID, "client_secret": "x"}), nil, 401, "invalid_client"},
+			{"unknown grant", "application/json", jsonBody(map[string]string{"grant_type": "magic", "client_id": integ.ClientID, "client_secret": secret}), nil, 400, "unsupported_grant_type"},
+			{"bad scope", "application/json", jsonBody(map[string]string{"grant_type": "client_credentials", "client_id": channel.ClientID, "scope": "market:code:nowhere"}), nil, 400, "invalid_scope"},
+			{"not JSON", "application/json", "{", nil, 400, "invalid_request"},
+			{"no content type", "text/plain", "grant_type=client_credentials", nil, 400, "invalid_request"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				status, out := e.post(t, tt.contentType, tt.body, tt.basic...)
+				if status != tt.status {
+					t.Fatalf("status %d, want %d: %v", status, tt.status, out)
+				}
+				if tt.wantError != "" {
+					if out["error"] != tt.wantError || out["error_description"] == "" || out["errors"] == nil {
+						t.Fatalf("error body %v", out)
+					}
+					return
+				}
+				if out["token_type"] != "bearer" || out["access_token"] == "" || out["expires_in"] == nil || out["created_at"] == nil {
+					t.Fatalf("token body %v", out)
+				}
+				token := out["access_token"].(string)
+				e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+token).want(t, 200)
+			})
+		}
+
+		rec := httptest.NewRecorder()
+		e.router.ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/jwks.json", nil))
+		var jwks struct {
+			Keys []map[string]string `json:"keys"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &jwks); err != nil || len(jwks.Keys) != 1 || jwks.Keys[0]["alg"] != "RS512" || jwks.Keys[0]["kid"] == "" {
+			t.Fatalf("jwks %s", rec.Body)
+		}
+	})
+}
+
+// TestLogsHoldNoSecrets: no log line carries a client secret, a password,
+// an access token or an Authorization header.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	eachDBWith(t, handlers.Config{Logger: logger}, func(t *testing.T, e *env) {
+		integ, secret, err := models.NewApplication(e.db, models.KindIntegration, "server", "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, out := e.post(t, "application/json", `{"grant_type":"client_credentials","client_id":"`+integ.ClientID+`","client_secret":"`+secret+`"}`)
+		if status != http.StatusOK {
+			t.Fatal(out)
+		}
+		token := out["access_token"].(string)
+		e.do("POST", "/api/customers", resource("customers", "", map[string]any{"email": "pw@example.com", "password": "hunter2-hunter2"}, nil), "Authorization", "Bearer "+token).want(t, 201)
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+token+"x").want(t, 401)
+		if logs.Len() == 0 {
+			t.Fatal("nothing was logged: the test would prove nothing")
+		}
+		for _, secretValue := range []string{secret, token, "hunter2-hunter2", "Bearer", "Authorization"} {
+			if strings.Contains(logs.String(), secretValue) {
+				t.Errorf("the logs contain %q", secretValue)
+			}
+		}
+	})
+}
