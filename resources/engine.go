@@ -85,6 +85,9 @@ func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition,
 
 // find loads one model by id within scope; a missing one is a 404.
 func (e *Engine) find(ctx context.Context, tx *gorm.DB, def *Definition, id string, scope []db.Condition) (any, error) {
+	if !validText(id) {
+		return nil, errs.NotFound(def.Type, id)
+	}
 	slice := def.newSlice()
 	where := append(slices.Clone(scope), db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{id}}})
 	if err := db.Find(ctx, tx, def.Table, slice, db.Query{Where: where, Limit: 1}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"kasse/db"
 	"kasse/errs"
@@ -192,6 +193,9 @@ func (e filterValueError) Error() string { return string(e) }
 
 // filterValues types a filter's value for the attribute and predicate.
 func filterValues(typ AttrType, pred db.Predicate, raw string) ([]any, error) {
+	if !validText(raw) {
+		return nil, filterValueError("expected UTF-8 text without NUL characters")
+	}
 	if pred.TakesBoolean() {
 		switch {
 		case (pred == db.Present || pred == db.Blank) && typ != String:
@@ -224,6 +228,10 @@ func filterValues(typ AttrType, pred db.Predicate, raw string) ([]any, error) {
 	}
 	return out, nil
 }
+
+// validText says whether s can be sent to the database as text: PostgreSQL
+// refuses invalid UTF-8 and NUL characters.
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 func parseBool(s string) (bool, error) {
 	switch strings.ToLower(s) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 
 	"kasse/errs"
 )
@@ -150,6 +151,38 @@ func DecodeRelationship(body []byte) (RelationshipBody, error) {
 
 // DecodeValue decodes one attribute value into dest, strictly: 1.5 into an
 // integer or "x" into a number is an error the caller reports at pointer.
+// Text with a NUL character is refused too: PostgreSQL cannot store it.
 func DecodeValue(raw json.RawMessage, dest any) error {
-	return strictUnmarshal(raw, dest)
+	if err := strictUnmarshal(raw, dest); err != nil {
+		return err
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		var v any
+		if json.Unmarshal(raw, &v) == nil && containsNUL(v) {
+			return errs.New(errs.InvalidFieldValue, "text must not contain NUL characters")
+		}
+	}
+	return nil
+}
+
+// containsNUL says whether a decoded JSON value has a NUL character in a
+// string or an object key.
+func containsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []any:
+		for _, x := range v {
+			if containsNUL(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, x := range v {
+			if strings.ContainsRune(k, 0) || containsNUL(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
