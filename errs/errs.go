@@ -39,6 +39,7 @@ const (
 	RequestTooLarge      Code = "REQUEST_ENTITY_TOO_LARGE"
 	UnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
 	ValidationError      Code = "VALIDATION_ERROR"
+	AlreadyPurchased     Code = "ALREADY_PURCHASED"
 	Locked               Code = "LOCKED"
 	TooManyRequests      Code = "TOO_MANY_REQUESTS"
 	InternalServerError  Code = "INTERNAL_SERVER_ERROR"
@@ -74,6 +75,7 @@ var codeInfo = map[Code]struct {
 	RequestTooLarge:      {http.StatusRequestEntityTooLarge, "Request entity too large"},
 	UnsupportedMediaType: {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	ValidationError:      {http.StatusUnprocessableEntity, "Validation error"},
+	AlreadyPurchased:     {http.StatusUnprocessableEntity, "Already purchased"},
 	Locked:               {http.StatusLocked, "Locked"},
 	TooManyRequests:      {http.StatusTooManyRequests, "Too many requests"},
 	InternalServerError:  {http.StatusInternalServerError, "Internal server error"},

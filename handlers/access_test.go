@@ -20,6 +20,9 @@ var accessMatrix = map[string]map[string][]resources.Verb{
 	"customers":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Update}},
 	"addresses":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
 	"customer_addresses": {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
+	"payment_methods":    {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
+	"orders":             {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update}},
+	"line_items":         {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update, resources.Delete}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update, resources.Delete}},
 }
 
 // roleEnv holds a token per role and the ids of resources the customer
@@ -47,6 +50,11 @@ func newRoleEnv(t *testing.T, e *env) *roleEnv {
 		"customer": ref("customers", id(other.data())), "address": ref("addresses", id(address.data())),
 	})).want(t, 201)
 	re.other["customers"], re.other["addresses"], re.other["customer_addresses"] = id(other.data()), id(address.data()), id(book.data())
+	eu := e.one(t, "markets", "code_eq", "eu")
+	order := e.do("POST", "/api/orders", resource("orders", "", map[string]any{"customer_email": "other@example.com"}, map[string]any{"market": ref("markets", id(eu))})).want(t, 201)
+	item := e.do("POST", "/api/line_items", resource("line_items", "", map[string]any{"sku_code": "MUGXXXXX000000FFFFFFXX", "quantity": 1}, map[string]any{"order": ref("orders", id(order.data()))})).want(t, 201)
+	method := e.do("POST", "/api/payment_methods", resource("payment_methods", "", map[string]any{"payment_source_type": "wire_transfers", "price_amount_cents": 0}, nil)).want(t, 201)
+	re.other["orders"], re.other["line_items"], re.other["payment_methods"] = id(order.data()), id(item.data()), id(method.data())
 	for _, typ := range []string{"markets", "price_lists", "prices", "skus"} {
 		re.other[typ] = id(e.do("GET", "/api/"+typ, nil).want(t, 200).list()[0])
 	}

@@ -119,6 +119,9 @@ type Sku struct {
 	HsTariffNumber *string
 	DoNotShip      bool
 	DoNotTrack     bool
+	// LimitOnePerCustomer (a Kasse extension) makes the SKU purchasable
+	// once per customer: courses, licences.
+	LimitOnePerCustomer bool
 }
 
 // UnitsOfWeight are the units a SKU's weight may be given in.

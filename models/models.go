@@ -56,6 +56,12 @@ type AfterWriter interface {
 	AfterWrite(tx *gorm.DB) error
 }
 
+// AfterDeleter is implemented by models that keep other rows in step after
+// they are deleted, in the same transaction.
+type AfterDeleter interface {
+	AfterDelete(tx *gorm.DB) error
+}
+
 // Deleter is implemented by models that refuse deletion in some states.
 type Deleter interface {
 	BeforeDelete(tx *gorm.DB) error

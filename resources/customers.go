@@ -30,6 +30,7 @@ func customers() *Definition {
 		Actions:     AllActions,
 		Relationships: []Relationship{
 			{Name: "customer_addresses", Target: "customer_addresses", ToMany: true, InverseKey: "customer_id"},
+			{Name: "orders", Target: "orders", ToMany: true, InverseKey: "customer_id"},
 		},
 		Access: Access{
 			models.RoleSalesChannel: Allow(Create),

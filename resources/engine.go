@@ -3,6 +3,7 @@ package resources
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"gorm.io/gorm"
@@ -17,6 +18,9 @@ import (
 type Engine struct {
 	DB       *gorm.DB
 	Registry *Registry
+	// Payments takes part in placing and cancelling orders; nil until the
+	// payments part is wired in.
+	Payments models.PaymentHook
 }
 
 // NewEngine serves the registry's types from gdb.
@@ -58,12 +62,12 @@ func (e *Engine) List(ctx context.Context, p *models.Principal, def *Definition,
 
 // ListRelated returns one page of what a relationship holds (cond, from
 // RelatedScope), limited to what p may see of the target type.
-func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *Definition, q Query, cond db.Condition) ([]*serializers.Node, int64, error) {
+func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *Definition, q Query, cond []db.Condition) ([]*serializers.Node, int64, error) {
 	scope, ok := target.readScope(p)
 	if !ok {
 		return nil, 0, ErrDenied(target, List)
 	}
-	return e.list(ctx, p, target, q, append(scope, cond))
+	return e.list(ctx, p, target, q, append(scope, cond...))
 }
 
 func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
@@ -131,7 +135,7 @@ func (e *Engine) get(ctx context.Context, p *models.Principal, def *Definition, 
 // RelatedScope is the condition that selects, on the relationship's target
 // type, what the relationship of parent id holds; for a to-one it needs the
 // parent's foreign key. The parent must be one p may see.
-func (e *Engine) RelatedScope(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship) (db.Condition, error) {
+func (e *Engine) RelatedScope(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship) ([]db.Condition, error) {
 	scope, ok := def.readScope(p)
 	if !ok {
 		return nil, errs.NotFound(def.Type, id)
@@ -140,14 +144,17 @@ func (e *Engine) RelatedScope(ctx context.Context, p *models.Principal, def *Def
 	if err != nil {
 		return nil, err
 	}
+	if rel.Where != nil {
+		return rel.Where(parent), nil
+	}
 	if rel.ToMany || rel.InverseKey != "" {
-		return db.Condition{{Column: rel.InverseKey, Predicate: db.Eq, Values: []any{id}}}, nil
+		return []db.Condition{{{Column: rel.InverseKey, Predicate: db.Eq, Values: []any{id}}}}, nil
 	}
 	fk := def.column(parent, rel.ForeignKey)
 	if fk == nil {
 		return nil, nil
 	}
-	return db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{fk}}}, nil
+	return []db.Condition{{{Column: "id", Predicate: db.Eq, Values: []any{fk}}}}, nil
 }
 
 // Linkage returns the identifiers a relationship of one resource holds,
@@ -163,7 +170,7 @@ func (e *Engine) Linkage(ctx context.Context, p *models.Principal, def *Definiti
 		return nil, ErrDenied(target, Retrieve)
 	}
 	var ids []string
-	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, append(scope, cond))
+	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, append(scope, cond...))
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +233,29 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 				distinct = append(distinct, l)
 			}
 		}
+	}
+	if rel.Where != nil {
+		// Computed relationships: one query per distinct condition.
+		byKey := map[string][]*serializers.Node{}
+		for _, p := range parents {
+			cond := rel.Where(p.model)
+			key := fmt.Sprintf("%v", cond)
+			related, ok := byKey[key]
+			if !ok {
+				slice := target.newSlice()
+				if err := db.Find(ctx, tx, target.Table, slice, db.Query{Where: append(slices.Clone(scope), cond...), Order: order}); err != nil {
+					return nil, err
+				}
+				keep(target.elements(slice))
+				related = []*serializers.Node{}
+				for _, m := range target.elements(slice) {
+					related = append(related, byID[target.ID(m)].node)
+				}
+				byKey[key] = related
+			}
+			p.node.Related[rel.Name] = related
+		}
+		return distinct, nil
 	}
 	if !rel.ToMany && rel.ForeignKey != "" {
 		var keys []any

@@ -3,8 +3,6 @@ package resources
 import (
 	"encoding/json"
 
-	"gorm.io/gorm"
-
 	"kasse/db"
 	"kasse/models"
 	"kasse/serializers"
@@ -51,9 +49,9 @@ func markets() *Definition {
 		},
 		Triggers: []Trigger[models.Market]{
 			{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
-				Run: func(tx *gorm.DB, m *models.Market, _ json.RawMessage) error { return m.Disable(tx) }},
+				Run: func(c *Call, m *models.Market, _ json.RawMessage) error { return m.Disable(c.Tx) }},
 			{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
-				Run: func(tx *gorm.DB, m *models.Market, _ json.RawMessage) error { return m.Enable(tx) }},
+				Run: func(c *Call, m *models.Market, _ json.RawMessage) error { return m.Enable(c.Tx) }},
 		},
 	})
 }

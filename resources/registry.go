@@ -7,6 +7,7 @@
 package resources
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -19,6 +20,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"kasse/db"
+	"kasse/errs"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -71,10 +73,14 @@ type Relationship struct {
 	ForeignKey string
 	// InverseKey is the column on the target's table that points back here
 	// (a to-many, or a to-one owned by the other side).
-	InverseKey  string
-	Create      bool
-	Update      bool
-	Required    bool // required on create
+	InverseKey string
+	Create     bool
+	Update     bool
+	Required   bool // required on create
+	// Where selects the related rows of one parent for relationships that
+	// are computed rather than stored (available_payment_methods). Parents
+	// with equal conditions share one query.
+	Where       func(parent any) []db.Condition
 	Description string
 }
 
@@ -86,8 +92,9 @@ type Trigger[M any] struct {
 	Name        string
 	Type        AttrType // Boolean unless the trigger carries a value
 	OnCreate    bool     // may also be sent on create
+	Writers     []string // roles that may send it besides integration; nil: any role that may write the type
 	Description string
-	Run         func(tx *gorm.DB, model *M, value json.RawMessage) error
+	Run         func(c *Call, model *M, value json.RawMessage) error
 }
 
 // TriggerInfo is a trigger as the type-agnostic engine sees it.
@@ -95,8 +102,43 @@ type TriggerInfo struct {
 	Name        string
 	Type        AttrType
 	OnCreate    bool
+	Writers     []string
 	Description string
-	run         func(tx *gorm.DB, model any, value json.RawMessage) error
+	run         func(c *Call, model any, value json.RawMessage) error
+}
+
+// Call is what a trigger runs with: the write's transaction, who asked,
+// and the engine's collaborators.
+type Call struct {
+	Ctx       context.Context
+	Tx        *gorm.DB
+	Principal *models.Principal
+	engine    *Engine
+}
+
+// Payments is the payment hook orders call on place and cancel (nil until
+// payments are wired in).
+func (c *Call) Payments() models.PaymentHook { return c.engine.Payments }
+
+// Visible fails with a 404 at pointer unless the caller may see the
+// resource of type typ and id (a trigger that takes an id must not reach
+// what the caller could not read).
+func (c *Call) Visible(typ, id, pointer string) error {
+	def, ok := c.engine.Registry.Lookup(typ)
+	if !ok {
+		return fmt.Errorf("unknown type %s", typ)
+	}
+	scope, allowed := def.readScope(c.Principal)
+	if !allowed {
+		return errs.NotFound(typ, id).At(pointer)
+	}
+	if _, err := c.engine.find(c.Ctx, c.Tx, def, id, scope); err != nil {
+		if list, ok := errs.As(err); ok {
+			return list[0].At(pointer)
+		}
+		return err
+	}
+	return nil
 }
 
 // Actions are the endpoints a type offers.
@@ -398,8 +440,8 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 		if t.Type == "" {
 			t.Type = Boolean
 		}
-		d.Triggers = append(d.Triggers, &TriggerInfo{Name: t.Name, Type: t.Type, OnCreate: t.OnCreate, Description: t.Description,
-			run: func(tx *gorm.DB, model any, value json.RawMessage) error { return t.Run(tx, model.(*M), value) }})
+		d.Triggers = append(d.Triggers, &TriggerInfo{Name: t.Name, Type: t.Type, OnCreate: t.OnCreate, Writers: t.Writers, Description: t.Description,
+			run: func(c *Call, model any, value json.RawMessage) error { return t.Run(c, model.(*M), value) }})
 	}
 	d.newModel = func() any { return new(M) }
 	d.newSlice = func() any { return new([]M) }
@@ -536,5 +578,8 @@ func Default() *Registry {
 		customers(),
 		addresses(),
 		customerAddresses(),
+		paymentMethods(),
+		orders(),
+		lineItems(),
 	)
 }

@@ -65,6 +65,10 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, de
 		raw := body.Attributes[name]
 		ptr := errs.AttributePointer(name)
 		if t := def.Trigger(name); t != nil {
+			if t.Writers != nil && p != nil && p.Role != models.RoleIntegration && !slices.Contains(t.Writers, p.Role) {
+				problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be sent by a %s", name, p.Role).At(ptr))
+				continue
+			}
 			if creating && !t.OnCreate {
 				problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be sent on create", name).At(ptr))
 				continue
@@ -181,6 +185,10 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, de
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	// Triggers run in their declaration order, whatever the body's order.
+	slices.SortStableFunc(triggers, func(a, b pendingTrigger) int {
+		return slices.Index(def.Triggers, a.info) - slices.Index(def.Triggers, b.info)
+	})
 	return triggers, nil
 }
 
@@ -222,7 +230,7 @@ func triggerRequested(t *TriggerInfo, raw json.RawMessage) (bool, *errs.Error) {
 }
 
 // write runs a model's domain rules and stores it, then its triggers.
-func (e *Engine) write(tx *gorm.DB, model any, creating bool, triggers []pendingTrigger) error {
+func (e *Engine) write(ctx context.Context, tx *gorm.DB, p *models.Principal, model any, creating bool, triggers []pendingTrigger) error {
 	if w, ok := model.(models.Writer); ok {
 		if err := w.BeforeWrite(tx, creating); err != nil {
 			return err
@@ -237,8 +245,17 @@ func (e *Engine) write(tx *gorm.DB, model any, creating bool, triggers []pending
 	if err != nil {
 		return err
 	}
+	call := &Call{Ctx: ctx, Tx: tx, Principal: p, engine: e}
 	for _, t := range triggers {
-		if err := t.info.run(tx, model, t.value); err != nil {
+		if err := t.info.run(call, model, t.value); err != nil {
+			if list, ok := errs.As(err); ok {
+				for i, item := range list {
+					if item.Pointer == "" {
+						list[i] = item.At(errs.AttributePointer(t.info.Name))
+					}
+				}
+				return list
+			}
 			return err
 		}
 	}
@@ -309,7 +326,7 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 		if err != nil {
 			return err
 		}
-		if err := e.write(tx, model, true, triggers); err != nil {
+		if err := e.write(ctx, tx, p, model, true, triggers); err != nil {
 			return err
 		}
 		return e.checkScope(ctx, tx, def, model, scope)
@@ -358,10 +375,7 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 		if err != nil {
 			return err
 		}
-		if err := e.write(tx, model, false, triggers); err != nil {
-			return err
-		}
-		return e.checkScope(ctx, tx, def, model, scope)
+		return e.write(ctx, tx, p, model, false, triggers)
 	})
 	return translate(err)
 }
@@ -382,7 +396,13 @@ func (e *Engine) Delete(ctx context.Context, p *models.Principal, def *Definitio
 				return err
 			}
 		}
-		return tx.Delete(model).Error
+		if err := tx.Delete(model).Error; err != nil {
+			return err
+		}
+		if d, ok := model.(models.AfterDeleter); ok {
+			return d.AfterDelete(tx)
+		}
+		return nil
 	})
 	return translate(err)
 }

@@ -1,0 +1,180 @@
+package models
+
+import (
+	"errors"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"kasse/errs"
+)
+
+// LineItem is one SKU and quantity in an order, priced from the order's
+// market at the moment it is added (or, for trusted servers, externally).
+type LineItem struct {
+	Base
+	OrderID              string
+	ItemType             string
+	ItemID               *string
+	SkuCode              *string
+	Name                 *string
+	ImageURL             *string `gorm:"column:image_url"`
+	Quantity             int
+	CurrencyCode         string
+	UnitAmountCents      int64
+	CompareAtAmountCents *int64
+	OptionsAmountCents   int64
+	DiscountCents        int64
+	TotalAmountCents     int64
+	TaxAmountCents       int64
+	TaxRate              *float64
+	ExternalPrice        bool
+
+	// UpdateQuantity is the `_update_quantity` trigger: adding a SKU the
+	// order already has replaces its quantity instead of adding to it.
+	UpdateQuantity bool `gorm:"-"`
+}
+
+func (li *LineItem) computeTotal() {
+	li.TotalAmountCents = li.UnitAmountCents*int64(li.Quantity) + li.OptionsAmountCents - li.DiscountCents
+}
+
+// marketPrice is a SKU's price in a market's price list.
+func marketPrice(tx *gorm.DB, marketID, skuID string) (*Price, error) {
+	var p Price
+	err := tx.Joins("JOIN markets ON markets.price_list_id = prices.price_list_id").
+		Where("markets.id = ? AND prices.sku_id = ?", marketID, skuID).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		var sku Sku
+		tx.Where("id = ?", skuID).Take(&sku)
+		var market Market
+		tx.Where("id = ?", marketID).Take(&market)
+		return nil, errs.New(errs.ValidationError, "the SKU %s has no price in the market %s", sku.Code, market.Name)
+	}
+	return &p, err
+}
+
+// BeforeWrite locks the order, refuses changes to an order that is no
+// longer a cart, resolves the SKU, prices it from the market (or keeps an
+// external price), and enforces the one-per-customer rule.
+func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
+	order, err := LockOrder(tx, li.OrderID)
+	if err != nil {
+		return err
+	}
+	if !order.Editable() {
+		return errs.New(errs.ValidationError, "the order is %s: its line items cannot change", order.Status)
+	}
+	if li.Quantity < 1 || li.Quantity > MaxLineItemQuantity {
+		return errs.Invalid("quantity", "must be between 1 and 10000")
+	}
+	var sku Sku
+	switch {
+	case li.ItemID != nil && *li.ItemID != "":
+		if err := tx.Where("id = ?", *li.ItemID).Take(&sku).Error; err != nil {
+			return errs.NotFound("skus", *li.ItemID).At(errs.RelationshipPointer("item"))
+		}
+	case li.SkuCode != nil && strings.TrimSpace(*li.SkuCode) != "":
+		found, err := findBy(tx, &sku, "code = ?", strings.TrimSpace(*li.SkuCode))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errs.Invalid("sku_code", "no SKU has this code")
+		}
+	default:
+		return errs.New(errs.ValidationError, "item - can't be blank: give a sku_code or an item relationship").At(errs.RelationshipPointer("item"))
+	}
+	li.ItemType, li.ItemID, li.SkuCode, li.CurrencyCode = "skus", &sku.ID, &sku.Code, order.CurrencyCode
+	if li.Name == nil {
+		li.Name = &sku.Name
+	}
+	if li.ImageURL == nil {
+		li.ImageURL = sku.ImageURL
+	}
+	if sku.LimitOnePerCustomer {
+		if li.Quantity > 1 {
+			return errs.Invalid("quantity", "must be 1: "+sku.Code+" can be bought once per customer")
+		}
+		if err := order.checkOnePerCustomer(tx, sku.ID); err != nil {
+			return err
+		}
+	}
+	if creating && !li.ExternalPrice {
+		if li.UnitAmountCents != 0 {
+			return errs.Invalid("unit_amount_cents", "can be sent only with _external_price: true")
+		}
+		price, err := marketPrice(tx, order.MarketID, sku.ID)
+		if err != nil {
+			return err
+		}
+		li.UnitAmountCents, li.CompareAtAmountCents = price.AmountCents, price.CompareAtAmountCents
+	}
+	if li.UnitAmountCents < 0 {
+		return errs.Invalid("unit_amount_cents", "must be greater than or equal to 0")
+	}
+	li.computeTotal()
+	if creating {
+		return li.mergeSameSku(tx, sku.LimitOnePerCustomer)
+	}
+	return nil
+}
+
+// mergeSameSku folds the order's other line items of the same SKU (with
+// the same kind of price) into this one, adding their quantities unless
+// _update_quantity asks to replace them, as the reference does.
+func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
+	var same []LineItem
+	if err := tx.Where("order_id = ? AND item_id = ? AND external_price = ? AND id <> ?", li.OrderID, *li.ItemID, li.ExternalPrice, li.ID).Find(&same).Error; err != nil {
+		return err
+	}
+	if len(same) == 0 {
+		return nil
+	}
+	if !li.UpdateQuantity {
+		for _, s := range same {
+			li.Quantity += s.Quantity
+		}
+		if li.Quantity > MaxLineItemQuantity {
+			return errs.Invalid("quantity", "must be between 1 and 10000")
+		}
+		if onePerCustomer && li.Quantity > 1 {
+			return errs.Invalid("quantity", "must be 1: "+*li.SkuCode+" can be bought once per customer")
+		}
+		li.computeTotal()
+	}
+	ids := make([]string, len(same))
+	for i, s := range same {
+		ids[i] = s.ID
+	}
+	return tx.Where("id IN ?", ids).Delete(&LineItem{}).Error
+}
+
+// AfterWrite recomputes the order's totals in the same transaction.
+func (li *LineItem) AfterWrite(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
+
+// BeforeDelete refuses to change an order that is no longer a cart.
+func (li *LineItem) BeforeDelete(tx *gorm.DB) error {
+	order, err := LockOrder(tx, li.OrderID)
+	if err != nil {
+		return err
+	}
+	if !order.Editable() {
+		return errs.New(errs.ValidationError, "the order is %s: its line items cannot change", order.Status)
+	}
+	return nil
+}
+
+// AfterDelete recomputes the order's totals in the same transaction.
+func (li *LineItem) AfterDelete(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
+
+func recomputeOrder(tx *gorm.DB, orderID string) error {
+	order, err := LockOrder(tx, orderID)
+	if err != nil {
+		return err
+	}
+	if err := order.Recompute(tx); err != nil {
+		return err
+	}
+	return tx.Save(order).Error
+}

@@ -1,0 +1,543 @@
+package models
+
+import (
+	"errors"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kasse/db"
+	"kasse/errs"
+)
+
+// Order statuses, payment statuses and fulfillment statuses, as the
+// reference names them.
+const (
+	OrderDraft     = "draft"
+	OrderPending   = "pending"
+	OrderPlacing   = "placing"
+	OrderPlaced    = "placed"
+	OrderApproved  = "approved"
+	OrderCancelled = "cancelled"
+
+	PaymentUnpaid            = "unpaid"
+	PaymentAuthorized        = "authorized"
+	PaymentPartiallyAuth     = "partially_authorized"
+	PaymentPaid              = "paid"
+	PaymentPartiallyPaid     = "partially_paid"
+	PaymentVoided            = "voided"
+	PaymentPartiallyVoided   = "partially_voided"
+	PaymentRefunded          = "refunded"
+	PaymentPartiallyRefunded = "partially_refunded"
+	PaymentFree              = "free"
+
+	FulfillmentUnfulfilled = "unfulfilled"
+	FulfillmentInProgress  = "in_progress"
+	FulfillmentFulfilled   = "fulfilled"
+	FulfillmentNotRequired = "not_required"
+)
+
+// OrderStatuses, PaymentStatuses and FulfillmentStatuses list the values.
+var (
+	OrderStatuses       = []string{OrderDraft, OrderPending, OrderPlacing, OrderPlaced, OrderApproved, OrderCancelled}
+	PaymentStatuses     = []string{PaymentUnpaid, PaymentAuthorized, PaymentPartiallyAuth, PaymentPaid, PaymentPartiallyPaid, PaymentVoided, PaymentPartiallyVoided, PaymentRefunded, PaymentPartiallyRefunded, PaymentFree}
+	FulfillmentStatuses = []string{FulfillmentUnfulfilled, FulfillmentInProgress, FulfillmentFulfilled, FulfillmentNotRequired}
+)
+
+// EditableStatuses are the statuses in which an order's cart may change.
+var EditableStatuses = []string{OrderDraft, OrderPending}
+
+// MaxLineItemQuantity bounds one line item's quantity.
+const MaxLineItemQuantity = 10000
+
+// Order is a cart that becomes an order when placed.
+type Order struct {
+	Base
+	Number                    int64
+	Status                    string
+	PaymentStatus             string
+	FulfillmentStatus         string
+	Guest                     bool
+	CustomerEmail             *string
+	LanguageCode              *string
+	CurrencyCode              string
+	TaxIncluded               bool
+	CountryCode               *string
+	CartURL                   *string `gorm:"column:cart_url"`
+	ReturnURL                 *string `gorm:"column:return_url"`
+	TermsURL                  *string `gorm:"column:terms_url"`
+	PrivacyURL                *string `gorm:"column:privacy_url"`
+	MarketID                  string
+	CustomerID                *string
+	BillingAddressID          *string
+	ShippingAddressID         *string
+	PaymentMethodID           *string
+	PaymentSourceType         *string
+	PaymentSourceID           *string
+	SubtotalAmountCents       int64
+	DiscountAmountCents       int64
+	ShippingAmountCents       int64
+	PaymentMethodAmountCents  int64
+	TotalTaxAmountCents       int64
+	TotalAmountCents          int64
+	TotalAmountWithTaxesCents int64
+	PlaceTotalAmountCents     *int64
+	SkusCount                 int
+	PlacedAt                  *time.Time
+	ApprovedAt                *time.Time
+	CancelledAt               *time.Time
+	ArchivedAt                *time.Time
+	PaymentUpdatedAt          *time.Time
+	FulfillmentUpdatedAt      *time.Time
+	RefreshedAt               *time.Time
+	ExpiresAt                 *time.Time
+}
+
+// Editable says whether the cart may still change.
+func (o *Order) Editable() bool { return slices.Contains(EditableStatuses, o.Status) }
+
+// Money is an amount in the order's currency.
+func (o *Order) Money(cents int64) Money { return Money{Cents: cents, Currency: o.CurrencyCode} }
+
+// NextNumber hands out the next value of a named counter; the row update
+// serializes concurrent callers on both engines.
+func NextNumber(tx *gorm.DB, name string) (int64, error) {
+	var value int64
+	err := tx.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", name).Scan(&value).Error
+	if err != nil {
+		return 0, err
+	}
+	if value == 0 {
+		if err := tx.Exec("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1", name).Error; err != nil {
+			return 0, err
+		}
+		if err := tx.Raw("SELECT value FROM counters WHERE name = ?", name).Scan(&value).Error; err != nil {
+			return 0, err
+		}
+	}
+	return value, nil
+}
+
+// stateError is the 422 for an action the order's state does not allow.
+func (o *Order) stateError(action string) error {
+	return errs.New(errs.ValidationError, "cannot %s an order in status %s", action, o.Status)
+}
+
+// LockOrder loads an order and holds its row lock until tx ends, so that
+// concurrent cart changes and triggers on one order run one at a time.
+func LockOrder(tx *gorm.DB, id string) (*Order, error) {
+	var o Order
+	err := db.ForUpdate(tx).Where("id = ?", id).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errs.NotFound("orders", id)
+	}
+	return &o, err
+}
+
+// BeforeWrite sets up a new order from its market, keeps the customer and
+// email in step, and checks the chosen payment method; totals and the
+// draft/pending status follow the cart.
+func (o *Order) BeforeWrite(tx *gorm.DB, creating bool) error {
+	if creating {
+		var market Market
+		found, err := findBy(tx, &market, "id = ?", o.MarketID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errs.New(errs.ValidationError, "market - can't be blank").At(errs.RelationshipPointer("market"))
+		}
+		if market.DisabledAt != nil {
+			return errs.New(errs.ValidationError, "market - is disabled").At(errs.RelationshipPointer("market"))
+		}
+		var list PriceList
+		if err := tx.Where("id = ?", market.PriceListID).Take(&list).Error; err != nil {
+			return err
+		}
+		number, err := NextNumber(tx, "orders")
+		if err != nil {
+			return err
+		}
+		o.Number, o.CurrencyCode, o.TaxIncluded = number, list.CurrencyCode, list.TaxIncluded
+		o.Status, o.PaymentStatus, o.FulfillmentStatus = OrderDraft, PaymentUnpaid, FulfillmentUnfulfilled
+	}
+	var v collect
+	if o.CustomerEmail != nil {
+		email := strings.ToLower(strings.TrimSpace(*o.CustomerEmail))
+		if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+			_ = v.add(errs.Invalid("customer_email", "is not a valid email address"))
+		}
+		o.CustomerEmail = &email
+	}
+	o.Guest = o.CustomerID == nil
+	if o.CustomerID != nil {
+		var c Customer
+		if err := tx.Where("id = ?", *o.CustomerID).Take(&c).Error; err != nil {
+			return err
+		}
+		if o.CustomerEmail == nil {
+			o.CustomerEmail = &c.Email
+		}
+	}
+	if o.PaymentMethodID != nil {
+		pm, err := o.availablePaymentMethod(tx, *o.PaymentMethodID)
+		if err != nil {
+			return err
+		}
+		if pm == nil {
+			_ = v.add(errs.New(errs.ValidationError, "payment_method - is not available for this order's market and currency").At(errs.RelationshipPointer("payment_method")))
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	return o.Recompute(tx)
+}
+
+// AvailablePaymentMethodsWhere is the condition, in SQL, for the payment
+// methods an order may use: enabled, of its market or of no market, in
+// its currency or any.
+const AvailablePaymentMethodsWhere = "disabled_at IS NULL AND (market_id = ? OR market_id IS NULL) AND (currency_code = ? OR currency_code IS NULL)"
+
+func (o *Order) availablePaymentMethod(tx *gorm.DB, id string) (*PaymentMethod, error) {
+	var pm PaymentMethod
+	found, err := findBy(tx, &pm, "id = ? AND "+AvailablePaymentMethodsWhere, id, o.MarketID, o.CurrencyCode)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &pm, nil
+}
+
+// Recompute derives the totals from the line item rows (never by
+// incrementing cached values) and moves an editable order between draft
+// and pending: pending once it has an email and an item.
+func (o *Order) Recompute(tx *gorm.DB) error {
+	var sums struct {
+		Total    int64
+		Quantity int64
+	}
+	if o.ID != "" {
+		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(quantity), 0) AS quantity").
+			Where("order_id = ? AND item_type = ?", o.ID, "skus").Scan(&sums).Error; err != nil {
+			return err
+		}
+	}
+	o.SubtotalAmountCents, o.SkusCount = sums.Total, int(sums.Quantity)
+	o.PaymentMethodAmountCents = 0
+	if o.PaymentMethodID != nil {
+		var pm PaymentMethod
+		if err := tx.Where("id = ?", *o.PaymentMethodID).Take(&pm).Error; err == nil {
+			o.PaymentMethodAmountCents = pm.PriceAmountCents
+		}
+	}
+	// No tax calculator yet: prices are tax-inclusive or untaxed, so taxes
+	// add nothing and the total with taxes equals the total.
+	o.TotalTaxAmountCents = 0
+	o.TotalAmountCents = o.SubtotalAmountCents + o.ShippingAmountCents + o.PaymentMethodAmountCents - o.DiscountAmountCents
+	o.TotalAmountWithTaxesCents = o.TotalAmountCents + o.TotalTaxAmountCents
+	if o.Editable() {
+		if o.CustomerEmail != nil && o.SkusCount > 0 {
+			o.Status = OrderPending
+		} else {
+			o.Status = OrderDraft
+		}
+	}
+	return nil
+}
+
+// BeforeDelete keeps placed orders: archive them instead.
+func (o *Order) BeforeDelete(tx *gorm.DB) error {
+	if !o.Editable() {
+		return errs.New(errs.ValidationError, "a %s order cannot be deleted: archive it with _archive", o.Status)
+	}
+	return nil
+}
+
+// PaymentHook lets the payments part take part in placing and cancelling
+// an order: it authorizes (or captures) the payment source on place and
+// voids it on cancel, returning the order's new payment status. With no
+// hook, or no payment source, orders are placed unpaid.
+type PaymentHook interface {
+	Place(tx *gorm.DB, o *Order) (paymentStatus string, err error)
+	Cancel(tx *gorm.DB, o *Order) (paymentStatus string, err error)
+}
+
+// Place places the order (the `_place` trigger) once its preconditions
+// hold: items, an email, a billing address, a shipping address unless
+// nothing ships, a payment method unless the total is 0, and no SKU the
+// customer already owns.
+func (o *Order) Place(tx *gorm.DB, hook PaymentHook) error {
+	if !o.Editable() {
+		return o.stateError("place")
+	}
+	if err := o.Recompute(tx); err != nil {
+		return err
+	}
+	var problems errs.List
+	need := func(ok bool, pointer, detail string) {
+		if !ok {
+			problems = append(problems, errs.New(errs.ValidationError, "%s", detail).At(pointer))
+		}
+	}
+	need(o.SkusCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
+	need(o.CustomerEmail != nil, errs.AttributePointer("customer_email"), "customer_email - can't be blank")
+	need(o.BillingAddressID != nil, errs.RelationshipPointer("billing_address"), "billing_address - can't be blank")
+	shippable, err := o.hasShippableItems(tx)
+	if err != nil {
+		return err
+	}
+	need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")
+	need(o.TotalAmountWithTaxesCents == 0 || o.PaymentMethodID != nil, errs.RelationshipPointer("payment_method"), "payment_method - can't be blank")
+	if len(problems) > 0 {
+		return problems
+	}
+	if err := o.checkOnePerCustomer(tx, ""); err != nil {
+		return err
+	}
+	status := PaymentUnpaid
+	if o.TotalAmountWithTaxesCents == 0 {
+		status = PaymentFree
+	} else if hook != nil {
+		if status, err = hook.Place(tx, o); err != nil {
+			return err
+		}
+	}
+	now := db.Now()
+	total := o.TotalAmountWithTaxesCents
+	o.Status, o.PaymentStatus, o.PlacedAt, o.PaymentUpdatedAt, o.PlaceTotalAmountCents = OrderPlaced, status, &now, &now, &total
+	if !shippable {
+		o.FulfillmentStatus = FulfillmentNotRequired
+	}
+	if o.CustomerID != nil {
+		return tx.Exec("UPDATE customers SET total_orders_count = total_orders_count + 1, status = CASE WHEN total_orders_count = 0 THEN 'acquired' ELSE 'repeat' END, updated_at = ? WHERE id = ?", now, *o.CustomerID).Error
+	}
+	return nil
+}
+
+func (o *Order) hasShippableItems(tx *gorm.DB) (bool, error) {
+	var n int64
+	err := tx.Model(&LineItem{}).Joins("JOIN skus ON skus.id = line_items.item_id").
+		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.do_not_ship = ?", o.ID, "skus", false).Count(&n).Error
+	return n > 0, err
+}
+
+// Approve approves a placed order (the `_approve` trigger).
+func (o *Order) Approve(*gorm.DB) error {
+	if o.Status != OrderPlaced {
+		return o.stateError("approve")
+	}
+	now := db.Now()
+	o.Status, o.ApprovedAt = OrderApproved, &now
+	return nil
+}
+
+// Cancel cancels a placed or approved order that is not fulfilled (the
+// `_cancel` trigger); the payment hook voids its authorization.
+func (o *Order) Cancel(tx *gorm.DB, hook PaymentHook) error {
+	if (o.Status != OrderPlaced && o.Status != OrderApproved) || o.FulfillmentStatus == FulfillmentFulfilled {
+		return o.stateError("cancel")
+	}
+	if hook != nil {
+		status, err := hook.Cancel(tx, o)
+		if err != nil {
+			return err
+		}
+		o.PaymentStatus = status
+	}
+	now := db.Now()
+	o.Status, o.CancelledAt, o.PaymentUpdatedAt = OrderCancelled, &now, &now
+	return nil
+}
+
+// Archive hides an order from default views (`_archive`); Unarchive undoes it.
+func (o *Order) Archive(*gorm.DB) error {
+	if o.ArchivedAt == nil {
+		now := db.Now()
+		o.ArchivedAt = &now
+	}
+	return nil
+}
+
+// Unarchive brings an archived order back (`_unarchive`).
+func (o *Order) Unarchive(*gorm.DB) error {
+	o.ArchivedAt = nil
+	return nil
+}
+
+// Refresh re-prices the cart from the market's current price list (the
+// `_refresh` trigger); external prices are kept.
+func (o *Order) Refresh(tx *gorm.DB) error {
+	if !o.Editable() {
+		return o.stateError("refresh")
+	}
+	var items []LineItem
+	if err := tx.Where("order_id = ? AND item_type = ? AND external_price = ?", o.ID, "skus", false).Find(&items).Error; err != nil {
+		return err
+	}
+	for i := range items {
+		li := &items[i]
+		price, err := marketPrice(tx, o.MarketID, deref(li.ItemID))
+		if err != nil {
+			return err
+		}
+		li.UnitAmountCents = price.AmountCents
+		li.CompareAtAmountCents = price.CompareAtAmountCents
+		li.computeTotal()
+		if err := tx.Save(li).Error; err != nil {
+			return err
+		}
+	}
+	now := db.Now()
+	o.RefreshedAt = &now
+	return o.Recompute(tx)
+}
+
+// UpdateTaxes recomputes the totals (`_update_taxes`); without a tax
+// calculator the taxes stay 0.
+func (o *Order) UpdateTaxes(tx *gorm.DB) error {
+	if o.Status == OrderCancelled {
+		return o.stateError("update taxes of")
+	}
+	return o.Recompute(tx)
+}
+
+// ShipToBilling makes the shipping address a copy of the billing address
+// (`_shipping_address_same_as_billing`).
+func (o *Order) ShipToBilling(tx *gorm.DB) error {
+	if o.BillingAddressID == nil {
+		return errs.New(errs.ValidationError, "the order has no billing address to copy")
+	}
+	id, err := CloneAddress(tx, *o.BillingAddressID)
+	o.ShippingAddressID = &id
+	return err
+}
+
+// BillToShipping makes the billing address a copy of the shipping address
+// (`_billing_address_same_as_shipping`).
+func (o *Order) BillToShipping(tx *gorm.DB) error {
+	if o.ShippingAddressID == nil {
+		return errs.New(errs.ValidationError, "the order has no shipping address to copy")
+	}
+	id, err := CloneAddress(tx, *o.ShippingAddressID)
+	o.BillingAddressID = &id
+	return err
+}
+
+// CloneAddress copies an address for the order's billing or shipping use
+// (`_billing_address_clone_id`, `_shipping_address_clone_id`).
+func CloneAddress(tx *gorm.DB, id string) (string, error) {
+	var a Address
+	if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return "", errs.NotFound("addresses", id)
+		}
+		return "", err
+	}
+	a.Record = Record{}
+	a.OwnerCustomerID = nil
+	if err := tx.Create(&a).Error; err != nil {
+		return "", err
+	}
+	return a.ID, nil
+}
+
+// checkOnePerCustomer refuses a SKU limited to one per customer when the
+// order's customer already has a placed or approved order with it.
+// skuID limits the check to one SKU; "" checks every item of the order.
+func (o *Order) checkOnePerCustomer(tx *gorm.DB, skuID string) error {
+	customerIDs, err := o.ownerIDs(tx)
+	if err != nil || len(customerIDs) == 0 {
+		return err
+	}
+	q := tx.Model(&LineItem{}).Select("DISTINCT skus.code").
+		Joins("JOIN skus ON skus.id = line_items.item_id AND skus.limit_one_per_customer = ?", true).
+		Joins("JOIN orders owned ON owned.id <> ? AND owned.status IN ? AND owned.customer_id IN ?", o.ID, []string{OrderPlaced, OrderApproved}, customerIDs).
+		Joins("JOIN line_items bought ON bought.order_id = owned.id AND bought.item_id = line_items.item_id").
+		Where("line_items.order_id = ?", o.ID)
+	if skuID != "" {
+		q = tx.Model(&Sku{}).Select("DISTINCT skus.code").
+			Joins("JOIN line_items bought ON bought.item_id = skus.id").
+			Joins("JOIN orders owned ON owned.id = bought.order_id AND owned.id <> ? AND owned.status IN ? AND owned.customer_id IN ?", o.ID, []string{OrderPlaced, OrderApproved}, customerIDs).
+			Where("skus.id = ? AND skus.limit_one_per_customer = ?", skuID, true)
+	}
+	var codes []string
+	if err := q.Pluck("skus.code", &codes).Error; err != nil {
+		return err
+	}
+	if len(codes) > 0 {
+		slices.Sort(codes)
+		return errs.New(errs.AlreadyPurchased, "the customer already owns %s: it can be bought once per customer", strings.Join(codes, ", "))
+	}
+	return nil
+}
+
+// ownerIDs are the customers an order belongs to: its customer, or the
+// customer whose email it carries.
+func (o *Order) ownerIDs(tx *gorm.DB) ([]string, error) {
+	if o.CustomerID != nil {
+		return []string{*o.CustomerID}, nil
+	}
+	if o.CustomerEmail == nil {
+		return nil, nil
+	}
+	var ids []string
+	err := tx.Model(&Customer{}).Where("email = ?", *o.CustomerEmail).Pluck("id", &ids).Error
+	return ids, err
+}
+
+// PaymentMethod is a way to pay in a market: a gateway and a source type.
+type PaymentMethod struct {
+	Base
+	Name                      *string
+	PaymentSourceType         string
+	CurrencyCode              *string
+	Moto                      bool
+	RequireCapture            bool
+	AutoPlace                 bool
+	AutoCapture               bool
+	PriceAmountCents          int64
+	AutoCaptureMaxAmountCents *int64
+	DisabledAt                *time.Time
+	MarketID                  *string
+	PaymentGatewayID          *string
+}
+
+// PaymentSourceTypes are the payment source types the reference knows.
+var PaymentSourceTypes = []string{"adyen_payments", "axerve_payments", "braintree_payments", "checkout_com_payments", "external_payments", "klarna_payments", "paypal_payments", "satispay_payments", "stripe_payments", "wire_transfers"}
+
+// BeforeWrite checks the source type, currency and price.
+func (pm *PaymentMethod) BeforeWrite(tx *gorm.DB, creating bool) error {
+	var v collect
+	if !slices.Contains(PaymentSourceTypes, pm.PaymentSourceType) {
+		_ = v.add(errs.Invalid("payment_source_type", "must be one of "+strings.Join(PaymentSourceTypes, ", ")))
+	}
+	if pm.CurrencyCode != nil {
+		code := strings.ToUpper(*pm.CurrencyCode)
+		pm.CurrencyCode = &code
+		if _, ok := LookupCurrency(code); !ok {
+			_ = v.add(errs.Invalid("currency_code", "is not an ISO 4217 currency code"))
+		}
+	}
+	if pm.PriceAmountCents < 0 {
+		_ = v.add(errs.Invalid("price_amount_cents", "must be greater than or equal to 0"))
+	}
+	return v.err()
+}
+
+// Disable and Enable are the `_disable` and `_enable` triggers.
+func (pm *PaymentMethod) Disable(*gorm.DB) error {
+	if pm.DisabledAt == nil {
+		now := db.Now()
+		pm.DisabledAt = &now
+	}
+	return nil
+}
+
+// Enable makes the payment method available again.
+func (pm *PaymentMethod) Enable(*gorm.DB) error {
+	pm.DisabledAt = nil
+	return nil
+}

@@ -1,0 +1,184 @@
+package resources
+
+import (
+	"encoding/json"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/models"
+	"kasse/serializers"
+)
+
+// orderResource is an order on the wire. Money comes as the reference's
+// triples: `*_cents`, `*_float` and `formatted_*`.
+type orderResource struct {
+	ID                            string            `jsonapi:"primary,orders"`
+	Number                        int64             `jsonapi:"attr,number" kasse:"filter,sort"`
+	Status                        string            `jsonapi:"attr,status" kasse:"filter,sort,enum=draft|pending|placing|placed|approved|cancelled"`
+	PaymentStatus                 string            `jsonapi:"attr,payment_status" kasse:"filter,sort"`
+	FulfillmentStatus             string            `jsonapi:"attr,fulfillment_status" kasse:"filter,sort"`
+	Guest                         bool              `jsonapi:"attr,guest" kasse:"filter"`
+	Editable                      bool              `jsonapi:"attr,editable"`
+	CustomerEmail                 *string           `jsonapi:"attr,customer_email" kasse:"create,update,filter,sort"`
+	LanguageCode                  *string           `jsonapi:"attr,language_code" kasse:"create,update,filter"`
+	CurrencyCode                  string            `jsonapi:"attr,currency_code" kasse:"filter,sort"`
+	TaxIncluded                   bool              `jsonapi:"attr,tax_included"`
+	CountryCode                   *string           `jsonapi:"attr,country_code" kasse:"filter"`
+	CartURL                       *string           `jsonapi:"attr,cart_url" kasse:"create,update"`
+	ReturnURL                     *string           `jsonapi:"attr,return_url" kasse:"create,update"`
+	TermsURL                      *string           `jsonapi:"attr,terms_url" kasse:"create,update"`
+	PrivacyURL                    *string           `jsonapi:"attr,privacy_url" kasse:"create,update"`
+	SubtotalAmountCents           int64             `jsonapi:"attr,subtotal_amount_cents" kasse:"filter,sort"`
+	SubtotalAmountFloat           float64           `jsonapi:"attr,subtotal_amount_float"`
+	FormattedSubtotalAmount       string            `jsonapi:"attr,formatted_subtotal_amount"`
+	ShippingAmountCents           int64             `jsonapi:"attr,shipping_amount_cents"`
+	ShippingAmountFloat           float64           `jsonapi:"attr,shipping_amount_float"`
+	FormattedShippingAmount       string            `jsonapi:"attr,formatted_shipping_amount"`
+	PaymentMethodAmountCents      int64             `jsonapi:"attr,payment_method_amount_cents"`
+	PaymentMethodAmountFloat      float64           `jsonapi:"attr,payment_method_amount_float"`
+	FormattedPaymentMethodAmount  string            `jsonapi:"attr,formatted_payment_method_amount"`
+	DiscountAmountCents           int64             `jsonapi:"attr,discount_amount_cents"`
+	DiscountAmountFloat           float64           `jsonapi:"attr,discount_amount_float"`
+	FormattedDiscountAmount       string            `jsonapi:"attr,formatted_discount_amount"`
+	TotalTaxAmountCents           int64             `jsonapi:"attr,total_tax_amount_cents"`
+	TotalTaxAmountFloat           float64           `jsonapi:"attr,total_tax_amount_float"`
+	FormattedTotalTaxAmount       string            `jsonapi:"attr,formatted_total_tax_amount"`
+	TotalAmountCents              int64             `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
+	TotalAmountFloat              float64           `jsonapi:"attr,total_amount_float"`
+	FormattedTotalAmount          string            `jsonapi:"attr,formatted_total_amount"`
+	TotalAmountWithTaxesCents     int64             `jsonapi:"attr,total_amount_with_taxes_cents" kasse:"filter,sort"`
+	TotalAmountWithTaxesFloat     float64           `jsonapi:"attr,total_amount_with_taxes_float"`
+	FormattedTotalAmountWithTaxes string            `jsonapi:"attr,formatted_total_amount_with_taxes"`
+	PlaceTotalAmountCents         *int64            `jsonapi:"attr,place_total_amount_cents"`
+	SkusCount                     int               `jsonapi:"attr,skus_count"`
+	PlacedAt                      *serializers.Time `jsonapi:"attr,placed_at" kasse:"filter,sort"`
+	ApprovedAt                    *serializers.Time `jsonapi:"attr,approved_at" kasse:"filter,sort"`
+	CancelledAt                   *serializers.Time `jsonapi:"attr,cancelled_at" kasse:"filter,sort"`
+	ArchivedAt                    *serializers.Time `jsonapi:"attr,archived_at" kasse:"filter,sort"`
+	PaymentUpdatedAt              *serializers.Time `jsonapi:"attr,payment_updated_at" kasse:"filter,sort"`
+	FulfillmentUpdatedAt          *serializers.Time `jsonapi:"attr,fulfillment_updated_at" kasse:"filter,sort"`
+	RefreshedAt                   *serializers.Time `jsonapi:"attr,refreshed_at"`
+	ExpiresAt                     *serializers.Time `jsonapi:"attr,expires_at" kasse:"filter,sort"`
+	CreatedAt                     serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt                     serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference                     *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin               *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata                      map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+// Roles that run the back office: guests and customers may not send these
+// triggers.
+var backOffice = []string{models.RoleIntegration}
+
+// ordersInMarkets and cartsInMarkets select what a sales channel reaches.
+func ordersInMarkets(p *models.Principal) db.Condition {
+	return db.Condition{{Column: "market_id", Predicate: db.In, Values: ids(p.MarketIDs)}}
+}
+
+func cartOfGuest(p *models.Principal) []db.Condition {
+	return []db.Condition{ordersInMarkets(p), {{Column: "status", Predicate: db.In, Values: []any{models.OrderDraft, models.OrderPending}}}}
+}
+
+func ordersOfCustomer(p *models.Principal) []db.Condition {
+	return []db.Condition{ordersInMarkets(p), {{Column: "customer_id", Predicate: db.Eq, Values: []any{p.CustomerID}}}}
+}
+
+func orderTrigger(run func(c *Call, o *models.Order) error) func(c *Call, o *models.Order, _ json.RawMessage) error {
+	return func(c *Call, o *models.Order, _ json.RawMessage) error { return run(c, o) }
+}
+
+// cloneAddress is the `_billing_address_clone_id` and
+// `_shipping_address_clone_id` triggers: it copies an address the caller
+// may see and points the order at the copy.
+func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Call, o *models.Order, value json.RawMessage) error {
+	return func(c *Call, o *models.Order, value json.RawMessage) error {
+		var id string
+		if err := json.Unmarshal(value, &id); err != nil || id == "" {
+			return errs.New(errs.InvalidFieldValue, "%s must be an address id", name).At(errs.AttributePointer(name))
+		}
+		if err := c.Visible("addresses", id, errs.AttributePointer(name)); err != nil {
+			return err
+		}
+		clone, err := models.CloneAddress(c.Tx, id)
+		if err != nil {
+			return err
+		}
+		set(o, clone)
+		return nil
+	}
+}
+
+func orders() *Definition {
+	return Define(Spec[models.Order, orderResource]{
+		Type:        "orders",
+		Description: "An order: a cart priced server-side from its market, placed, approved, cancelled or archived with triggers.",
+		Actions:     AllActions,
+		Relationships: []Relationship{
+			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true},
+			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
+			{Name: "shipping_address", Target: "addresses", ForeignKey: "shipping_address_id", Create: true, Update: true},
+			{Name: "billing_address", Target: "addresses", ForeignKey: "billing_address_id", Create: true, Update: true},
+			{Name: "available_payment_methods", Target: "payment_methods", ToMany: true, Where: func(parent any) []db.Condition {
+				o := parent.(*models.Order)
+				return []db.Condition{
+					{{Column: "disabled_at", Predicate: db.Null, Values: []any{true}}},
+					{{Column: "market_id", Predicate: db.Eq, Values: []any{o.MarketID}}, {Column: "market_id", Predicate: db.Null, Values: []any{true}}},
+					{{Column: "currency_code", Predicate: db.Eq, Values: []any{o.CurrencyCode}}, {Column: "currency_code", Predicate: db.Null, Values: []any{true}}},
+				}
+			}},
+			{Name: "payment_method", Target: "payment_methods", ForeignKey: "payment_method_id", Create: true, Update: true},
+			{Name: "line_items", Target: "line_items", ToMany: true, InverseKey: "order_id"},
+		},
+		Access: Access{
+			models.RoleSalesChannel: Merge(Allow(Create), AllowScoped(cartOfGuest, Retrieve, Update)),
+			models.RoleCustomer:     Merge(Allow(Create), AllowScoped(ordersOfCustomer, List, Retrieve, Update)),
+		},
+		Stamp: func(p *models.Principal, o *models.Order) {
+			if p.Role != models.RoleIntegration && len(p.MarketIDs) > 0 {
+				o.MarketID = p.MarketIDs[0]
+			}
+			if p.Role == models.RoleCustomer {
+				o.CustomerID = &p.CustomerID
+			}
+		},
+		// Triggers run in this order when a body sends several.
+		Triggers: []Trigger[models.Order]{
+			{Name: "_billing_address_clone_id", Type: String, OnCreate: true, Description: "The id of the address you want to clone to create the order's billing address.",
+				Run: cloneAddress("_billing_address_clone_id", func(o *models.Order, id string) { o.BillingAddressID = &id })},
+			{Name: "_shipping_address_clone_id", Type: String, OnCreate: true, Description: "The id of the address you want to clone to create the order's shipping address.",
+				Run: cloneAddress("_shipping_address_clone_id", func(o *models.Order, id string) { o.ShippingAddressID = &id })},
+			{Name: "_shipping_address_same_as_billing", OnCreate: true, Description: "Send this attribute if you want the shipping address to be cloned from the order's billing address.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.ShipToBilling(c.Tx) })},
+			{Name: "_billing_address_same_as_shipping", OnCreate: true, Description: "Send this attribute if you want the billing address to be cloned from the order's shipping address.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.BillToShipping(c.Tx) })},
+			{Name: "_refresh", Description: "Send this attribute if you want to refresh all the prices of a draft or pending order.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Refresh(c.Tx) })},
+			{Name: "_update_taxes", Description: "Send this attribute if you want to force tax calculation for this order.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.UpdateTaxes(c.Tx) })},
+			{Name: "_place", Description: "Send this attribute if you want to place the order.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
+			{Name: "_cancel", Writers: backOffice, Description: "Send this attribute if you want to cancel a placed order; the payment is voided.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Cancel(c.Tx, c.Payments()) })},
+			{Name: "_approve", Writers: backOffice, Description: "Send this attribute if you want to approve a placed order.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Approve(c.Tx) })},
+			{Name: "_archive", Writers: backOffice, Description: "Send this attribute if you want to archive the order.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Archive(c.Tx) })},
+			{Name: "_unarchive", Writers: backOffice, Description: "Send this attribute if you want to unarchive the order.",
+				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Unarchive(c.Tx) })},
+		},
+		Derive: func(o *models.Order, out *orderResource) {
+			out.Editable = o.Editable()
+			money := func(cents int64, float *float64, formatted *string) {
+				m := o.Money(cents)
+				*float, *formatted = m.Float(), m.Formatted()
+			}
+			money(o.SubtotalAmountCents, &out.SubtotalAmountFloat, &out.FormattedSubtotalAmount)
+			money(o.ShippingAmountCents, &out.ShippingAmountFloat, &out.FormattedShippingAmount)
+			money(o.PaymentMethodAmountCents, &out.PaymentMethodAmountFloat, &out.FormattedPaymentMethodAmount)
+			money(o.DiscountAmountCents, &out.DiscountAmountFloat, &out.FormattedDiscountAmount)
+			money(o.TotalTaxAmountCents, &out.TotalTaxAmountFloat, &out.FormattedTotalTaxAmount)
+			money(o.TotalAmountCents, &out.TotalAmountFloat, &out.FormattedTotalAmount)
+			money(o.TotalAmountWithTaxesCents, &out.TotalAmountWithTaxesFloat, &out.FormattedTotalAmountWithTaxes)
+		},
+	})
+}
