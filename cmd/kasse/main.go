@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kasse/auth"
 	"kasse/db"
 	"kasse/handlers"
 	"kasse/models"
@@ -40,34 +42,47 @@ func main() {
 const usage = `Kasse — a self-hostable commerce resource server speaking JSON:API.
 
 Usage:
-  kasse serve [flags]         apply pending migrations, then serve the API
+  kasse serve [flags]         apply pending migrations, then serve the API until SIGINT or SIGTERM
   kasse migrate [flags]       apply pending migrations and exit
-  kasse seed --demo [flags]   load the demo catalog (once; a no-op when present)
+  kasse seed --demo [flags]   apply pending migrations and load the demo catalog (a no-op when present)
   kasse help                  show this help
 
-Flags (each also read from the environment variable named beside it):
-  --addr ADDR            KASSE_ADDR        listen address (default 127.0.0.1:8080)        [serve]
-  --database-url URL     DATABASE_URL      sqlite:<path> or postgres://… (default sqlite:data/kasse.db)
-  --base-url URL         KASSE_BASE_URL    absolute origin used in every link (default http://<addr>) [serve]
-  --log-format FORMAT    KASSE_LOG_FORMAT  text or json (default text)
-  --log-level LEVEL      KASSE_LOG_LEVEL   debug, info, warn or error (default info)
-  --demo                                   with seed: load the demo catalog
+Flags (each may also be set with the environment variable beside it; the flag wins):
+  --addr ADDR           KASSE_ADDR        serve: listen address (default 127.0.0.1:8080)
+  --base-url URL        KASSE_BASE_URL    serve: public origin used in every link, such as
+                                          https://api.example.com (default http://<listen address>)
+  --database-url URL    DATABASE_URL      sqlite:<path> or postgres://user:password@host:5432/db?sslmode=disable
+                                          (default sqlite:data/kasse.db)
+  --log-format FORMAT   KASSE_LOG_FORMAT  text or json, written to stderr (default text)
+  --log-level LEVEL     KASSE_LOG_LEVEL   debug, info, warn or error (default info)
+  --demo                                  seed: load the demo catalog and demo applications (required)
+  --sales-channel-token-ttl D  KASSE_SALES_CHANNEL_TOKEN_TTL  serve: sales channel token lifetime (default 4h)
+  --integration-token-ttl D    KASSE_INTEGRATION_TOKEN_TTL    serve: integration token lifetime (default 2h)
+  --refresh-token-ttl D        KASSE_REFRESH_TOKEN_TTL        serve: customer refresh token lifetime (default 336h)
+
+` + appsUsage + `
+The API is under /api and needs a bearer token from POST /oauth/token; /healthz and /readyz are the probes.
+
+Examples:
+  kasse seed --demo && kasse serve
+  DATABASE_URL='postgres://kasse@localhost:5432/kasse?sslmode=disable' kasse migrate
 `
 
 // settings are the resolved flags and environment.
 type settings struct {
 	addr, databaseURL, baseURL, logFormat, logLevel string
 	demo                                            bool
+	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
 }
 
-func parse(cmd string, args []string, getenv func(string) string, stderr io.Writer) (settings, error) {
+// flags declares cmd's flags on s, with defaults from the environment.
+func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer) *flag.FlagSet {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
 		}
 		return def
 	}
-	var s settings
 	fs := flag.NewFlagSet("kasse "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -81,15 +96,31 @@ func parse(cmd string, args []string, getenv func(string) string, stderr io.Writ
 	if cmd == "seed" {
 		fs.BoolVar(&s.demo, "demo", false, "load the demo catalog")
 	}
+	if cmd == "serve" {
+		duration := func(name, def string) time.Duration {
+			d, err := time.ParseDuration(env(name, def))
+			if err != nil || d <= 0 {
+				d, _ = time.ParseDuration(def)
+			}
+			return d
+		}
+		fs.DurationVar(&s.salesChannelTTL, "sales-channel-token-ttl", duration("KASSE_SALES_CHANNEL_TOKEN_TTL", "4h"), "sales channel access token lifetime")
+		fs.DurationVar(&s.integrationTTL, "integration-token-ttl", duration("KASSE_INTEGRATION_TOKEN_TTL", "2h"), "integration access token lifetime")
+		fs.DurationVar(&s.refreshTTL, "refresh-token-ttl", duration("KASSE_REFRESH_TOKEN_TTL", "336h"), "refresh token lifetime")
+	}
+	return fs
+}
+
+func parse(cmd string, args []string, getenv func(string) string, stderr io.Writer) (settings, error) {
+	var s settings
+	fs := flags(cmd, &s, getenv, stderr)
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	}
-	if s.baseURL == "" {
-		s.baseURL = "http://" + s.addr
-	}
+	// An empty base URL means the listen address, known once listening.
 	s.baseURL = strings.TrimRight(s.baseURL, "/")
 	return s, nil
 }
@@ -117,12 +148,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd := args[0]
 	switch cmd {
+	case "apps", "keys":
+		return runApps(ctx, cmd, args[1:], getenv, stdout, stderr)
 	case "serve", "migrate", "seed":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	s, err := parse(cmd, args[1:], getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // `kasse serve -h`: the usage is printed
+	}
 	if err != nil {
 		return err
 	}
@@ -157,6 +193,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		} else {
 			fmt.Fprintln(stdout, "demo data already present: nothing to do")
 		}
+		if _, err := ensureDemoApps(gdb.WithContext(ctx), demoAppsPath(s.databaseURL)); err != nil {
+			return fmt.Errorf("seed: demo applications: %w", err)
+		}
 		return nil
 	}
 	return serve(ctx, s, gdb, log, stdout)
@@ -183,8 +222,28 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	local := localURL(ln.Addr())
+	if s.baseURL == "" {
+		s.baseURL = local
+	}
+	authService, err := auth.New(ctx, gdb, auth.Config{
+		Issuer:          s.baseURL,
+		Organization:    org,
+		SalesChannelTTL: s.salesChannelTTL,
+		IntegrationTTL:  s.integrationTTL,
+		RefreshTTL:      s.refreshTTL,
+		Test:            true,
+	})
+	if err != nil {
+		return err
+	}
 	router := handlers.NewRouter(handlers.Config{
 		DB:           gdb,
+		Auth:         authService,
 		Registry:     resources.Default(),
 		BaseURL:      s.baseURL,
 		Logger:       log,
@@ -198,12 +257,14 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		return err
+	fmt.Fprintf(stdout, "Kasse is serving on %s (links use %s)\n", local, s.baseURL)
+	if raw, err := os.ReadFile(demoAppsPath(s.databaseURL)); err == nil {
+		var apps demoApps
+		if json.Unmarshal(raw, &apps) == nil {
+			printDemoApps(stdout, &apps, s.baseURL)
+		}
 	}
-	fmt.Fprintf(stdout, "Kasse is serving on %s (links use %s)\n", "http://"+ln.Addr().String(), s.baseURL)
-	fmt.Fprintf(stdout, "Try: curl -H 'Accept: application/vnd.api+json' '%s/api/skus?include=prices'\n", s.baseURL)
+	fmt.Fprintf(stdout, "Then: curl -H 'Accept: application/vnd.api+json' -H \"Authorization: Bearer $TOKEN\" '%s/api/skus?include=prices'\n", s.baseURL)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -221,4 +282,17 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		return err
 	}
 	return nil
+}
+
+// localURL is the URL of a listening address; an unspecified host
+// (":8080", "0.0.0.0:8080") is shown as localhost.
+func localURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -26,6 +26,24 @@ func Each(t *testing.T, fn func(t *testing.T, gdb *gorm.DB)) {
 	}
 }
 
+// EachURL is Each for code that opens the database itself (the CLI): fn
+// gets the URL of a fresh, empty database per engine, as subtests named
+// "sqlite" and "postgres".
+func EachURL(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLiteURL(t)) })
+	if url := postgresURL(t); url != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+	}
+}
+
+// SQLiteURL returns the URL of a SQLite database file, not yet created, in
+// a temporary directory.
+func SQLiteURL(t testing.TB) string {
+	t.Helper()
+	return "sqlite:" + filepath.Join(t.TempDir(), "kasse.db")
+}
+
 // postgresURL returns TEST_DATABASE_URL; under CI it must be set.
 func postgresURL(t *testing.T) string {
 	t.Helper()
@@ -39,8 +57,7 @@ func postgresURL(t *testing.T) string {
 // SQLite opens a fresh migrated SQLite database in a temporary directory.
 func SQLite(t testing.TB) *gorm.DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "kasse.db")
-	return openMigrated(t, "sqlite:"+path)
+	return openMigrated(t, SQLiteURL(t))
 }
 
 // Postgres creates a fresh schema in the TEST_DATABASE_URL database,
@@ -48,9 +65,23 @@ func SQLite(t testing.TB) *gorm.DB {
 // their own schema.
 func Postgres(t testing.TB) *gorm.DB {
 	t.Helper()
+	return openMigrated(t, PostgresURL(t))
+}
+
+// PostgresURL creates a fresh, empty schema in the TEST_DATABASE_URL
+// database and returns a URL that selects it (search_path), for tests that
+// need a database URL rather than a connection, such as the CLI's. The
+// schema is dropped when the test ends, so whatever uses the URL must have
+// closed its connections by then.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
 		t.Fatal("TEST_DATABASE_URL is not set")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL: %v", err)
 	}
 	admin, err := db.Open(db.Config{URL: base})
 	if err != nil {
@@ -58,20 +89,17 @@ func Postgres(t testing.TB) *gorm.DB {
 	}
 	schema := "test_" + strings.ToLower(db.RandomString(12))
 	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		db.Close(admin)
 		t.Fatalf("create schema: %v", err)
 	}
 	t.Cleanup(func() {
 		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		db.Close(admin)
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("TEST_DATABASE_URL: %v", err)
-	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return openMigrated(t, u.String())
+	return u.String()
 }
 
 func openMigrated(t testing.TB, url string) *gorm.DB {
