@@ -33,7 +33,8 @@ type Service struct {
 	keys keySet
 
 	reloadMu   sync.Mutex
-	lastReload time.Time
+	lastReload time.Time // last reload of any kind
+	lastMiss   time.Time // last reload for an unknown kid
 }
 
 // New prepares the service: it creates the first signing key on first
@@ -51,7 +52,7 @@ func New(ctx context.Context, gdb *gorm.DB, cfg Config) (*Service, error) {
 	if cfg.Organization == nil || cfg.Issuer == "" {
 		return nil, errors.New("auth: an issuer and an organization are required")
 	}
-	s := &Service{db: gdb, cfg: cfg}
+	s := &Service{db: gdb, cfg: cfg, lastReload: time.Now()}
 	if err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return EnsureSigningKey(tx) }); err != nil {
 		return nil, err
 	}
@@ -296,6 +297,7 @@ func (s *Service) issue(app *models.Application, scope string, markets []string,
 	c.IssuedAt = jwt.NewNumericDate(now)
 	c.NotBefore = jwt.NewNumericDate(now)
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
+	s.refreshKeys()
 	s.keys.mu.RLock()
 	kid, signer := s.keys.active.ID, s.keys.signer
 	s.keys.mu.RUnlock()
@@ -308,6 +310,22 @@ func (s *Service) issue(app *models.Application, scope string, markets []string,
 	return &TokenResponse{AccessToken: signed, TokenType: "bearer", ExpiresIn: int64(ttl.Seconds()), Scope: scope, CreatedAt: now.Unix()}, nil
 }
 
+// keyReloadInterval is how soon a key rotated by `kasse keys rotate` (or
+// another instance) is used for signing by a running server.
+const keyReloadInterval = time.Minute
+
+// refreshKeys reloads the key set when it is older than keyReloadInterval;
+// a failed reload keeps the keys already loaded.
+func (s *Service) refreshKeys() {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if time.Since(s.lastReload) < keyReloadInterval {
+		return
+	}
+	s.lastReload = time.Now()
+	_ = s.keys.load(s.db, s.maxTTL())
+}
+
 // keyFor finds the public key a token names; an unknown kid reloads the
 // key set at most once a second (another instance may have rotated).
 func (s *Service) keyFor(ctx context.Context, kid string) (any, error) {
@@ -318,8 +336,8 @@ func (s *Service) keyFor(ctx context.Context, kid string) (any, error) {
 		return pub, nil
 	}
 	s.reloadMu.Lock()
-	if time.Since(s.lastReload) > time.Second {
-		s.lastReload = time.Now()
+	if time.Since(s.lastMiss) > time.Second {
+		s.lastMiss, s.lastReload = time.Now(), time.Now()
 		if err := s.keys.load(s.db.WithContext(ctx), s.maxTTL()); err != nil {
 			s.reloadMu.Unlock()
 			return nil, err

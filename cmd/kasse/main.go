@@ -73,6 +73,7 @@ type settings struct {
 	addr, databaseURL, baseURL, logFormat, logLevel string
 	demo                                            bool
 	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
+	envErrors                                       []string // invalid values in the environment
 }
 
 // flags declares cmd's flags on s, with defaults from the environment.
@@ -100,6 +101,7 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		duration := func(name, def string) time.Duration {
 			d, err := time.ParseDuration(env(name, def))
 			if err != nil || d <= 0 {
+				s.envErrors = append(s.envErrors, fmt.Sprintf("%s=%q is not a positive duration such as 4h or 90m", name, getenv(name)))
 				d, _ = time.ParseDuration(def)
 			}
 			return d
@@ -119,6 +121,9 @@ func parse(cmd string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	if len(s.envErrors) > 0 {
+		return s, errors.New(strings.Join(s.envErrors, "; "))
 	}
 	// An empty base URL means the listen address, known once listening.
 	s.baseURL = strings.TrimRight(s.baseURL, "/")

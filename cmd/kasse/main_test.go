@@ -451,7 +451,42 @@ var walkthrough = []struct {
 			}
 		},
 	},
+	{
+		method: "POST",
+		url:    readmeOrigin + "/oauth/token",
+		status: 200,
+		check: func(t *testing.T, w *walk, r *response) {
+			if r.doc["owner_type"] != "customer" || r.doc["owner_id"] == "" || r.doc["token_type"] != "bearer" {
+				t.Errorf("password grant answer: %v", r.doc)
+			}
+			w.vars["REFRESH_TOKEN"] = str(t, r.doc, "refresh_token")
+		},
+	},
+	{
+		method: "POST",
+		url:    readmeOrigin + "/oauth/token",
+		status: 200,
+		check: func(t *testing.T, w *walk, r *response) {
+			if next := str(t, r.doc, "refresh_token"); next == w.vars["REFRESH_TOKEN"] || r.doc["owner_type"] != "customer" {
+				t.Errorf("refresh grant answer: %v", r.doc)
+			}
+		},
+	},
+	{
+		method: "POST",
+		url:    readmeOrigin + "/oauth/token",
+		status: 200,
+		check: func(t *testing.T, w *walk, r *response) {
+			if r.doc["scope"] != "market:all" || r.doc["refresh_token"] != nil {
+				t.Errorf("integration token answer: %v", r.doc)
+			}
+		},
+	},
 }
+
+// customerStep is the walk-through's sign-up, which the README also shows
+// answering 422 when repeated.
+const customerStep = 4
 
 // walk is the state of one run of the walk-through.
 type walk struct {
@@ -544,6 +579,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 				w.vars["CLIENT_ID"] = m[2]
 				placeholders = append(placeholders, m[2], "<sales channel client id>")
 			case m[3] != "":
+				w.vars["INTEGRATION_ID"], w.vars["INTEGRATION_SECRET"] = m[2], m[3]
 				placeholders = append(placeholders, m[2], "<integration client id>", m[3], "<integration client secret>")
 			}
 		}
@@ -586,7 +622,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 		}
 
 		// The README quotes the answer to creating the same customer again.
-		r := request(len(cmds)-1, cmds[len(cmds)-1])
+		r := request(customerStep, cmds[customerStep])
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(readme, "`"+strings.TrimSpace(r.body)+"`") {
 			t.Errorf("creating the customer again answered %d %s, which the README does not quote", r.status, r.body)
 		}
