@@ -70,3 +70,11 @@ func TestAppsCommands(t *testing.T) {
 		t.Fatalf("keys rotate: %v %s", err, out)
 	}
 }
+
+func TestInvalidTokenLifetimeIsAnError(t *testing.T) {
+	env := envFrom(map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "kasse.db"), "KASSE_INTEGRATION_TOKEN_TTL": "soon"})
+	_, _, err := runCmd(t, env, "serve", "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "KASSE_INTEGRATION_TOKEN_TTL") {
+		t.Fatalf("serve with KASSE_INTEGRATION_TOKEN_TTL=soon: %v, want an error naming the variable", err)
+	}
+}
