@@ -18,7 +18,7 @@ var accessMatrix = map[string]map[string][]resources.Verb{
 	"prices":             {models.RoleSalesChannel: {resources.List, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve}},
 	"skus":               {models.RoleSalesChannel: {resources.List, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve}},
 	"customers":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Update}},
-	"addresses":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
+	"addresses":          {models.RoleSalesChannel: {resources.Create, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
 	"customer_addresses": {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
 	"payment_methods":    {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
 	"orders":             {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update}},

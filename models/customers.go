@@ -226,5 +226,11 @@ func (ca *CustomerAddress) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if taken {
 		return errs.New(errs.ValidationError, "address - is already in this customer's address book").At(errs.RelationshipPointer("address"))
 	}
+	// An address with no owner is one guests may read by id: once in an
+	// address book it is the customer's.
+	if address.OwnerCustomerID == nil {
+		return tx.Model(&Address{}).Where("id = ? AND owner_customer_id IS NULL", address.ID).
+			Update("owner_customer_id", customer.ID).Error
+	}
 	return nil
 }

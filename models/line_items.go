@@ -122,10 +122,14 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 
 // mergeSameSku folds the order's other line items of the same SKU (with
 // the same kind of price) into this one, adding their quantities unless
-// _update_quantity asks to replace them, as the reference does.
+// _update_quantity asks to replace them, as the reference does. The merged
+// item takes the id of the item it replaces, so a client that added the
+// SKU earlier (even a concurrent request still reading back what it wrote)
+// finds its line item with the new quantity.
 func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 	var same []LineItem
-	if err := tx.Where("order_id = ? AND item_id = ? AND external_price = ? AND id <> ?", li.OrderID, *li.ItemID, li.ExternalPrice, li.ID).Find(&same).Error; err != nil {
+	if err := tx.Where("order_id = ? AND item_id = ? AND external_price = ? AND id <> ?", li.OrderID, *li.ItemID, li.ExternalPrice, li.ID).
+		Order("created_at, id").Find(&same).Error; err != nil {
 		return err
 	}
 	if len(same) == 0 {
@@ -147,7 +151,13 @@ func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 	for i, s := range same {
 		ids[i] = s.ID
 	}
-	return tx.Where("id IN ?", ids).Delete(&LineItem{}).Error
+	// Skip the delete hooks: they would run on an empty LineItem (no
+	// order id), and this write's AfterWrite recomputes the order anyway.
+	if err := tx.Session(&gorm.Session{SkipHooks: true}).Where("id IN ?", ids).Delete(&LineItem{}).Error; err != nil {
+		return err
+	}
+	li.ID, li.CreatedAt = same[0].ID, same[0].CreatedAt
+	return nil
 }
 
 // AfterWrite recomputes the order's totals in the same transaction.

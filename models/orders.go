@@ -410,7 +410,7 @@ func (o *Order) ShipToBilling(tx *gorm.DB) error {
 	if o.BillingAddressID == nil {
 		return errs.New(errs.ValidationError, "the order has no billing address to copy")
 	}
-	id, err := CloneAddress(tx, *o.BillingAddressID)
+	id, err := CloneAddress(tx, *o.BillingAddressID, o.CustomerID)
 	o.ShippingAddressID = &id
 	return err
 }
@@ -421,14 +421,17 @@ func (o *Order) BillToShipping(tx *gorm.DB) error {
 	if o.ShippingAddressID == nil {
 		return errs.New(errs.ValidationError, "the order has no shipping address to copy")
 	}
-	id, err := CloneAddress(tx, *o.ShippingAddressID)
+	id, err := CloneAddress(tx, *o.ShippingAddressID, o.CustomerID)
 	o.BillingAddressID = &id
 	return err
 }
 
 // CloneAddress copies an address for the order's billing or shipping use
-// (`_billing_address_clone_id`, `_shipping_address_clone_id`).
-func CloneAddress(tx *gorm.DB, id string) (string, error) {
+// (`_billing_address_clone_id`, `_shipping_address_clone_id`). The copy
+// belongs to owner, the order's customer (nil for a guest's order), so a
+// customer can read the addresses of its orders and a guest cannot read a
+// customer's.
+func CloneAddress(tx *gorm.DB, id string, owner *string) (string, error) {
 	var a Address
 	if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -437,7 +440,7 @@ func CloneAddress(tx *gorm.DB, id string) (string, error) {
 		return "", err
 	}
 	a.Record = Record{}
-	a.OwnerCustomerID = nil
+	a.OwnerCustomerID = owner
 	if err := tx.Create(&a).Error; err != nil {
 		return "", err
 	}
@@ -445,22 +448,29 @@ func CloneAddress(tx *gorm.DB, id string) (string, error) {
 }
 
 // checkOnePerCustomer refuses a SKU limited to one per customer when the
-// order's customer already has a placed or approved order with it.
+// order's customer already has a placed or approved order with it, whether
+// that order names the customer by relationship or by email.
 // skuID limits the check to one SKU; "" checks every item of the order.
 func (o *Order) checkOnePerCustomer(tx *gorm.DB, skuID string) error {
-	customerIDs, err := o.ownerIDs(tx)
-	if err != nil || len(customerIDs) == 0 {
+	customers, err := o.owners(tx)
+	if err != nil || len(customers) == 0 {
 		return err
 	}
+	ids, emails := make([]string, len(customers)), make([]string, len(customers))
+	for i, c := range customers {
+		ids[i], emails[i] = c.ID, c.Email
+	}
+	owned := "owned.status IN ? AND (owned.customer_id IN ? OR owned.customer_email IN ?)"
+	bought := []string{OrderPlaced, OrderApproved}
 	q := tx.Model(&LineItem{}).Select("DISTINCT skus.code").
 		Joins("JOIN skus ON skus.id = line_items.item_id AND skus.limit_one_per_customer = ?", true).
-		Joins("JOIN orders owned ON owned.id <> ? AND owned.status IN ? AND owned.customer_id IN ?", o.ID, []string{OrderPlaced, OrderApproved}, customerIDs).
+		Joins("JOIN orders owned ON owned.id <> ? AND "+owned, o.ID, bought, ids, emails).
 		Joins("JOIN line_items bought ON bought.order_id = owned.id AND bought.item_id = line_items.item_id").
 		Where("line_items.order_id = ?", o.ID)
 	if skuID != "" {
 		q = tx.Model(&Sku{}).Select("DISTINCT skus.code").
 			Joins("JOIN line_items bought ON bought.item_id = skus.id").
-			Joins("JOIN orders owned ON owned.id = bought.order_id AND owned.id <> ? AND owned.status IN ? AND owned.customer_id IN ?", o.ID, []string{OrderPlaced, OrderApproved}, customerIDs).
+			Joins("JOIN orders owned ON owned.id = bought.order_id AND owned.id <> ? AND "+owned, o.ID, bought, ids, emails).
 			Where("skus.id = ? AND skus.limit_one_per_customer = ?", skuID, true)
 	}
 	var codes []string
@@ -474,18 +484,19 @@ func (o *Order) checkOnePerCustomer(tx *gorm.DB, skuID string) error {
 	return nil
 }
 
-// ownerIDs are the customers an order belongs to: its customer, or the
+// owners are the customers an order belongs to: its customer, or the
 // customer whose email it carries.
-func (o *Order) ownerIDs(tx *gorm.DB) ([]string, error) {
-	if o.CustomerID != nil {
-		return []string{*o.CustomerID}, nil
+func (o *Order) owners(tx *gorm.DB) ([]Customer, error) {
+	var out []Customer
+	switch {
+	case o.CustomerID != nil:
+		err := tx.Where("id = ?", *o.CustomerID).Find(&out).Error
+		return out, err
+	case o.CustomerEmail != nil:
+		err := tx.Where("email = ?", *o.CustomerEmail).Find(&out).Error
+		return out, err
 	}
-	if o.CustomerEmail == nil {
-		return nil, nil
-	}
-	var ids []string
-	err := tx.Model(&Customer{}).Where("email = ?", *o.CustomerEmail).Pluck("id", &ids).Error
-	return ids, err
+	return nil, nil
 }
 
 // PaymentMethod is a way to pay in a market: a gateway and a source type.

@@ -50,13 +50,21 @@ func ownAddresses(p *models.Principal) []db.Condition {
 	}}
 }
 
+// guestAddresses selects the addresses no customer owns: those guests
+// create for their carts (and the copies made for guests' orders), which a
+// guest must read to put them on its order. A customer's addresses, and
+// those in an address book, have an owner.
+func guestAddresses(*models.Principal) []db.Condition {
+	return []db.Condition{{{Column: "owner_customer_id", Predicate: db.Null, Values: []any{true}}}}
+}
+
 func addresses() *Definition {
 	return Define(Spec[models.Address, addressResource]{
 		Type:        "addresses",
 		Description: "An address, personal (first and last name) or business (company).",
 		Actions:     AllActions,
 		Access: Access{
-			models.RoleSalesChannel: Allow(Create),
+			models.RoleSalesChannel: Merge(Allow(Create), AllowScoped(guestAddresses, Retrieve)),
 			models.RoleCustomer:     Merge(Allow(Create), AllowScoped(ownAddresses, List, Retrieve, Update, Delete)),
 		},
 		Stamp: func(p *models.Principal, m *models.Address) {

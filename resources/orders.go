@@ -99,7 +99,7 @@ func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Cal
 		if err := c.Visible("addresses", id, errs.AttributePointer(name)); err != nil {
 			return err
 		}
-		clone, err := models.CloneAddress(c.Tx, id)
+		clone, err := models.CloneAddress(c.Tx, id, o.CustomerID)
 		if err != nil {
 			return err
 		}
