@@ -121,6 +121,9 @@ func TestGuestOrder(t *testing.T) {
 
 		o := guest.newOrder(t, map[string]any{"customer_email": "guest@example.com"})
 		oid := id(o)
+		if got := guest.order(t, oid); attrs(got)["status"] != "draft" || attrs(got)["number"] != attrs(o)["number"] {
+			t.Fatalf("the guest reads its draft: %v", attrs(got))
+		}
 		a := attrs(o)
 		if a["status"] != "draft" || a["currency_code"] != "EUR" || a["payment_status"] != "unpaid" || a["guest"] != true || a["editable"] != true {
 			t.Fatalf("new order: %v", a)
@@ -158,8 +161,11 @@ func TestGuestOrder(t *testing.T) {
 		})
 
 		t.Run("a guest cannot set the status or send back-office triggers", func(t *testing.T) {
-			guest.patchOrder(t, oid, map[string]any{"status": "placed"}, nil).
+			perr := guest.patchOrder(t, oid, map[string]any{"status": "placed"}, nil).
 				wantErrorAt(t, 400, "PARAM_NOT_ALLOWED", "/data/attributes/status")
+			if !strings.Contains(perr["detail"].(string), "read-only") {
+				t.Fatalf("status: %v", perr)
+			}
 			for _, trigger := range []string{"_approve", "_cancel", "_archive", "_unarchive"} {
 				guest.patchOrder(t, oid, map[string]any{trigger: true}, nil).
 					wantErrorAt(t, 400, "PARAM_NOT_ALLOWED", "/data/attributes/"+trigger)
@@ -583,10 +589,30 @@ func parallel(e *env, n int, token, method, path string, body any) ([]int, [][]b
 
 func concurrentCheckout(t *testing.T, e *env, items, places int) {
 	me, meID := e.customer(t, "rush@example.com")
+
+	// Order numbers: the first orders of a database race to create the counter.
+	statuses, bodies := parallel(e, places, me.token, "POST", "/api/orders", resource("orders", "", nil, nil))
+	numbers := map[float64]bool{}
+	for i, s := range statuses {
+		if s != http.StatusCreated {
+			t.Fatalf("order create %d: status %d\n%s", i, s, bodies[i])
+		}
+		var doc struct {
+			Data struct{ Attributes map[string]any }
+		}
+		if err := json.Unmarshal(bodies[i], &doc); err != nil {
+			t.Fatal(err)
+		}
+		numbers[doc.Data.Attributes["number"].(float64)] = true
+	}
+	if len(numbers) != places {
+		t.Fatalf("%d concurrent orders got %d distinct numbers", places, len(numbers))
+	}
+
 	o := me.newOrder(t, nil)
 	oid := id(o)
 
-	statuses, bodies := parallel(e, items, me.token, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": tshirtCode, "quantity": 1}))
+	statuses, bodies = parallel(e, items, me.token, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": tshirtCode, "quantity": 1}))
 	for i, s := range statuses {
 		if s != http.StatusCreated {
 			t.Errorf("line item create %d: status %d\n%s", i, s, bodies[i])
