@@ -43,6 +43,7 @@ const (
 	Locked               Code = "LOCKED"
 	TooManyRequests      Code = "TOO_MANY_REQUESTS"
 	InternalServerError  Code = "INTERNAL_SERVER_ERROR"
+	ProviderUnavailable  Code = "PROVIDER_UNAVAILABLE"
 	Unavailable          Code = "SERVICE_UNAVAILABLE"
 )
 
@@ -79,6 +80,7 @@ var codeInfo = map[Code]struct {
 	Locked:               {http.StatusLocked, "Locked"},
 	TooManyRequests:      {http.StatusTooManyRequests, "Too many requests"},
 	InternalServerError:  {http.StatusInternalServerError, "Internal server error"},
+	ProviderUnavailable:  {http.StatusBadGateway, "Payment provider unavailable"},
 	Unavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
 }
 

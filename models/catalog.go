@@ -45,8 +45,8 @@ func (p *PriceList) AfterWrite(tx *gorm.DB) error {
 		Updates(map[string]any{"currency_code": p.CurrencyCode, "updated_at": db.Now()}).Error
 }
 
-// BeforeDelete refuses to delete a price list a market still sells from.
-func (p *PriceList) BeforeDelete(tx *gorm.DB) error {
+// BeforeDestroy refuses to delete a price list a market still sells from.
+func (p *PriceList) BeforeDestroy(tx *gorm.DB) error {
 	used, err := exists(tx, &Market{}, "", "price_list_id = ?", p.ID)
 	if err != nil {
 		return err

@@ -163,8 +163,8 @@ func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 // AfterWrite recomputes the order's totals in the same transaction.
 func (li *LineItem) AfterWrite(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
 
-// BeforeDelete refuses to change an order that is no longer a cart.
-func (li *LineItem) BeforeDelete(tx *gorm.DB) error {
+// BeforeDestroy refuses to change an order that is no longer a cart.
+func (li *LineItem) BeforeDestroy(tx *gorm.DB) error {
 	order, err := LockOrder(tx, li.OrderID)
 	if err != nil {
 		return err
@@ -175,8 +175,8 @@ func (li *LineItem) BeforeDelete(tx *gorm.DB) error {
 	return nil
 }
 
-// AfterDelete recomputes the order's totals in the same transaction.
-func (li *LineItem) AfterDelete(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
+// AfterDestroy recomputes the order's totals in the same transaction.
+func (li *LineItem) AfterDestroy(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
 
 func recomputeOrder(tx *gorm.DB, orderID string) error {
 	order, err := LockOrder(tx, orderID)

@@ -56,15 +56,18 @@ type AfterWriter interface {
 	AfterWrite(tx *gorm.DB) error
 }
 
-// AfterDeleter is implemented by models that keep other rows in step after
+// AfterDestroyr is implemented by models that keep other rows in step after
 // they are deleted, in the same transaction.
-type AfterDeleter interface {
-	AfterDelete(tx *gorm.DB) error
+type AfterDestroyr interface {
+	AfterDestroy(tx *gorm.DB) error
 }
+
+// (The hooks are named Destroy, not Delete, so that gorm, which calls
+// BeforeDelete and AfterDelete hooks by itself, does not run them twice.)
 
 // Deleter is implemented by models that refuse deletion in some states.
 type Deleter interface {
-	BeforeDelete(tx *gorm.DB) error
+	BeforeDestroy(tx *gorm.DB) error
 }
 
 // exists reports whether a row of model matches the where clause, ignoring

@@ -127,7 +127,7 @@ func TestDomainRules(t *testing.T) {
 		t.Run("a price list used by a market cannot be deleted", func(t *testing.T) {
 			var list models.PriceList
 			gdb.Where("code = ?", "eu").Take(&list)
-			if err := list.BeforeDelete(gdb); err == nil {
+			if err := list.BeforeDestroy(gdb); err == nil {
 				t.Fatal("want an error")
 			}
 		})

@@ -248,8 +248,8 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 	return nil
 }
 
-// BeforeDelete keeps placed orders: archive them instead.
-func (o *Order) BeforeDelete(tx *gorm.DB) error {
+// BeforeDestroy keeps placed orders: archive them instead.
+func (o *Order) BeforeDestroy(tx *gorm.DB) error {
 	if !o.Editable() {
 		return errs.New(errs.ValidationError, "a %s order cannot be deleted: archive it with _archive", o.Status)
 	}
@@ -262,7 +262,10 @@ func (o *Order) BeforeDelete(tx *gorm.DB) error {
 // hook, or no payment source, orders are placed unpaid.
 type PaymentHook interface {
 	Place(tx *gorm.DB, o *Order) (paymentStatus string, err error)
-	Cancel(tx *gorm.DB, o *Order) (paymentStatus string, err error)
+	// Cancel begins voiding the order's authorization: it returns the id
+	// of a pending void to finish once tx commits (the order is cancelled
+	// when the provider confirms it), or "" when there is nothing to void.
+	Cancel(tx *gorm.DB, o *Order) (voidID string, err error)
 }
 
 // Place places the order (the `_place` trigger) once its preconditions
@@ -335,21 +338,20 @@ func (o *Order) Approve(*gorm.DB) error {
 }
 
 // Cancel cancels a placed or approved order that is not fulfilled (the
-// `_cancel` trigger); the payment hook voids its authorization.
-func (o *Order) Cancel(tx *gorm.DB, hook PaymentHook) error {
+// `_cancel` trigger). When the payment hook has an authorization to void,
+// the order is cancelled by that void once the provider confirms it.
+func (o *Order) Cancel(tx *gorm.DB, hook PaymentHook) (voidID string, err error) {
 	if (o.Status != OrderPlaced && o.Status != OrderApproved) || o.FulfillmentStatus == FulfillmentFulfilled {
-		return o.stateError("cancel")
+		return "", o.stateError("cancel")
 	}
 	if hook != nil {
-		status, err := hook.Cancel(tx, o)
-		if err != nil {
-			return err
+		if voidID, err = hook.Cancel(tx, o); err != nil || voidID != "" {
+			return voidID, err
 		}
-		o.PaymentStatus = status
 	}
 	now := db.Now()
 	o.Status, o.CancelledAt, o.PaymentUpdatedAt = OrderCancelled, &now, &now
-	return nil
+	return "", nil
 }
 
 // Archive hides an order from default views (`_archive`); Unarchive undoes it.

@@ -72,15 +72,15 @@ func write(gdb *gorm.DB, model any, creating bool) error {
 func remove(gdb *gorm.DB, model any) error {
 	return gdb.Transaction(func(tx *gorm.DB) error {
 		if d, ok := model.(models.Deleter); ok {
-			if err := d.BeforeDelete(tx); err != nil {
+			if err := d.BeforeDestroy(tx); err != nil {
 				return err
 			}
 		}
 		if err := tx.Delete(model).Error; err != nil {
 			return err
 		}
-		if d, ok := model.(models.AfterDeleter); ok {
-			return d.AfterDelete(tx)
+		if d, ok := model.(models.AfterDestroyr); ok {
+			return d.AfterDestroy(tx)
 		}
 		return nil
 	})
@@ -187,7 +187,10 @@ func (s *shop) update(o *models.Order, change func(o *models.Order)) error {
 
 func place(tx *gorm.DB, o *models.Order) error   { return o.Place(tx, nil) }
 func approve(tx *gorm.DB, o *models.Order) error { return o.Approve(tx) }
-func cancel(tx *gorm.DB, o *models.Order) error  { return o.Cancel(tx, nil) }
+func cancel(tx *gorm.DB, o *models.Order) error {
+	_, err := o.Cancel(tx, nil)
+	return err
+}
 func refresh(tx *gorm.DB, o *models.Order) error { return o.Refresh(tx) }
 
 func (s *shop) address() string {

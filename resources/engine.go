@@ -18,9 +18,10 @@ import (
 type Engine struct {
 	DB       *gorm.DB
 	Registry *Registry
-	// Payments takes part in placing and cancelling orders; nil until the
-	// payments part is wired in.
-	Payments models.PaymentHook
+	// Payments runs the payment flow: provider calls, and the orders'
+	// payment hook on place and cancel. Nil when no gateways are wired in
+	// (orders are then placed unpaid).
+	Payments *models.Payments
 }
 
 // NewEngine serves the registry's types from gdb.
@@ -71,7 +72,7 @@ func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *D
 }
 
 func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
-	where := append(slices.Clone(scope), q.Where...)
+	where := append(def.within(scope), q.Where...)
 	count, err := db.Count(ctx, e.DB, def.Table, db.Query{Where: where})
 	if err != nil {
 		return nil, 0, err
@@ -93,7 +94,7 @@ func (e *Engine) find(ctx context.Context, tx *gorm.DB, def *Definition, id stri
 		return nil, errs.NotFound(def.Type, id)
 	}
 	slice := def.newSlice()
-	where := append(slices.Clone(scope), db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{id}}})
+	where := append(def.within(scope), db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{id}}})
 	if err := db.Find(ctx, tx, def.Table, slice, db.Query{Where: where, Limit: 1}); err != nil {
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func (e *Engine) Linkage(ctx context.Context, p *models.Principal, def *Definiti
 		return nil, ErrDenied(target, Retrieve)
 	}
 	var ids []string
-	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, append(scope, cond...))
+	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, append(target.within(scope), cond...))
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, p *models.Princi
 		if !ok {
 			return errs.New(errs.InvalidInclude, "%s cannot be included: you may not read %s", name, target.Type).AtParam("include")
 		}
-		children, err := e.loadRelationship(ctx, tx, def, rel, target, parents, scope)
+		children, err := e.loadRelationship(ctx, tx, def, rel, target, parents, target.within(scope))
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"context"
 	"encoding/json"
 
 	"kasse/db"
@@ -158,7 +159,13 @@ func orders() *Definition {
 			{Name: "_place", Description: "Send this attribute if you want to place the order.",
 				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
 			{Name: "_cancel", Writers: backOffice, Description: "Send this attribute if you want to cancel a placed order; the payment is voided.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Cancel(c.Tx, c.Payments()) })},
+				Run: orderTrigger(func(c *Call, o *models.Order) error {
+					voidID, err := o.Cancel(c.Tx, c.Payments())
+					if voidID != "" {
+						c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Finish(ctx, voidID) })
+					}
+					return err
+				})},
 			{Name: "_approve", Writers: backOffice, Description: "Send this attribute if you want to approve a placed order.",
 				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Approve(c.Tx) })},
 			{Name: "_archive", Writers: backOffice, Description: "Send this attribute if you want to archive the order.",

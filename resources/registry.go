@@ -114,11 +114,34 @@ type Call struct {
 	Tx        *gorm.DB
 	Principal *models.Principal
 	engine    *Engine
+	after     []func(ctx context.Context) error
 }
 
 // Payments is the payment hook orders call on place and cancel (nil until
 // payments are wired in).
-func (c *Call) Payments() models.PaymentHook { return c.engine.Payments }
+func (c *Call) Payments() models.PaymentHook {
+	if c.engine.Payments == nil {
+		return nil
+	}
+	return c.engine.Payments
+}
+
+// PaymentFlow is the payment flow (provider calls), or nil.
+func (c *Call) PaymentFlow() *models.Payments { return c.engine.Payments }
+
+// AfterCommit schedules work to run once the write's transaction has
+// committed, in order: provider calls, which must never run inside a
+// transaction. The first error is the request's answer (the write stays).
+func (c *Call) AfterCommit(fn func(ctx context.Context) error) { c.after = append(c.after, fn) }
+
+func (c *Call) runAfterCommit() error {
+	for _, fn := range c.after {
+		if err := fn(c.Ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Visible fails with a 404 at pointer unless the caller may see the
 // resource of type typ and id (a trigger that takes an id must not reach
@@ -165,6 +188,13 @@ type Spec[M any, R any] struct {
 	// Stamp sets, on create, what the creator implies (a customer's own id
 	// on the address book entry it creates).
 	Stamp func(p *models.Principal, model *M)
+	// OnCreate runs in the create's transaction after the row is written,
+	// for work that needs the row (scheduling a provider call).
+	OnCreate func(c *Call, model *M) error
+	// Within holds the rows of a type that shares its table with others
+	// (payment_gateways and checkout_com_gateways, transactions and
+	// captures): every read and write of the type adds it.
+	Within []db.Condition
 }
 
 // Definition is one registered resource type.
@@ -177,15 +207,23 @@ type Definition struct {
 	Triggers      []*TriggerInfo
 	Table         string
 	Access        Access
+	fixed         []db.Condition
 
 	reprType  reflect.Type
 	modelType reflect.Type
 	idField   []int
 	render    func(model any) any
 	stamp     func(p *models.Principal, model any)
+	onCreate  func(c *Call, model any) error
 	newModel  func() any
 	newSlice  func() any
 	elements  func(slice any) []any
+}
+
+// within is scope plus the type's fixed conditions (a fresh slice).
+func (d *Definition) within(scope []db.Condition) []db.Condition {
+	out := make([]db.Condition, 0, len(d.fixed)+len(scope)+1)
+	return append(append(out, d.fixed...), scope...)
 }
 
 // Attribute finds a declared attribute by name.
@@ -358,6 +396,11 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 	}
 	d := &Definition{Type: s.Type, Description: s.Description, Actions: s.Actions, Table: sch.Table, Access: s.Access, reprType: rt, modelType: mt}
 	checkAccess(d)
+	d.fixed = s.Within
+	if s.OnCreate != nil {
+		onCreate := s.OnCreate
+		d.onCreate = func(c *Call, model any) error { return onCreate(c, model.(*M)) }
+	}
 	if s.Stamp != nil {
 		stamp := s.Stamp
 		d.stamp = func(p *models.Principal, model any) { stamp(p, model.(*M)) }

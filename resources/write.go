@@ -230,7 +230,8 @@ func triggerRequested(t *TriggerInfo, raw json.RawMessage) (bool, *errs.Error) {
 }
 
 // write runs a model's domain rules and stores it, then its triggers.
-func (e *Engine) write(ctx context.Context, tx *gorm.DB, p *models.Principal, model any, creating bool, triggers []pendingTrigger) error {
+func (e *Engine) write(call *Call, model any, creating bool, triggers []pendingTrigger) error {
+	tx := call.Tx
 	if w, ok := model.(models.Writer); ok {
 		if err := w.BeforeWrite(tx, creating); err != nil {
 			return err
@@ -245,7 +246,6 @@ func (e *Engine) write(ctx context.Context, tx *gorm.DB, p *models.Principal, mo
 	if err != nil {
 		return err
 	}
-	call := &Call{Ctx: ctx, Tx: tx, Principal: p, engine: e}
 	for _, t := range triggers {
 		if err := t.info.run(call, model, t.value); err != nil {
 			if list, ok := errs.As(err); ok {
@@ -321,20 +321,27 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	if def.stamp != nil && p != nil {
 		def.stamp(p, model)
 	}
+	call := &Call{Ctx: ctx, Principal: p, engine: e}
 	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		call.Tx = tx
 		triggers, err := e.apply(ctx, tx, p, def, model, body, true)
 		if err != nil {
 			return err
 		}
-		if err := e.write(ctx, tx, p, model, true, triggers); err != nil {
+		if err := e.write(call, model, true, triggers); err != nil {
 			return err
+		}
+		if def.onCreate != nil {
+			if err := def.onCreate(call, model); err != nil {
+				return err
+			}
 		}
 		return e.checkScope(ctx, tx, def, model, scope)
 	})
 	if err != nil {
 		return "", translate(err)
 	}
-	return def.ID(model), nil
+	return def.ID(model), call.runAfterCommit()
 }
 
 // checkIdentity holds a PATCH body to the URL: the same type and id.
@@ -366,7 +373,9 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 	if err := checkIdentity(def, id, body); err != nil {
 		return err
 	}
+	call := &Call{Ctx: ctx, Principal: p, engine: e}
 	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		call.Tx = tx
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
 		if err != nil {
 			return err
@@ -375,9 +384,12 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 		if err != nil {
 			return err
 		}
-		return e.write(ctx, tx, p, model, false, triggers)
+		return e.write(call, model, false, triggers)
 	})
-	return translate(err)
+	if err != nil {
+		return translate(err)
+	}
+	return call.runAfterCommit()
 }
 
 // Delete removes a resource p may delete, unless its model refuses.
@@ -392,15 +404,15 @@ func (e *Engine) Delete(ctx context.Context, p *models.Principal, def *Definitio
 			return err
 		}
 		if d, ok := model.(models.Deleter); ok {
-			if err := d.BeforeDelete(tx); err != nil {
+			if err := d.BeforeDestroy(tx); err != nil {
 				return err
 			}
 		}
 		if err := tx.Delete(model).Error; err != nil {
 			return err
 		}
-		if d, ok := model.(models.AfterDeleter); ok {
-			return d.AfterDelete(tx)
+		if d, ok := model.(models.AfterDestroyr); ok {
+			return d.AfterDestroy(tx)
 		}
 		return nil
 	})

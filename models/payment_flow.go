@@ -1,0 +1,502 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"kasse/db"
+	"kasse/errs"
+)
+
+// Payments carries out the payment flow with the provider adapters. Every
+// provider call follows the same three steps so that a timeout or a crash
+// never leaves an order half-changed: the intent is recorded first (a
+// pending payment source or transaction, in a short transaction), the
+// provider is called outside any transaction with an idempotency key
+// derived from that record, and the answer is applied in a second
+// transaction under the order's row lock. An unknown outcome stays pending
+// and `_refresh` settles it by asking again with the same key.
+type Payments struct {
+	DB        *gorm.DB
+	Providers Providers
+}
+
+// ErrProviderUnavailable is the answer when a provider call's outcome is
+// unknown (timeout, 5xx): nothing was changed but the recorded attempt.
+func errProviderUnavailable(detail string) error {
+	return errs.New(errs.ProviderUnavailable, "the payment provider did not answer (%s): the attempt is recorded; send _refresh to settle it", detail)
+}
+
+func (p *Payments) adapter(ctx context.Context, gatewayID *string) (Provider, error) {
+	if gatewayID == nil {
+		return nil, errs.New(errs.ValidationError, "the payment has no payment gateway")
+	}
+	if p == nil || p.Providers == nil {
+		return nil, errors.New("no payment providers are configured")
+	}
+	var gw PaymentGateway
+	if err := p.DB.WithContext(ctx).Where("id = ?", *gatewayID).Take(&gw).Error; err != nil {
+		return nil, err
+	}
+	return p.Providers.For(&gw)
+}
+
+func loadSource(tx *gorm.DB, id string) (*PaymentSource, error) {
+	var ps PaymentSource
+	if err := tx.Where("id = ?", id).Take(&ps).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, errs.NotFound("payment_sources", id)
+		}
+		return nil, err
+	}
+	return &ps, nil
+}
+
+// Authorize asks the provider to authorize a payment that is still pending
+// (right after it was created, or on `_refresh` after a timeout), and
+// records the answer. A timeout leaves it pending and is not an error.
+func (p *Payments) Authorize(ctx context.Context, sourceID string) error {
+	ps, err := loadSource(p.DB.WithContext(ctx), sourceID)
+	if err != nil || ps.Status != SourcePending || ps.Kind == SourceWireTransfer {
+		return err
+	}
+	var order Order
+	if err := p.DB.WithContext(ctx).Where("id = ?", ps.OrderID).Take(&order).Error; err != nil {
+		return err
+	}
+	provider, err := p.adapter(ctx, ps.PaymentGatewayID)
+	if err != nil {
+		return err
+	}
+	req := AuthorizeRequest{Token: deref(ps.Token), AmountCents: ps.AmountCents, Currency: ps.CurrencyCode,
+		Reference: strconv.FormatInt(order.Number, 10), SuccessURL: deref(ps.SuccessURL), FailureURL: deref(ps.FailureURL),
+		Capture: ps.AutoCapture, CustomerEmail: deref(order.CustomerEmail), IdempotencyKey: "kasse_" + ps.ID + "_authorize"}
+	res, callErr := provider.Authorize(ctx, req)
+	return p.record(ctx, ps.ID, res, callErr)
+}
+
+// Details re-reads a payment from the provider (`_details` after 3DS,
+// `_refresh`), with the session id the provider put on the return URL.
+func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) error {
+	ps, err := loadSource(p.DB.WithContext(ctx), sourceID)
+	if err != nil || ps.Kind == SourceWireTransfer {
+		return err
+	}
+	if ps.Status == SourcePending && ps.GatewayPaymentID == nil && sessionID == "" {
+		return p.Authorize(ctx, sourceID)
+	}
+	if ps.Status != SourcePending && ps.Status != SourceAction {
+		return nil
+	}
+	provider, err := p.adapter(ctx, ps.PaymentGatewayID)
+	if err != nil {
+		return err
+	}
+	res, callErr := provider.Details(ctx, deref(ps.GatewayPaymentID), sessionID)
+	if callErr != nil {
+		var pe *ProviderError
+		if errors.As(callErr, &pe) && pe.Temporary {
+			return errProviderUnavailable(pe.Message)
+		}
+	}
+	return p.record(ctx, ps.ID, res, callErr)
+}
+
+// record applies a provider's answer to a payment under the order lock.
+func (p *Payments) record(ctx context.Context, sourceID string, res *ProviderResult, callErr error) error {
+	return p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ps, err := loadSource(tx, sourceID)
+		if err != nil {
+			return err
+		}
+		order, err := LockOrder(tx, ps.OrderID)
+		if err != nil {
+			return err
+		}
+		if ps.Status != SourcePending && ps.Status != SourceAction {
+			return nil // settled meanwhile (a webhook, a concurrent _refresh)
+		}
+		var pe *ProviderError
+		switch {
+		case callErr == nil:
+		case errors.As(callErr, &pe) && !pe.Temporary:
+			ps.Status = SourceDeclined
+			ps.PaymentResponse = db.JSONObject{"status": "Declined", "error_type": pe.Code, "message": pe.Message}
+			if _, err := p.settleAuthorization(tx, order, ps, nil, callErr); err != nil {
+				return err
+			}
+			return tx.Save(ps).Error
+		default:
+			ps.PaymentResponse = db.JSONObject{"status": "Pending", "error": "provider_unavailable", "message": "the payment provider did not answer; send _refresh to settle"}
+			return tx.Save(ps).Error
+		}
+		if res.PaymentID != "" {
+			ps.GatewayPaymentID = &res.PaymentID
+		}
+		if res.SourceID != "" {
+			ps.SourceID = &res.SourceID
+		}
+		if res.CustomerID != "" {
+			ps.CustomerToken = &res.CustomerID
+		}
+		if res.Instrument != nil {
+			ps.PaymentInstrument = db.JSONObject(res.Instrument)
+		}
+		if res.Raw != nil {
+			ps.PaymentResponse = db.JSONObject(res.Raw)
+		}
+		switch res.Outcome {
+		case Approved:
+			ps.Status, ps.RedirectURI = SourceAuthorized, nil
+			if res.Captured {
+				ps.Status = SourceCaptured
+			}
+			if _, err := p.settleAuthorization(tx, order, ps, res, nil); err != nil {
+				return err
+			}
+		case Declined:
+			ps.Status, ps.RedirectURI = SourceDeclined, nil
+			if _, err := p.settleAuthorization(tx, order, ps, res, nil); err != nil {
+				return err
+			}
+		case RequiresAction:
+			ps.Status = SourceAction
+			if res.RedirectURL != "" {
+				ps.RedirectURI = &res.RedirectURL
+			}
+		}
+		ps.MismatchedAmounts = ps.Authorized() && ps.AmountCents != order.TotalAmountWithTaxesCents
+		return tx.Save(ps).Error
+	})
+}
+
+// settleAuthorization records the authorization (and, with auto-capture,
+// the capture) that a provider's answer on a payment amounts to.
+func (p *Payments) settleAuthorization(tx *gorm.DB, o *Order, ps *PaymentSource, res *ProviderResult, callErr error) (*Transaction, error) {
+	auth, err := newTransaction(tx, o, ps, TxAuthorization, ps.AmountCents)
+	if err != nil {
+		return nil, err
+	}
+	auth.settle(res, callErr)
+	if err := tx.Save(auth).Error; err != nil {
+		return nil, err
+	}
+	if res != nil && res.Captured && auth.Succeeded {
+		capture, err := newTransaction(tx, o, ps, TxCapture, ps.AmountCents)
+		if err != nil {
+			return nil, err
+		}
+		capture.ReferenceAuthorizationID = &auth.ID
+		capture.Status, capture.Succeeded, capture.GatewayTransactionID = TxSucceeded, true, auth.GatewayTransactionID
+		if err := tx.Save(capture).Error; err != nil {
+			return nil, err
+		}
+	}
+	return auth, nil
+}
+
+// Place is the orders' payment hook on `_place`: the payment must be
+// authorized for exactly the order's total.
+func (p *Payments) Place(tx *gorm.DB, o *Order) (string, error) {
+	if o.PaymentSourceID == nil {
+		var pm PaymentMethod
+		if o.PaymentMethodID != nil && tx.Where("id = ?", *o.PaymentMethodID).Take(&pm).Error == nil && pm.PaymentSourceType != SourceWireTransfer {
+			return "", errs.New(errs.ValidationError, "payment_source - can't be blank: create a %s for the order first", pm.PaymentSourceType).At(errs.RelationshipPointer("payment_source"))
+		}
+		return PaymentUnpaid, nil
+	}
+	ps, err := loadSource(tx, *o.PaymentSourceID)
+	if err != nil {
+		return "", err
+	}
+	if !ps.Authorized() {
+		return "", errs.New(errs.ValidationError, "payment_source - is not authorized (its status is %s)", ps.Status).At(errs.RelationshipPointer("payment_source"))
+	}
+	if ps.AmountCents != o.TotalAmountWithTaxesCents {
+		return "", errs.New(errs.ValidationError, "payment_source - mismatched_amounts: the payment authorized %s but the order's total is %s; create a new payment",
+			o.Money(ps.AmountCents).Formatted(), o.Money(o.TotalAmountWithTaxesCents).Formatted()).At(errs.RelationshipPointer("payment_source"))
+	}
+	if ps.Kind == SourceWireTransfer {
+		if _, err := p.settleAuthorization(tx, o, ps, &ProviderResult{Outcome: Approved, Message: "wire transfer"}, nil); err != nil {
+			return "", err
+		}
+	}
+	if ps.Status == SourceCaptured {
+		return PaymentPaid, nil
+	}
+	return PaymentAuthorized, nil
+}
+
+// Cancel is the orders' payment hook on `_cancel`: an authorization
+// nothing was captured from is voided (the order is cancelled when the
+// void succeeds); a captured payment must be refunded instead.
+func (p *Payments) Cancel(tx *gorm.DB, o *Order) (string, error) {
+	switch o.PaymentStatus {
+	case PaymentPaid, PaymentPartiallyPaid, PaymentPartiallyRefunded:
+		return "", errs.New(errs.ValidationError, "the order's payment is captured (%s): refund it with _refund, which cancels the order", o.PaymentStatus)
+	case PaymentAuthorized:
+	default:
+		return "", nil
+	}
+	void, err := BeginVoid(tx, o, nil)
+	if err != nil || void == nil {
+		return "", err
+	}
+	void.CancelsOrder = true
+	return void.ID, tx.Save(void).Error
+}
+
+// latest finds the order's newest transaction of a kind that succeeded.
+func latest(tx *gorm.DB, orderID, kind string) (*Transaction, error) {
+	var t Transaction
+	err := tx.Where("order_id = ? AND kind = ? AND succeeded = ?", orderID, kind, true).Order("created_at DESC, number DESC").Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &t, err
+}
+
+// FindTransaction loads a transaction of a kind by id.
+func FindTransaction(tx *gorm.DB, kind, id string) (*Transaction, error) {
+	var t Transaction
+	if err := tx.Where("id = ? AND kind = ?", id, kind).Take(&t).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, errs.NotFound(kind, id)
+		}
+		return nil, err
+	}
+	return &t, nil
+}
+
+// BeginCapture records a pending capture of amount (0: the whole balance)
+// of an authorization (nil: the order's), under the order's lock; the
+// balance counts pending captures, so concurrent captures cannot exceed it.
+func BeginCapture(tx *gorm.DB, o *Order, auth *Transaction, amount int64) (*Transaction, error) {
+	if o.Status != OrderPlaced && o.Status != OrderApproved {
+		return nil, o.stateError("capture")
+	}
+	if auth == nil {
+		var err error
+		if auth, err = latest(tx, o.ID, TxAuthorization); err != nil {
+			return nil, err
+		}
+		if auth == nil {
+			return nil, errs.New(errs.ValidationError, "the order has no authorization to capture")
+		}
+	}
+	balance, err := BalanceOf(tx, auth)
+	if err != nil {
+		return nil, err
+	}
+	if amount == 0 {
+		amount = balance.Remaining()
+	}
+	if amount <= 0 || amount > balance.Remaining() {
+		return nil, errs.New(errs.ValidationError, "the capture of %s exceeds the capture balance of %s", o.Money(amount).Formatted(), o.Money(balance.Remaining()).Formatted())
+	}
+	ps, err := loadSource(tx, auth.PaymentSourceID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTransaction(tx, o, ps, TxCapture, amount)
+	if err != nil {
+		return nil, err
+	}
+	t.ReferenceAuthorizationID = &auth.ID
+	return t, tx.Save(t).Error
+}
+
+// BeginVoid records a pending void of an authorization (nil: the
+// order's) that nothing was captured from.
+func BeginVoid(tx *gorm.DB, o *Order, auth *Transaction) (*Transaction, error) {
+	if auth == nil {
+		var err error
+		if auth, err = latest(tx, o.ID, TxAuthorization); err != nil || auth == nil {
+			return nil, err
+		}
+	}
+	balance, err := BalanceOf(tx, auth)
+	if err != nil {
+		return nil, err
+	}
+	if balance.Voided || balance.Captured {
+		return nil, errs.New(errs.ValidationError, "the authorization cannot be voided: it was already captured or voided (refund a capture instead)")
+	}
+	ps, err := loadSource(tx, auth.PaymentSourceID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTransaction(tx, o, ps, TxVoid, auth.AmountCents)
+	if err != nil {
+		return nil, err
+	}
+	t.ReferenceAuthorizationID = &auth.ID
+	return t, tx.Save(t).Error
+}
+
+// BeginRefund records a pending refund of amount (0: the whole balance)
+// of a capture (nil: the order's latest).
+func BeginRefund(tx *gorm.DB, o *Order, capture *Transaction, amount int64) (*Transaction, error) {
+	if o.Status != OrderPlaced && o.Status != OrderApproved {
+		return nil, o.stateError("refund")
+	}
+	if capture == nil {
+		var err error
+		if capture, err = latest(tx, o.ID, TxCapture); err != nil {
+			return nil, err
+		}
+		if capture == nil {
+			return nil, errs.New(errs.ValidationError, "the order has no capture to refund")
+		}
+	}
+	balance, err := BalanceOf(tx, capture)
+	if err != nil {
+		return nil, err
+	}
+	if amount == 0 {
+		amount = balance.Remaining()
+	}
+	if amount <= 0 || amount > balance.Remaining() {
+		return nil, errs.New(errs.ValidationError, "the refund of %s exceeds the refund balance of %s", o.Money(amount).Formatted(), o.Money(balance.Remaining()).Formatted())
+	}
+	ps, err := loadSource(tx, capture.PaymentSourceID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTransaction(tx, o, ps, TxRefund, amount)
+	if err != nil {
+		return nil, err
+	}
+	t.ReferenceCaptureID = &capture.ID
+	return t, tx.Save(t).Error
+}
+
+// Finish calls the provider for a pending (or unknown) capture, void or
+// refund and applies the answer under the order's lock: the transaction's
+// outcome and the order's payment status. A refusal is a 422 and an
+// unknown outcome a 502, after the transaction's state is saved.
+func (p *Payments) Finish(ctx context.Context, transactionID string) error {
+	var t Transaction
+	if err := p.DB.WithContext(ctx).Where("id = ?", transactionID).Take(&t).Error; err != nil {
+		return err
+	}
+	if t.Status != TxPending && t.Status != TxUnknown {
+		return nil
+	}
+	ps, err := loadSource(p.DB.WithContext(ctx), t.PaymentSourceID)
+	if err != nil {
+		return err
+	}
+	provider, err := p.adapter(ctx, ps.PaymentGatewayID)
+	if err != nil {
+		return err
+	}
+	req := ActionRequest{PaymentID: deref(ps.GatewayPaymentID), AmountCents: t.AmountCents, Currency: t.CurrencyCode, Reference: t.Number, IdempotencyKey: "kasse_" + t.ID}
+	var res *ProviderResult
+	var callErr error
+	switch t.Kind {
+	case TxCapture:
+		res, callErr = provider.Capture(ctx, req)
+	case TxVoid:
+		res, callErr = provider.Void(ctx, req)
+	case TxRefund:
+		res, callErr = provider.Refund(ctx, req)
+	default:
+		return fmt.Errorf("cannot finish a %s", t.Kind)
+	}
+	var outcome error
+	err = p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		order, err := LockOrder(tx, t.OrderID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", t.ID).Take(&t).Error; err != nil {
+			return err
+		}
+		if t.Status != TxPending && t.Status != TxUnknown {
+			return nil
+		}
+		t.settle(res, callErr)
+		if err := tx.Save(&t).Error; err != nil {
+			return err
+		}
+		switch t.Status {
+		case TxFailed:
+			outcome = errs.New(errs.ValidationError, "the payment provider refused the %s: %s", singular(t.Kind), deref(t.Message))
+			return nil
+		case TxUnknown:
+			outcome = errProviderUnavailable("the " + singular(t.Kind) + " is pending")
+			return nil
+		}
+		if err := order.applyTransaction(tx, &t); err != nil {
+			return err
+		}
+		return tx.Save(order).Error
+	})
+	if err != nil {
+		return err
+	}
+	return outcome
+}
+
+func singular(kind string) string {
+	switch kind {
+	case TxCapture:
+		return "capture"
+	case TxVoid:
+		return "void"
+	case TxRefund:
+		return "refund"
+	}
+	return "authorization"
+}
+
+// applyTransaction moves the order's payment status after a succeeded
+// capture, void or refund, from the transaction rows.
+func (o *Order) applyTransaction(tx *gorm.DB, t *Transaction) error {
+	var sums struct {
+		Authorized, Captured, Refunded int64
+	}
+	err := tx.Model(&Transaction{}).Select(
+		"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS authorized, "+
+			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS captured, "+
+			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS refunded",
+		TxAuthorization, TxCapture, TxRefund).Where("order_id = ? AND succeeded = ?", o.ID, true).Scan(&sums).Error
+	if err != nil {
+		return err
+	}
+	now := db.Now()
+	o.PaymentUpdatedAt = &now
+	switch t.Kind {
+	case TxCapture:
+		o.PaymentStatus = PaymentPartiallyPaid
+		if sums.Captured >= sums.Authorized {
+			o.PaymentStatus = PaymentPaid
+		}
+		if o.Status == OrderPlaced {
+			o.Status, o.ApprovedAt = OrderApproved, &now
+		}
+		if o.FulfillmentStatus == FulfillmentUnfulfilled {
+			o.FulfillmentStatus, o.FulfillmentUpdatedAt = FulfillmentInProgress, &now
+		}
+	case TxVoid:
+		o.PaymentStatus = PaymentVoided
+		if t.CancelsOrder && (o.Status == OrderPlaced || o.Status == OrderApproved) {
+			o.Status, o.CancelledAt = OrderCancelled, &now
+		}
+	case TxRefund:
+		o.PaymentStatus = PaymentPartiallyRefunded
+		if sums.Refunded >= sums.Captured {
+			o.PaymentStatus = PaymentRefunded
+			o.Status, o.CancelledAt = OrderCancelled, &now
+			if o.FulfillmentStatus == FulfillmentInProgress {
+				o.FulfillmentStatus = FulfillmentUnfulfilled
+			}
+		}
+	}
+	return nil
+}

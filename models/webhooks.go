@@ -1,0 +1,116 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"kasse/db"
+)
+
+// GatewayEvent records a provider webhook already applied, so a redelivery
+// (providers deliver at least once) changes nothing.
+type GatewayEvent struct {
+	Record
+	PaymentGatewayID string
+	EventID          string
+	EventType        *string
+	PaymentSourceID  *string
+}
+
+// ApplyWebhook applies a verified provider event to the payment it names
+// and its order, once per event id. It reports whether the event was new.
+func ApplyWebhook(ctx context.Context, gdb *gorm.DB, gw *PaymentGateway, e *WebhookEvent) (bool, error) {
+	fresh := false
+	err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var ps PaymentSource
+		err := tx.Where("payment_gateway_id = ? AND gateway_payment_id = ?", gw.ID, e.PaymentID).Take(&ps).Error
+		var sourceID *string
+		if err == nil {
+			sourceID = &ps.ID
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		record := &GatewayEvent{PaymentGatewayID: gw.ID, EventID: e.ID, EventType: &e.Type, PaymentSourceID: sourceID}
+		res := tx.Exec("INSERT INTO gateway_events (id, payment_gateway_id, event_id, event_type, payment_source_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_gateway_id, event_id) DO NOTHING",
+			db.NewID(), record.PaymentGatewayID, record.EventID, record.EventType, record.PaymentSourceID, db.Now(), db.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 || sourceID == nil {
+			return nil // seen before, or about a payment Kasse does not know
+		}
+		fresh = true
+		order, err := LockOrder(tx, ps.OrderID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", ps.ID).Take(&ps).Error; err != nil {
+			return err
+		}
+		return order.applyEvent(tx, &ps, e)
+	})
+	return fresh, err
+}
+
+// applyEvent settles what the event reports: a pending payment's
+// authorization, or a capture, void or refund (recorded by Kasse and
+// pending, or made outside Kasse in the provider's dashboard).
+func (o *Order) applyEvent(tx *gorm.DB, ps *PaymentSource, e *WebhookEvent) error {
+	res := &ProviderResult{Outcome: e.Outcome, PaymentID: e.PaymentID, ActionID: e.ActionID, Status: e.Type, Message: e.Type}
+	if e.Kind == TxAuthorization {
+		if ps.Status != SourcePending && ps.Status != SourceAction {
+			return nil
+		}
+		ps.Status, ps.RedirectURI = SourceDeclined, nil
+		if e.Outcome == Approved {
+			ps.Status = SourceAuthorized
+		}
+		ps.PaymentResponse = db.JSONObject{"status": map[bool]string{true: "Authorized", false: "Declined"}[e.Outcome == Approved], "event": e.Type}
+		ps.MismatchedAmounts = ps.Authorized() && ps.AmountCents != o.TotalAmountWithTaxesCents
+		if _, err := (&Payments{}).settleAuthorization(tx, o, ps, res, nil); err != nil {
+			return err
+		}
+		return tx.Save(ps).Error
+	}
+	if e.Kind == "" {
+		return nil
+	}
+	// A transaction Kasse recorded and is waiting for.
+	var t Transaction
+	err := tx.Where("payment_source_id = ? AND kind = ? AND status IN ?", ps.ID, e.Kind, []string{TxPending, TxUnknown}).Order("created_at").Take(&t).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		if e.Outcome != Approved || e.AmountCents <= 0 {
+			return nil
+		}
+		// Made outside Kasse: record it against the balance it uses.
+		var begun *Transaction
+		switch e.Kind {
+		case TxCapture:
+			begun, err = BeginCapture(tx, o, nil, e.AmountCents)
+		case TxVoid:
+			begun, err = BeginVoid(tx, o, nil)
+		case TxRefund:
+			begun, err = BeginRefund(tx, o, nil, e.AmountCents)
+		}
+		if err != nil || begun == nil {
+			return nil // it does not fit the balances: nothing to apply
+		}
+		t = *begun
+	case err != nil:
+		return err
+	}
+	t.settle(res, nil)
+	if err := tx.Save(&t).Error; err != nil {
+		return err
+	}
+	if t.Succeeded {
+		if err := o.applyTransaction(tx, &t); err != nil {
+			return err
+		}
+		return tx.Save(o).Error
+	}
+	return nil
+}
