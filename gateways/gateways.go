@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"kasse/gateways/checkoutcom"
 	"kasse/models"
 )
 
@@ -66,6 +67,9 @@ func New(cfg Config) *Registry {
 		return r.Sandbox.For(g), nil
 	})
 	r.Register(models.GatewayManual, func(Config, *models.PaymentGateway) (models.Provider, error) { return Manual{}, nil })
+	r.Register(models.GatewayCheckoutCom, func(cfg Config, g *models.PaymentGateway) (models.Provider, error) {
+		return checkoutcom.New(cfg.CheckoutComBaseURL, deref(g.SecretKey), deref(g.WebhookEndpointSecret), cfg.HTTPClient), nil
+	})
 	return r
 }
 
@@ -82,4 +86,11 @@ func (r *Registry) For(g *models.PaymentGateway) (models.Provider, error) {
 		return nil, fmt.Errorf("no adapter for %s", g.Kind)
 	}
 	return f(r.cfg, g)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
