@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -23,6 +24,23 @@ var accessMatrix = map[string]map[string][]resources.Verb{
 	"payment_methods":    {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
 	"orders":             {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update}},
 	"line_items":         {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update, resources.Delete}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update, resources.Delete}},
+	// Gateways are the back office's: others may only read one by id
+	// (name and kind; secrets are write-only) to follow a payment's link.
+	"payment_gateways":      {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
+	"checkout_com_gateways": {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"stripe_gateways":       {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"manual_gateways":       {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"sandbox_gateways":      {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	// Payments: whoever reaches the order pays for it.
+	"checkout_com_payments": {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.Create, resources.Retrieve, resources.Update}},
+	"stripe_payments":       {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.Create, resources.Retrieve, resources.Update}},
+	"wire_transfers":        {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.Create, resources.Retrieve, resources.Update}},
+	// Transactions: customers read their orders'; triggers are back office.
+	"transactions":   {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"authorizations": {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"captures":       {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"voids":          {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"refunds":        {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
 }
 
 // roleEnv holds a token per role and the ids of resources the customer
@@ -55,8 +73,30 @@ func newRoleEnv(t *testing.T, e *env) *roleEnv {
 	item := e.do("POST", "/api/line_items", resource("line_items", "", map[string]any{"sku_code": "MUGXXXXX000000FFFFFFXX", "quantity": 1}, map[string]any{"order": ref("orders", id(order.data()))})).want(t, 201)
 	method := e.do("POST", "/api/payment_methods", resource("payment_methods", "", map[string]any{"payment_source_type": "wire_transfers", "price_amount_cents": 0}, nil)).want(t, 201)
 	re.other["orders"], re.other["line_items"], re.other["payment_methods"] = id(order.data()), id(item.data()), id(method.data())
-	for _, typ := range []string{"markets", "price_lists", "prices", "skus"} {
+	for _, typ := range []string{"markets", "price_lists", "prices", "skus", "payment_gateways", "sandbox_gateways", "manual_gateways"} {
 		re.other[typ] = id(e.do("GET", "/api/"+typ, nil).want(t, 200).list()[0])
+	}
+	re.other["checkout_com_gateways"] = id(e.do("POST", "/api/checkout_com_gateways", resource("checkout_com_gateways", "", map[string]any{"name": "CKO", "secret_key": "sk_sbox_x"}, nil)).want(t, 201).data())
+	re.other["stripe_gateways"] = id(e.do("POST", "/api/stripe_gateways", resource("stripe_gateways", "", map[string]any{"name": "Stripe", "login": "sk_test_x"}, nil)).want(t, 201).data())
+	// Payments and transactions of the other order, written as the
+	// payment flow would have.
+	for _, kind := range models.SourceKinds {
+		ps := &models.PaymentSource{Kind: kind, OrderID: re.other["orders"], Status: models.SourcePending, CurrencyCode: "EUR"}
+		if err := e.db.Create(ps).Error; err != nil {
+			t.Fatal(err)
+		}
+		re.other[kind] = ps.ID
+	}
+	for i, kind := range []string{models.TxAuthorization, models.TxCapture, models.TxVoid, models.TxRefund} {
+		tx := &models.Transaction{Kind: kind, Number: fmt.Sprintf("other/T/%d", i), OrderID: re.other["orders"], PaymentSourceID: re.other[models.SourceWireTransfer],
+			PaymentSourceType: models.SourceWireTransfer, CurrencyCode: "EUR", AmountCents: 100, Status: models.TxSucceeded, Succeeded: true}
+		if err := e.db.Create(tx).Error; err != nil {
+			t.Fatal(err)
+		}
+		re.other[kind] = tx.ID
+		if i == 0 {
+			re.other["transactions"] = tx.ID
+		}
 	}
 	return re
 }

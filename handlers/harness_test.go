@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,14 +14,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	validationerrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gorm.io/gorm"
 
 	"kasse/auth"
 	"kasse/db/dbtest"
+	"kasse/gateways"
 	"kasse/handlers"
 	"kasse/models"
+	"kasse/openapi"
 	"kasse/resources"
 	"kasse/serializers"
 )
@@ -62,6 +69,12 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	}
 	cfg.DB, cfg.Registry, cfg.Auth, cfg.BaseURL = gdb, resources.Default(), svc, testBaseURL
 	cfg.ResourceMeta = map[string]any{"mode": "test", "organization_id": org.ID}
+	if cfg.Payments == nil {
+		// The payment flow with every adapter, the providers' APIs being
+		// the tests' own fakes (set by the tests that use them).
+		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second})
+		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
+	}
 	router := handlers.NewRouter(cfg)
 	e := &env{t: t, db: gdb, router: router, auth: svc}
 	e.token = e.tokenFor(models.KindIntegration, "", "", "")
@@ -104,22 +117,21 @@ type response struct {
 // (JSON:API Accept and, with a body, Content-Type).
 func (e *env) do(method, path string, body any, headers ...string) *response {
 	e.t.Helper()
-	var reader *bytes.Reader
+	var payload []byte
 	switch b := body.(type) {
 	case nil:
-		reader = bytes.NewReader(nil)
 	case string:
-		reader = bytes.NewReader([]byte(b))
+		payload = []byte(b)
 	case []byte:
-		reader = bytes.NewReader(b)
+		payload = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		reader = bytes.NewReader(raw)
+		payload = raw
 	}
-	req := httptest.NewRequest(method, path, reader)
+	req := httptest.NewRequest(method, path, bytes.NewReader(payload))
 	req.Header.Set("Accept", serializers.MediaType)
 	req.Header.Set("Authorization", "Bearer "+e.token)
 	if body != nil {
@@ -132,6 +144,7 @@ func (e *env) do(method, path string, body any, headers ...string) *response {
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
+	sent := req.Clone(req.Context())
 	rec := httptest.NewRecorder()
 	e.router.ServeHTTP(rec, req)
 	resp := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
@@ -141,6 +154,7 @@ func (e *env) do(method, path string, body any, headers ...string) *response {
 		}
 	}
 	checkDocument(e.t, method+" "+path, resp)
+	checkContract(e.t, sent, payload, rec)
 	return resp
 }
 
@@ -400,4 +414,133 @@ func checkResources(t *testing.T, what string, doc map[string]any) {
 			t.Errorf("%s: included %v is not reached from primary data (full linkage)", what, k)
 		}
 	}
+}
+
+// contract is the OpenAPI document generated from the registry the
+// harness serves, and a validator for it.
+type contract struct {
+	validator validator.Validator
+	// errorDocument is the document's error schema, for the answers to
+	// requests that match no operation (404 ROUTE_NOT_FOUND, 405).
+	errorDocument *jsonschema.Schema
+}
+
+var (
+	contractOnce sync.Once
+	apiContract  *contract
+	contractErr  error
+)
+
+// loadContract generates the OpenAPI document of resources.Default() (the
+// registry newEnv serves) and builds a validator for it, once.
+func loadContract() (*contract, error) {
+	contractOnce.Do(func() {
+		spec, err := openapi.JSON(resources.Default(), openapi.Options{ServerURL: testBaseURL})
+		if err != nil {
+			contractErr = err
+			return
+		}
+		doc, err := libopenapi.NewDocument(spec)
+		if err != nil {
+			contractErr = err
+			return
+		}
+		v, errs := validator.NewValidator(doc)
+		if len(errs) > 0 {
+			contractErr = fmt.Errorf("OpenAPI validator: %v", errs)
+			return
+		}
+		if ok, problems := v.ValidateDocument(); !ok {
+			contractErr = fmt.Errorf("the generated OpenAPI document is not valid: %v", problems)
+			return
+		}
+		raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(spec))
+		if err != nil {
+			contractErr = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("openapi.json", raw); err != nil {
+			contractErr = err
+			return
+		}
+		errSchema, err := c.Compile("openapi.json#/components/schemas/errorResponse")
+		if err != nil {
+			contractErr = err
+			return
+		}
+		apiContract = &contract{validator: v, errorDocument: errSchema}
+	})
+	return apiContract, contractErr
+}
+
+// checkContract holds an exchange to the OpenAPI document: a request the
+// document refuses must be refused by the server too (4xx), and every
+// response must be one the document declares for its operation, status and
+// content type, with a body valid against its schema. Answers to requests
+// that match no operation must be the document's error document.
+func checkContract(t *testing.T, req *http.Request, body []byte, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatalf("OpenAPI contract: %v", err)
+	}
+	what := req.Method + " " + req.URL.RequestURI()
+	fresh := func() *http.Request {
+		r := req.Clone(req.Context())
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		return r
+	}
+	status := rec.Code
+	requestOK, requestProblems := c.validator.ValidateHttpRequest(fresh())
+	documented := true
+	for _, p := range requestProblems {
+		if p.IsPathMissingError() || p.IsOperationMissingError() {
+			documented = false
+		}
+	}
+	// The server has no route: 404 ROUTE_NOT_FOUND or 405. The validator
+	// forgives a trailing slash; the router does not.
+	routed := status != http.StatusMethodNotAllowed && !(status == http.StatusNotFound && bytes.Contains(rec.Body.Bytes(), []byte(`"ROUTE_NOT_FOUND"`)))
+	switch {
+	case documented && !routed && !strings.HasSuffix(req.URL.Path, "/"):
+		t.Errorf("%s: the OpenAPI document has this operation, but the server has no route for it (%d)", what, status)
+		return
+	case !documented && routed:
+		t.Errorf("%s: the server answered %d to an operation the OpenAPI document does not have", what, status)
+		return
+	case !routed:
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Errorf("%s: %d without a JSON error document: %v", what, status, err)
+			return
+		}
+		if err := c.errorDocument.Validate(inst); err != nil {
+			t.Errorf("%s: the %d answer is not the document's errorResponse: %v", what, status, err)
+		}
+		return
+	}
+	if !requestOK && status < 400 {
+		t.Errorf("%s: the server answered %d to a request the OpenAPI document refuses:\n%s", what, status, problemList(requestProblems))
+	}
+	resp := rec.Result()
+	if ok, problems := c.validator.ValidateHttpResponse(fresh(), resp); !ok {
+		t.Errorf("%s: the %d response does not match the OpenAPI document:\n%s\n%s", what, status, problemList(problems), rec.Body.Bytes())
+	}
+}
+
+func problemList(problems []*validationerrors.ValidationError) string {
+	var b strings.Builder
+	for _, p := range problems {
+		fmt.Fprintf(&b, "  - %s", p.Message)
+		if p.Reason != "" {
+			fmt.Fprintf(&b, ": %s", p.Reason)
+		}
+		for _, f := range p.SchemaValidationErrors {
+			fmt.Fprintf(&b, "\n      %s at %s", f.Reason, f.FieldPath)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -330,7 +330,15 @@ func TestOrderIncludes(t *testing.T) {
 		e.wireTransfer(t, map[string]any{"currency_code": "USD", "name": "eu USD"}, "eu")
 		e.wireTransfer(t, map[string]any{"name": "us any"}, "us")
 		e.wireTransfer(t, map[string]any{"name": "eu disabled", "_disable": true}, "eu")
-		want := sortedCopy([]string{"payment_methods:" + euEUR, "payment_methods:" + euAny, "payment_methods:" + anyEUR})
+		want := []string{"payment_methods:" + euEUR, "payment_methods:" + euAny, "payment_methods:" + anyEUR}
+		// The demo data's card and bank transfer methods of the eu market.
+		for _, pm := range e.do("GET", "/api/payment_methods"+q("filter[q][market_code_eq]", "eu", "filter[q][currency_code_eq]", "EUR", "filter[q][name_in]", "Card (sandbox),Bank transfer"), nil).want(t, 200).list() {
+			want = append(want, "payment_methods:"+id(pm))
+		}
+		if len(want) != 5 {
+			t.Fatalf("want the 2 demo payment methods of eu too, got %v", want)
+		}
+		want = sortedCopy(want)
 
 		for name, s := range map[string]*shopper{"integration": e.integration(), "guest": guest} {
 			t.Run(name, func(t *testing.T) {

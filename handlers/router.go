@@ -14,6 +14,9 @@ import (
 	"kasse/auth"
 	"kasse/db"
 	"kasse/errs"
+	"kasse/openapi"
+	"kasse/models"
+	"kasse/openapi"
 	"kasse/resources"
 	"kasse/serializers"
 )
@@ -31,6 +34,11 @@ type Config struct {
 	BodyLimit int64
 	// ResourceMeta goes in every resource's meta (mode, organization_id).
 	ResourceMeta map[string]any
+	// Payments runs provider calls (nil: orders are placed unpaid and
+	// payments cannot be authorized).
+	Payments *models.Payments
+	// Sandbox serves the sandbox gateway's 3DS page under /sandbox/.
+	Sandbox http.Handler
 }
 
 // api serves the generic JSON:API endpoints.
@@ -40,7 +48,8 @@ type api struct {
 	log    *slog.Logger
 }
 
-// NewRouter builds the HTTP handler: health probes, and for every
+// NewRouter builds the HTTP handler: health probes, the token endpoint and
+// its keys, the OpenAPI document (GET /openapi.json), and for every
 // registered type its collection, resource, related and relationship
 // endpoints.
 func NewRouter(cfg Config) *gin.Engine {
@@ -50,7 +59,9 @@ func NewRouter(cfg Config) *gin.Engine {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
-	a := &api{engine: resources.NewEngine(cfg.DB, cfg.Registry), cfg: cfg, log: cfg.Logger}
+	engine := resources.NewEngine(cfg.DB, cfg.Registry)
+	engine.BaseURL, engine.Payments = cfg.BaseURL, cfg.Payments
+	a := &api{engine: engine, cfg: cfg, log: cfg.Logger}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -76,13 +87,43 @@ func NewRouter(cfg Config) *gin.Engine {
 	})
 
 	r.POST("/oauth/token", a.token)
+	r.POST("/webhooks/payment_gateways/:id", a.gatewayWebhook)
+	if cfg.Sandbox != nil {
+		r.Any("/sandbox/*path", gin.WrapH(cfg.Sandbox))
+	}
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
+	spec := openAPIDocument(cfg)
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
+	spec := openAPIDocument(cfg)
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
 
 	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate())
 	for _, def := range cfg.Registry.All() {
 		a.routes(apiGroup, def)
 	}
 	return r
+}
+
+// openAPIDocument is the OpenAPI document of the registry served, naming
+// this server's origin. A registry that cannot be described is a
+// programming error, found at start-up.
+func openAPIDocument(cfg Config) []byte {
+	spec, err := openapi.JSON(cfg.Registry, openapi.Options{ServerURL: cfg.BaseURL})
+	if err != nil {
+		panic("OpenAPI document: " + err.Error())
+	}
+	return spec
+}
+
+// openAPIDocument is the OpenAPI document of the registry served, naming
+// this server's origin. A registry that cannot be described is a
+// programming error, found at start-up.
+func openAPIDocument(cfg Config) []byte {
+	spec, err := openapi.JSON(cfg.Registry, openapi.Options{ServerURL: cfg.BaseURL})
+	if err != nil {
+		panic("OpenAPI document: " + err.Error())
+	}
+	return spec
 }
 
 func (a *api) routes(g *gin.RouterGroup, def *resources.Definition) {
@@ -283,6 +324,9 @@ func (a *api) destroy(def *resources.Definition) gin.HandlerFunc {
 // related serves GET /api/{type}/{id}/{relationship}: the related resource,
 // or a paginated, filterable list of them.
 func (a *api) related(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+	if len(rel.Polymorphic) > 0 {
+		return a.relatedPolymorphic(def, rel)
+	}
 	target, _ := a.cfg.Registry.Lookup(rel.Target)
 	return func(c *gin.Context) {
 		params, q, ok := a.query(c, target)
@@ -317,6 +361,79 @@ func (a *api) related(def *resources.Definition, rel *resources.Relationship) gi
 		}
 		write(c, http.StatusOK, doc)
 	}
+}
+
+// relatedPolymorphic serves the related endpoint of a polymorphic to-one
+// (an order's payment_source): the query is checked against the type the
+// relationship points to now.
+func (a *api) relatedPolymorphic(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		params, err := serializers.ParseParams(c.Request.URL.Query())
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		target, cond, err := a.engine.PolymorphicTarget(c.Request.Context(), principal(c), def, c.Param("id"), rel)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		var node *serializers.Node
+		q := resources.Query{}
+		if target != nil {
+			if q, err = a.cfg.Registry.Compile(target, params); err != nil {
+				a.fail(c, err)
+				return
+			}
+			nodes, _, err := a.engine.ListRelated(c.Request.Context(), principal(c), target, resources.Query{Include: q.Include, Order: q.Order, Page: serializers.Page{Number: 1, Size: 1}}, cond)
+			if err != nil {
+				a.fail(c, err)
+				return
+			}
+			if len(nodes) > 0 {
+				node = nodes[0]
+			}
+		}
+		doc, err := serializers.One(node, a.options(params, q))
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		write(c, http.StatusOK, doc)
+	}
+}
+
+// gatewayWebhook serves a payment gateway's webhook endpoint
+// (webhook_endpoint_url): the signature is checked on the raw body by the
+// gateway's adapter, and each event applied once.
+func (a *api) gatewayWebhook(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var gw models.PaymentGateway
+	if err := a.cfg.DB.WithContext(c.Request.Context()).Where("id = ?", c.Param("id")).Take(&gw).Error; err != nil || a.cfg.Payments == nil || a.cfg.Payments.Providers == nil {
+		a.fail(c, errs.New(errs.RouteNotFound, "no payment gateway webhook here"))
+		return
+	}
+	provider, err := a.cfg.Payments.Providers.For(&gw)
+	if err != nil {
+		a.fail(c, errs.New(errs.RouteNotFound, "no payment gateway webhook here"))
+		return
+	}
+	event, err := provider.ParseWebhook(c.GetHeader, body)
+	if err != nil {
+		a.log.WarnContext(c.Request.Context(), "gateway webhook refused", "request_id", RequestIDFrom(c.Request.Context()), "gateway", gw.ID, "reason", err.Error())
+		c.JSON(http.StatusUnauthorized, gin.H{"error": "invalid_signature"})
+		return
+	}
+	fresh, err := models.ApplyWebhook(c.Request.Context(), a.cfg.DB, &gw, event)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": !fresh})
 }
 
 func (a *api) relationshipLinks(def *resources.Definition, id string, rel *resources.Relationship) (string, string) {

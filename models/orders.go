@@ -94,6 +94,9 @@ type Order struct {
 	FulfillmentUpdatedAt      *time.Time
 	RefreshedAt               *time.Time
 	ExpiresAt                 *time.Time
+
+	// RefundAmountCents is `_refund_amount_cents`, sent with `_refund`.
+	RefundAmountCents *int64 `gorm:"-"`
 }
 
 // Editable says whether the cart may still change.
@@ -238,6 +241,13 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 	o.TotalTaxAmountCents = 0
 	o.TotalAmountCents = o.SubtotalAmountCents + o.ShippingAmountCents + o.PaymentMethodAmountCents - o.DiscountAmountCents
 	o.TotalAmountWithTaxesCents = o.TotalAmountCents + o.TotalTaxAmountCents
+	if o.PaymentSourceID != nil {
+		// A payment authorized for another total no longer pays the order.
+		if err := tx.Model(&PaymentSource{}).Where("id = ?", *o.PaymentSourceID).
+			Update("mismatched_amounts", gorm.Expr("(status IN ? AND amount_cents <> ?)", []string{SourceAuthorized, SourceCaptured}, o.TotalAmountWithTaxesCents)).Error; err != nil {
+			return err
+		}
+	}
 	if o.Editable() {
 		if o.CustomerEmail != nil && o.SkusCount > 0 {
 			o.Status = OrderPending

@@ -74,7 +74,7 @@ func (p *Payments) Authorize(ctx context.Context, sourceID string) error {
 	}
 	req := AuthorizeRequest{Token: deref(ps.Token), AmountCents: ps.AmountCents, Currency: ps.CurrencyCode,
 		Reference: strconv.FormatInt(order.Number, 10), SuccessURL: deref(ps.SuccessURL), FailureURL: deref(ps.FailureURL),
-		Capture: ps.AutoCapture, CustomerEmail: deref(order.CustomerEmail), IdempotencyKey: "kasse_" + ps.ID + "_authorize"}
+		Capture: ps.AutoCapture, CustomerEmail: deref(order.CustomerEmail), IdempotencyKey: ps.authorizeKey()}
 	res, callErr := provider.Authorize(ctx, req)
 	return p.record(ctx, ps.ID, res, callErr)
 }
@@ -104,6 +104,33 @@ func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) erro
 		}
 	}
 	return p.record(ctx, ps.ID, res, callErr)
+}
+
+// Refresh settles what is unknown about a payment (`_refresh`): it
+// re-reads a pending payment from the provider (or asks again with the
+// same key when the first call timed out before the provider named it),
+// then retries every capture, void or refund whose outcome is unknown.
+func (p *Payments) Refresh(ctx context.Context, sourceID string) error {
+	ps, err := loadSource(p.DB.WithContext(ctx), sourceID)
+	if err != nil {
+		return err
+	}
+	if ps.Status == SourcePending || ps.Status == SourceAction {
+		if err := p.Details(ctx, sourceID, deref(ps.SessionID)); err != nil {
+			return err
+		}
+	}
+	var open []Transaction
+	if err := p.DB.WithContext(ctx).Where("payment_source_id = ? AND status IN ? AND kind <> ?", sourceID, []string{TxPending, TxUnknown}, TxAuthorization).
+		Order("created_at, number").Find(&open).Error; err != nil {
+		return err
+	}
+	for _, t := range open {
+		if err := p.Finish(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // record applies a provider's answer to a payment under the order lock.

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -44,6 +46,7 @@ type PaymentSource struct {
 	CurrencyCode      string
 	MismatchedAmounts bool
 	Token             *string
+	PublicKey         *string
 	PaymentType       *string
 	SessionID         *string
 	SuccessURL        *string `gorm:"column:success_url"`
@@ -106,10 +109,22 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if gw.DisabledAt != nil {
 		return errs.New(errs.ValidationError, "order - the payment gateway %s is disabled", gw.Name).At(errs.RelationshipPointer("order"))
 	}
-	if ps.Kind != SourceWireTransfer && (ps.Token == nil || strings.TrimSpace(*ps.Token) == "") && ps.Kind == SourceCheckoutCom {
-		return errs.Invalid("token", "can't be blank")
+	if ps.Kind == SourceCheckoutCom && ps.PaymentType == nil {
+		// The current shape needs the 3DS return URLs; the legacy one
+		// (with payment_type) made them optional.
+		var v collect
+		if ps.SuccessURL == nil || strings.TrimSpace(*ps.SuccessURL) == "" {
+			_ = v.add(errs.Invalid("success_url", "can't be blank"))
+		}
+		if ps.FailureURL == nil || strings.TrimSpace(*ps.FailureURL) == "" {
+			_ = v.add(errs.Invalid("failure_url", "can't be blank"))
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
 	}
 	ps.PaymentGatewayID, ps.AmountCents, ps.CurrencyCode, ps.AutoCapture = &gw.ID, order.TotalAmountWithTaxesCents, order.CurrencyCode, pm.AutoCapture
+	ps.PublicKey = gw.PublicKey
 	ps.Status = SourcePending
 	if ps.Kind == SourceWireTransfer {
 		// Nothing to authorize: the money arrives by bank transfer.
@@ -122,6 +137,28 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 func (ps *PaymentSource) AfterWrite(tx *gorm.DB) error {
 	return tx.Model(&Order{}).Where("id = ? AND (payment_source_id IS NULL OR payment_source_id <> ?)", ps.OrderID, ps.ID).
 		Updates(map[string]any{"payment_source_type": ps.Kind, "payment_source_id": ps.ID, "updated_at": db.Now()}).Error
+}
+
+// Retry readies a payment for another authorization (`_authorize`, a new
+// token): a declined one becomes pending again; an authorized one stays.
+func (ps *PaymentSource) Retry(tx *gorm.DB) error {
+	switch ps.Status {
+	case SourceAuthorized, SourceCaptured:
+		return errs.New(errs.ValidationError, "the payment is already %s", ps.Status)
+	case SourceDeclined, SourceAction:
+		ps.Status, ps.RedirectURI = SourcePending, nil
+	}
+	if ps.Kind == SourceCheckoutCom && (ps.Token == nil || strings.TrimSpace(*ps.Token) == "") {
+		return errs.Invalid("token", "can't be blank")
+	}
+	return tx.Save(ps).Error
+}
+
+// authorizeKey is the idempotency key of an authorization attempt: stable
+// for one token (a retry after a timeout replays it), new for a new one.
+func (ps *PaymentSource) authorizeKey() string {
+	sum := sha256.Sum256([]byte(deref(ps.Token)))
+	return "kasse_" + ps.ID + "_authorize_" + hex.EncodeToString(sum[:6])
 }
 
 // Authorized says whether the payment holds money for the order.
@@ -168,6 +205,56 @@ type Transaction struct {
 	// CancelsOrder marks the void an order's `_cancel` began: the order is
 	// cancelled when it succeeds.
 	CancelsOrder bool
+
+	// Balances, computed by LoadBalances for display.
+	UsedAmountCents int64 `gorm:"-"` // captured (authorizations) or refunded (captures), pending included
+	Voided          bool  `gorm:"-"`
+	// ActionAmountCents is `_capture_amount_cents` or `_refund_amount_cents`
+	// sent with the trigger (0: the whole balance).
+	ActionAmountCents *int64 `gorm:"-"`
+}
+
+// LoadBalances computes the balances of authorizations and captures in one
+// query for all of them.
+func LoadBalances(tx *gorm.DB, txs []*Transaction) error {
+	var ids []string
+	for _, t := range txs {
+		if t.Kind == TxAuthorization || t.Kind == TxCapture {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		Parent string
+		Kind   string
+		Amount int64
+	}
+	err := tx.Model(&Transaction{}).
+		Select("COALESCE(reference_capture_id, reference_authorization_id) AS parent, kind, COALESCE(SUM(amount_cents), 0) AS amount").
+		Where("(reference_authorization_id IN ? OR reference_capture_id IN ?) AND status <> ?", ids, ids, TxFailed).
+		Group("COALESCE(reference_capture_id, reference_authorization_id), kind").Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	byID := map[string]*Transaction{}
+	for _, t := range txs {
+		byID[t.ID] = t
+	}
+	for _, r := range rows {
+		t := byID[r.Parent]
+		if t == nil {
+			continue
+		}
+		switch {
+		case t.Kind == TxAuthorization && r.Kind == TxCapture, t.Kind == TxCapture && r.Kind == TxRefund:
+			t.UsedAmountCents += r.Amount
+		case t.Kind == TxAuthorization && r.Kind == TxVoid:
+			t.Voided = true
+		}
+	}
+	return nil
 }
 
 // Holds says whether the transaction counts against a balance: it

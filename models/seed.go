@@ -2,6 +2,8 @@ package models
 
 import (
 	"gorm.io/gorm"
+
+	"kasse/db"
 )
 
 // DemoSku is one SKU of the demo catalog with its prices per currency.
@@ -32,7 +34,9 @@ var demoMarkets = []struct{ Code, Name, Currency string }{
 	{"ci", "Côte d'Ivoire", "XOF"},
 }
 
-// SeedDemo loads the demo catalog once: it does nothing when the demo
+// SeedDemo loads the demo catalog once (with a sandbox gateway, a manual
+// one, and in every market a card payment method on the sandbox and a
+// bank transfer one): it does nothing when the demo
 // market eu already exists. It reports whether it loaded anything.
 func SeedDemo(tx *gorm.DB) (bool, error) {
 	if _, err := EnsureOrganization(tx); err != nil {
@@ -41,6 +45,14 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 	present, err := exists(tx, &Market{}, "", "code = ?", "eu")
 	if err != nil || present {
 		return false, err
+	}
+	sandboxSecret := db.RandomString(32)
+	sandbox := &PaymentGateway{Kind: GatewaySandbox, Name: "Kasse sandbox", WebhookEndpointSecret: &sandboxSecret}
+	manual := &PaymentGateway{Kind: GatewayManual, Name: "Bank transfer"}
+	for _, g := range []*PaymentGateway{sandbox, manual} {
+		if err := save(tx, g); err != nil {
+			return false, err
+		}
 	}
 	listIDs := map[string]string{}
 	for _, m := range demoMarkets {
@@ -53,6 +65,16 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 		market := &Market{Name: m.Name, Code: &code, PriceListID: list.ID}
 		if err := save(tx, market); err != nil {
 			return false, err
+		}
+		currency := m.Currency
+		card, wire := "Card (sandbox)", "Bank transfer"
+		for _, pm := range []*PaymentMethod{
+			{Name: &card, PaymentSourceType: SourceCheckoutCom, CurrencyCode: &currency, MarketID: &market.ID, PaymentGatewayID: &sandbox.ID},
+			{Name: &wire, PaymentSourceType: SourceWireTransfer, CurrencyCode: &currency, MarketID: &market.ID, PaymentGatewayID: &manual.ID},
+		} {
+			if err := save(tx, pm); err != nil {
+				return false, err
+			}
 		}
 	}
 	for _, s := range DemoCatalog {

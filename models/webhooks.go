@@ -77,6 +77,17 @@ func (o *Order) applyEvent(tx *gorm.DB, ps *PaymentSource, e *WebhookEvent) erro
 	if e.Kind == "" {
 		return nil
 	}
+	if e.ActionID != "" {
+		// The provider confirms an action Kasse already recorded as done
+		// (Checkout.com accepts captures with 202, then sends the webhook).
+		var known int64
+		if err := tx.Model(&Transaction{}).Where("payment_source_id = ? AND gateway_transaction_id = ? AND status = ?", ps.ID, e.ActionID, TxSucceeded).Count(&known).Error; err != nil {
+			return err
+		}
+		if known > 0 {
+			return nil
+		}
+	}
 	// A transaction Kasse recorded and is waiting for.
 	var t Transaction
 	err := tx.Where("payment_source_id = ? AND kind = ? AND status IN ?", ps.ID, e.Kind, []string{TxPending, TxUnknown}).Order("created_at").Take(&t).Error

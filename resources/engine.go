@@ -18,6 +18,8 @@ import (
 type Engine struct {
 	DB       *gorm.DB
 	Registry *Registry
+	// BaseURL is the origin of URL attributes (webhook_endpoint_url).
+	BaseURL string
 	// Payments runs the payment flow: provider calls, and the orders'
 	// payment hook on place and cancel. Nil when no gateways are wired in
 	// (orders are then placed unpaid).
@@ -35,12 +37,21 @@ type loaded struct {
 	node  *serializers.Node
 }
 
-func (e *Engine) nodes(def *Definition, models []any) []loaded {
+// nodes prepares freshly read models and renders them.
+func (e *Engine) nodes(tx *gorm.DB, def *Definition, models []any) ([]loaded, error) {
+	if err := def.prepare(tx, models); err != nil {
+		return nil, err
+	}
 	out := make([]loaded, len(models))
 	for i, m := range models {
-		out[i] = loaded{model: m, node: def.Node(m)}
+		out[i] = loaded{model: m, node: e.node(def, m)}
 	}
-	return out
+	return out, nil
+}
+
+// node renders one prepared model on the engine's origin.
+func (e *Engine) node(def *Definition, model any) *serializers.Node {
+	return def.Node(model, e.BaseURL)
 }
 
 func nodesOf(l []loaded) []*serializers.Node {
@@ -81,7 +92,10 @@ func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition,
 	if err := db.Find(ctx, e.DB, def.Table, slice, db.Query{Where: where, Order: q.Order, Limit: q.Page.Size, Offset: q.Page.Offset()}); err != nil {
 		return nil, 0, err
 	}
-	items := e.nodes(def, def.elements(slice))
+	items, err := e.nodes(e.DB.WithContext(ctx), def, def.elements(slice))
+	if err != nil {
+		return nil, 0, err
+	}
 	if err := e.loadIncludes(ctx, e.DB, p, def, items, serializers.TreeOf(q.Include)); err != nil {
 		return nil, 0, err
 	}
@@ -126,7 +140,10 @@ func (e *Engine) get(ctx context.Context, p *models.Principal, def *Definition, 
 	if err != nil {
 		return nil, err
 	}
-	items := e.nodes(def, []any{model})
+	items, err := e.nodes(e.DB.WithContext(ctx), def, []any{model})
+	if err != nil {
+		return nil, err
+	}
 	if err := e.loadIncludes(ctx, e.DB, p, def, items, serializers.TreeOf(q.Include)); err != nil {
 		return nil, err
 	}
@@ -158,14 +175,41 @@ func (e *Engine) RelatedScope(ctx context.Context, p *models.Principal, def *Def
 	return []db.Condition{{{Column: "id", Predicate: db.Eq, Values: []any{fk}}}}, nil
 }
 
+// PolymorphicTarget finds what a polymorphic to-one of one resource p may
+// see points to: the target type and the condition selecting it, or nil
+// when it is empty.
+func (e *Engine) PolymorphicTarget(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship) (*Definition, []db.Condition, error) {
+	scope, ok := def.readScope(p)
+	if !ok {
+		return nil, nil, errs.NotFound(def.Type, id)
+	}
+	parent, err := e.find(ctx, e.DB, def, id, scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	typ, _ := def.column(parent, rel.TypeColumn).(string)
+	fk := def.column(parent, rel.ForeignKey)
+	target, ok := e.Registry.Lookup(typ)
+	if fk == nil || !ok {
+		return nil, nil, nil
+	}
+	return target, []db.Condition{{{Column: "id", Predicate: db.Eq, Values: []any{fk}}}}, nil
+}
+
 // Linkage returns the identifiers a relationship of one resource holds,
 // as far as p may see them.
 func (e *Engine) Linkage(ctx context.Context, p *models.Principal, def *Definition, id string, rel *Relationship) ([]serializers.Identifier, error) {
-	cond, err := e.RelatedScope(ctx, p, def, id, rel)
+	target, _ := e.Registry.Lookup(rel.Target)
+	var cond []db.Condition
+	var err error
+	if len(rel.Polymorphic) > 0 {
+		target, cond, err = e.PolymorphicTarget(ctx, p, def, id, rel)
+	} else {
+		cond, err = e.RelatedScope(ctx, p, def, id, rel)
+	}
 	if err != nil || cond == nil {
 		return nil, err
 	}
-	target, _ := e.Registry.Lookup(rel.Target)
 	scope, ok := target.readScope(p)
 	if !ok {
 		return nil, ErrDenied(target, Retrieve)
@@ -202,6 +246,12 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, p *models.Princi
 		if rel == nil {
 			return errors.New("include path not checked: " + name)
 		}
+		if len(rel.Polymorphic) > 0 {
+			if err := e.loadPolymorphic(ctx, tx, p, def, rel, parents); err != nil {
+				return err
+			}
+			continue
+		}
 		target, _ := e.Registry.Lookup(rel.Target)
 		scope, ok := target.readScope(p)
 		if !ok {
@@ -218,6 +268,47 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, p *models.Princi
 	return nil
 }
 
+// loadPolymorphic batch-loads a polymorphic to-one: one query per target
+// type present among the parents.
+func (e *Engine) loadPolymorphic(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, rel *Relationship, parents []loaded) error {
+	byType := map[string][]any{}
+	for _, parent := range parents {
+		parent.node.Related[rel.Name] = []*serializers.Node{}
+		typ, _ := def.column(parent.model, rel.TypeColumn).(string)
+		if fk := def.column(parent.model, rel.ForeignKey); fk != nil && slices.Contains(rel.Polymorphic, typ) {
+			byType[typ] = append(byType[typ], fk)
+		}
+	}
+	nodes := map[serializers.Identifier]*serializers.Node{}
+	for _, typ := range sortedKeys(byType) {
+		target, _ := e.Registry.Lookup(typ)
+		scope, ok := target.readScope(p)
+		if !ok {
+			continue
+		}
+		slice := target.newSlice()
+		if err := db.FindIn(ctx, tx, target.Table, slice, "id", byType[typ], nil, target.within(scope)); err != nil {
+			return err
+		}
+		found := target.elements(slice)
+		if err := target.prepare(tx, found); err != nil {
+			return err
+		}
+		for _, m := range found {
+			nodes[serializers.Identifier{Type: typ, ID: target.ID(m)}] = e.node(target, m)
+		}
+	}
+	for _, parent := range parents {
+		typ, _ := def.column(parent.model, rel.TypeColumn).(string)
+		if fk, ok := def.column(parent.model, rel.ForeignKey).(string); ok {
+			if n := nodes[serializers.Identifier{Type: typ, ID: fk}]; n != nil {
+				parent.node.Related[rel.Name] = []*serializers.Node{n}
+			}
+		}
+	}
+	return nil
+}
+
 // loadRelationship batch-loads one relationship for all parents, links
 // each parent's node to its related nodes, and returns the distinct
 // related items for the next level.
@@ -225,15 +316,19 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 	order := []db.Order{{Column: "created_at"}, {Column: "id"}}
 	byID := map[string]loaded{}
 	var distinct []loaded
-	keep := func(models []any) {
+	keep := func(models []any) error {
+		if err := target.prepare(tx, models); err != nil {
+			return err
+		}
 		for _, m := range models {
 			id := target.ID(m)
 			if _, ok := byID[id]; !ok {
-				l := loaded{model: m, node: target.Node(m)}
+				l := loaded{model: m, node: e.node(target, m)}
 				byID[id] = l
 				distinct = append(distinct, l)
 			}
 		}
+		return nil
 	}
 	if rel.Where != nil {
 		// Computed relationships: one query per distinct condition.
@@ -247,7 +342,9 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 				if err := db.Find(ctx, tx, target.Table, slice, db.Query{Where: append(slices.Clone(scope), cond...), Order: order}); err != nil {
 					return nil, err
 				}
-				keep(target.elements(slice))
+				if err := keep(target.elements(slice)); err != nil {
+					return nil, err
+				}
 				related = []*serializers.Node{}
 				for _, m := range target.elements(slice) {
 					related = append(related, byID[target.ID(m)].node)
@@ -272,7 +369,9 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 			if err := db.FindIn(ctx, tx, target.Table, slice, "id", keys, order, scope); err != nil {
 				return nil, err
 			}
-			keep(target.elements(slice))
+			if err := keep(target.elements(slice)); err != nil {
+				return nil, err
+			}
 		}
 		for _, p := range parents {
 			p.node.Related[rel.Name] = []*serializers.Node{}
@@ -292,7 +391,9 @@ func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definit
 	if err := db.FindIn(ctx, tx, target.Table, slice, rel.InverseKey, keys, order, scope); err != nil {
 		return nil, err
 	}
-	keep(target.elements(slice))
+	if err := keep(target.elements(slice)); err != nil {
+		return nil, err
+	}
 	grouped := map[string][]*serializers.Node{}
 	for _, l := range distinct {
 		owner, _ := target.column(l.model, rel.InverseKey).(string)

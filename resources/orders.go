@@ -51,6 +51,7 @@ type orderResource struct {
 	TotalAmountWithTaxesFloat     float64           `jsonapi:"attr,total_amount_with_taxes_float"`
 	FormattedTotalAmountWithTaxes string            `jsonapi:"attr,formatted_total_amount_with_taxes"`
 	PlaceTotalAmountCents         *int64            `jsonapi:"attr,place_total_amount_cents"`
+	RefundAmountCents             *int64            `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=refund_amount_cents,writers=integration"`
 	SkusCount                     int               `jsonapi:"attr,skus_count"`
 	PlacedAt                      *serializers.Time `jsonapi:"attr,placed_at" kasse:"filter,sort"`
 	ApprovedAt                    *serializers.Time `jsonapi:"attr,approved_at" kasse:"filter,sort"`
@@ -109,6 +110,24 @@ func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Cal
 	}
 }
 
+// orderAction begins a capture or refund of the order (locked by the
+// update) and finishes it with the provider once committed; the order's
+// payment status moves only when the provider confirms.
+func orderAction(begin func(c *Call, o *models.Order) (*models.Transaction, error)) func(c *Call, o *models.Order, _ json.RawMessage) error {
+	return func(c *Call, o *models.Order, _ json.RawMessage) error {
+		if c.PaymentFlow() == nil {
+			return errNoGateways()
+		}
+		t, err := begin(c, o)
+		if err != nil {
+			return err
+		}
+		id := t.ID
+		c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Finish(ctx, id) })
+		return nil
+	}
+}
+
 func orders() *Definition {
 	return Define(Spec[models.Order, orderResource]{
 		Type:        "orders",
@@ -129,6 +148,12 @@ func orders() *Definition {
 			}},
 			{Name: "payment_method", Target: "payment_methods", ForeignKey: "payment_method_id", Create: true, Update: true},
 			{Name: "line_items", Target: "line_items", ToMany: true, InverseKey: "order_id"},
+			{Name: "payment_source", Polymorphic: models.SourceKinds, TypeColumn: "payment_source_type", ForeignKey: "payment_source_id"},
+			{Name: "transactions", Target: "transactions", ToMany: true, InverseKey: "order_id"},
+			{Name: "authorizations", Target: "authorizations", ToMany: true, InverseKey: "order_id"},
+			{Name: "captures", Target: "captures", ToMany: true, InverseKey: "order_id"},
+			{Name: "voids", Target: "voids", ToMany: true, InverseKey: "order_id"},
+			{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "order_id"},
 		},
 		Access: Access{
 			models.RoleSalesChannel: Merge(Allow(Create), AllowScoped(cartOfGuest, Retrieve, Update)),
@@ -168,6 +193,21 @@ func orders() *Definition {
 				})},
 			{Name: "_approve", Writers: backOffice, Description: "Send this attribute if you want to approve a placed order.",
 				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Approve(c.Tx) })},
+			{Name: "_capture", Writers: backOffice, Description: "Send this attribute to capture the order's authorized payment.",
+				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+					return models.BeginCapture(c.Tx, o, nil, 0)
+				})},
+			{Name: "_approve_and_capture", Writers: backOffice, Description: "Send this attribute to approve the order and capture its payment.",
+				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+					if err := o.Approve(c.Tx); err != nil {
+						return nil, err
+					}
+					return models.BeginCapture(c.Tx, o, nil, 0)
+				})},
+			{Name: "_refund", Writers: backOffice, Description: "Send this attribute to refund the order's captured payment: all of it, or _refund_amount_cents. A full refund cancels the order.",
+				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+					return models.BeginRefund(c.Tx, o, nil, amountOf(o.RefundAmountCents))
+				})},
 			{Name: "_archive", Writers: backOffice, Description: "Send this attribute if you want to archive the order.",
 				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Archive(c.Tx) })},
 			{Name: "_unarchive", Writers: backOffice, Description: "Send this attribute if you want to unarchive the order.",

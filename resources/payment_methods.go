@@ -48,6 +48,8 @@ func paymentMethods() *Definition {
 		Actions:     AllActions,
 		Relationships: []Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true, Update: true},
+			{Name: "payment_gateway", Target: "payment_gateways", ForeignKey: "payment_gateway_id", Create: true, Update: true,
+				Accepts: []string{"checkout_com_gateways", "stripe_gateways", "manual_gateways", "sandbox_gateways"}},
 		},
 		Access: Access{
 			models.RoleSalesChannel: AllowScoped(paymentMethodsOfMarkets, Retrieve),

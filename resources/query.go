@@ -86,6 +86,9 @@ func (r *Registry) checkIncludePath(def *Definition, path []string) *errs.Error 
 		if rel == nil {
 			return errs.New(errs.InvalidInclude, "%s is not a relationship of %s", strings.Join(path[:i+1], "."), cur.Type).AtParam("include")
 		}
+		if len(rel.Polymorphic) > 0 && i < len(path)-1 {
+			return errs.New(errs.InvalidInclude, "%s is polymorphic: an include path must end there", strings.Join(path[:i+1], ".")).AtParam("include")
+		}
 		cur, _ = r.Lookup(rel.Target)
 	}
 	return nil
@@ -130,7 +133,7 @@ func (r *Registry) resolveFilterAttribute(def *Definition, name string, depth in
 	}
 	for _, rel := range def.Relationships {
 		prefix := rel.Name + "_"
-		if !strings.HasPrefix(name, prefix) {
+		if !strings.HasPrefix(name, prefix) || len(rel.Polymorphic) > 0 {
 			continue
 		}
 		target, _ := r.Lookup(rel.Target)

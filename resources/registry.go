@@ -77,6 +77,15 @@ type Relationship struct {
 	Create     bool
 	Update     bool
 	Required   bool // required on create
+	// Polymorphic lists the types a polymorphic to-one may point to (an
+	// order's payment_source); TypeColumn holds the type and ForeignKey the
+	// id. Target is then the first of them. Polymorphic relationships are
+	// read-only and end include paths.
+	Polymorphic []string
+	TypeColumn  string
+	// Accepts lists further types a write may name for this relationship
+	// (a payment method's payment_gateway given as checkout_com_gateways).
+	Accepts []string
 	// Where selects the related rows of one parent for relationships that
 	// are computed rather than stored (available_payment_methods). Parents
 	// with equal conditions share one query.
@@ -188,6 +197,11 @@ type Spec[M any, R any] struct {
 	// Stamp sets, on create, what the creator implies (a customer's own id
 	// on the address book entry it creates).
 	Stamp func(p *models.Principal, model *M)
+	// Links fills attributes that are URLs on Kasse's own origin.
+	Links func(model *M, out *R, baseURL string)
+	// Load computes, in one batch for every model about to be shown, what
+	// Derive needs from other rows (balances from child transactions).
+	Load func(tx *gorm.DB, models []*M) error
 	// OnCreate runs in the create's transaction after the row is written,
 	// for work that needs the row (scheduling a provider call).
 	OnCreate func(c *Call, model *M) error
@@ -212,7 +226,8 @@ type Definition struct {
 	reprType  reflect.Type
 	modelType reflect.Type
 	idField   []int
-	render    func(model any) any
+	render    func(model any, baseURL string) any
+	load      func(tx *gorm.DB, models []any) error
 	stamp     func(p *models.Principal, model any)
 	onCreate  func(c *Call, model any) error
 	newModel  func() any
@@ -265,9 +280,18 @@ func (d *Definition) RelationshipSpecs() []serializers.RelationshipSpec {
 	return out
 }
 
-// Node renders a model as a serializer node with no relationships loaded.
-func (d *Definition) Node(model any) *serializers.Node {
-	return &serializers.Node{Value: d.render(model), Relationships: d.RelationshipSpecs(), Related: map[string][]*serializers.Node{}}
+// Node renders a model as a serializer node with no relationships loaded;
+// baseURL is the origin for URL attributes (webhook_endpoint_url).
+func (d *Definition) Node(model any, baseURL string) *serializers.Node {
+	return &serializers.Node{Value: d.render(model, baseURL), Relationships: d.RelationshipSpecs(), Related: map[string][]*serializers.Node{}}
+}
+
+// prepare runs the type's batch Load on freshly read models.
+func (d *Definition) prepare(tx *gorm.DB, models []any) error {
+	if d.load == nil || len(models) == 0 {
+		return nil
+	}
+	return d.load(tx, models)
 }
 
 // ID reads a model's id.
@@ -409,6 +433,9 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 	d.idField = cols["id"]
 	for i := range s.Relationships {
 		r := s.Relationships[i]
+		if len(r.Polymorphic) > 0 && r.Target == "" {
+			r.Target = r.Polymorphic[0]
+		}
 		if r.ForeignKey != "" {
 			if _, ok := cols[r.ForeignKey]; !ok {
 				panic(fmt.Sprintf("%s.%s: model has no column %s", s.Type, r.Name, r.ForeignKey))
@@ -496,18 +523,31 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 		}
 		return out
 	}
-	derive := s.Derive
-	d.render = func(model any) any {
+	derive, links := s.Derive, s.Links
+	d.render = func(model any, baseURL string) any {
 		out := new(R)
 		d.copyStored(model, out)
 		if derive != nil {
 			derive(model.(*M), out)
 		}
+		if links != nil {
+			links(model.(*M), out, baseURL)
+		}
 		return out
+	}
+	if s.Load != nil {
+		load := s.Load
+		d.load = func(tx *gorm.DB, models []any) error {
+			typed := make([]*M, len(models))
+			for i, m := range models {
+				typed[i] = m.(*M)
+			}
+			return load(tx, typed)
+		}
 	}
 	// Render a zero model once so a type mismatch between model and
 	// representation fails at start-up, not on the first request.
-	d.render(new(M))
+	d.render(new(M), "")
 	return d
 }
 
@@ -593,8 +633,13 @@ func NewRegistry(defs ...*Definition) *Registry {
 	}
 	for _, d := range defs {
 		for _, rel := range d.Relationships {
-			if _, ok := r.byType[rel.Target]; !ok {
-				panic(fmt.Sprintf("%s.%s points to unregistered type %s", d.Type, rel.Name, rel.Target))
+			for _, target := range append(append([]string{rel.Target}, rel.Polymorphic...), rel.Accepts...) {
+				if _, ok := r.byType[target]; !ok {
+					panic(fmt.Sprintf("%s.%s points to unregistered type %s", d.Type, rel.Name, target))
+				}
+			}
+			if len(rel.Polymorphic) > 0 && (rel.Create || rel.Update || rel.ToMany || rel.TypeColumn == "" || rel.ForeignKey == "") {
+				panic(fmt.Sprintf("%s.%s: polymorphic relationships are read-only to-ones with a type column and a foreign key", d.Type, rel.Name))
 			}
 		}
 	}
@@ -624,5 +669,18 @@ func Default() *Registry {
 		paymentMethods(),
 		orders(),
 		lineItems(),
+		paymentGateways(),
+		checkoutComGateways(),
+		stripeGateways(),
+		manualGateways(),
+		sandboxGateways(),
+		checkoutComPayments(),
+		stripePayments(),
+		wireTransfers(),
+		transactions(),
+		authorizations(),
+		captures(),
+		voids(),
+		refunds(),
 	)
 }

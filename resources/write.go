@@ -146,11 +146,11 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, de
 			def.setColumn(model, rel.ForeignKey, nil)
 			continue
 		}
-		if id.Type != rel.Target {
+		if id.Type != rel.Target && !slices.Contains(rel.Accepts, id.Type) {
 			problems = append(problems, errs.New(errs.TypeMismatch, "%s must be a %s resource, not %s", name, rel.Target, id.Type).At(ptr+"/data/type"))
 			continue
 		}
-		target, _ := e.Registry.Lookup(rel.Target)
+		target, _ := e.Registry.Lookup(id.Type)
 		visible, ok := target.readScope(p)
 		if !ok {
 			problems = append(problems, errs.NotFound(target.Type, id.ID).At(ptr+"/data/id"))

@@ -23,6 +23,7 @@ import (
 
 	"kasse/auth"
 	"kasse/db"
+	"kasse/gateways"
 	"kasse/handlers"
 	"kasse/models"
 	"kasse/resources"
@@ -59,8 +60,16 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --sales-channel-token-ttl D  KASSE_SALES_CHANNEL_TOKEN_TTL  serve: sales channel token lifetime (default 4h)
   --integration-token-ttl D    KASSE_INTEGRATION_TOKEN_TTL    serve: integration token lifetime (default 2h)
   --refresh-token-ttl D        KASSE_REFRESH_TOKEN_TTL        serve: customer refresh token lifetime (default 336h)
+  --checkout-com-base-url URL  KASSE_CHECKOUT_COM_BASE_URL    serve: Checkout.com API origin (default https://api.sandbox.checkout.com)
+  --stripe-base-url URL        KASSE_STRIPE_BASE_URL          serve: Stripe API origin (default https://api.stripe.com)
 
 ` + appsUsage + `
+The API document:
+` + openapiUsage + `
+The API document:
+` + openapiUsage + `
+The API document:
+` + openapiUsage + `
 The API is under /api and needs a bearer token from POST /oauth/token; /healthz and /readyz are the probes.
 
 Examples:
@@ -73,6 +82,7 @@ type settings struct {
 	addr, databaseURL, baseURL, logFormat, logLevel string
 	demo                                            bool
 	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
+	checkoutComBaseURL, stripeBaseURL               string
 	envErrors                                       []string // invalid values in the environment
 }
 
@@ -109,6 +119,8 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&s.salesChannelTTL, "sales-channel-token-ttl", duration("KASSE_SALES_CHANNEL_TOKEN_TTL", "4h"), "sales channel access token lifetime")
 		fs.DurationVar(&s.integrationTTL, "integration-token-ttl", duration("KASSE_INTEGRATION_TOKEN_TTL", "2h"), "integration access token lifetime")
 		fs.DurationVar(&s.refreshTTL, "refresh-token-ttl", duration("KASSE_REFRESH_TOKEN_TTL", "336h"), "refresh token lifetime")
+		fs.StringVar(&s.checkoutComBaseURL, "checkout-com-base-url", env("KASSE_CHECKOUT_COM_BASE_URL", gateways.DefaultCheckoutComBaseURL), "Checkout.com API origin")
+		fs.StringVar(&s.stripeBaseURL, "stripe-base-url", env("KASSE_STRIPE_BASE_URL", gateways.DefaultStripeBaseURL), "Stripe API origin")
 	}
 	return fs
 }
@@ -155,6 +167,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "apps", "keys":
 		return runApps(ctx, cmd, args[1:], getenv, stdout, stderr)
+	case "openapi":
+		return runOpenAPI(args[1:], stdout, stderr)
+	case "openapi":
+		return runOpenAPI(args[1:], stdout, stderr)
+	case "openapi":
+		return runOpenAPI(args[1:], stdout, stderr)
 	case "serve", "migrate", "seed":
 	default:
 		fmt.Fprint(stderr, usage)
@@ -246,6 +264,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if err != nil {
 		return err
 	}
+	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL})
 	router := handlers.NewRouter(handlers.Config{
 		DB:           gdb,
 		Auth:         authService,
@@ -253,6 +272,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		BaseURL:      s.baseURL,
 		Logger:       log,
 		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID},
+		Payments:     &models.Payments{DB: gdb, Providers: providers},
+		Sandbox:      providers.Sandbox.Handler(),
 	})
 	srv := &http.Server{
 		Handler:           router,

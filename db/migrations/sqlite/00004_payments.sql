@@ -30,6 +30,7 @@ CREATE TABLE payment_sources (
     currency_code TEXT NOT NULL,
     mismatched_amounts BOOLEAN NOT NULL DEFAULT FALSE,
     token TEXT,
+    public_key TEXT,
     payment_type TEXT,
     session_id TEXT,
     success_url TEXT,

@@ -1,0 +1,208 @@
+package resources
+
+import (
+	"encoding/json"
+
+	"kasse/db"
+	"kasse/models"
+	"kasse/serializers"
+)
+
+// Gateways share one model and table; each concrete type sees its kind.
+func gatewayKind(kind string) []db.Condition {
+	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+}
+
+func gatewayTriggers() []Trigger[models.PaymentGateway] {
+	return []Trigger[models.PaymentGateway]{
+		{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
+			Run: func(c *Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Disable(c.Tx) }},
+		{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
+			Run: func(c *Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Enable(c.Tx) }},
+	}
+}
+
+// webhookURL is where a gateway's provider sends its webhooks.
+func webhookURL(baseURL string, g *models.PaymentGateway) *string {
+	if g.ID == "" {
+		return nil
+	}
+	u := baseURL + "/webhooks/payment_gateways/" + g.ID
+	return &u
+}
+
+// Gateways are managed by integrations only: no other role sees them.
+var integrationOnly = Access{models.RoleSalesChannel: {}, models.RoleCustomer: {}}
+
+func stampKind(kind string) func(*models.Principal, *models.PaymentGateway) {
+	return func(_ *models.Principal, g *models.PaymentGateway) { g.Kind = kind }
+}
+
+// paymentGatewayResource is the parent type listing every gateway.
+type paymentGatewayResource struct {
+	ID              string            `jsonapi:"primary,payment_gateways"`
+	Name            string            `jsonapi:"attr,name" kasse:"filter,sort"`
+	ForcePayments   bool              `jsonapi:"attr,force_payments" kasse:"filter"`
+	DisabledAt      *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CreatedAt       serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string           `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin *string           `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata        map[string]any    `jsonapi:"attr,metadata"`
+}
+
+// Anyone may read a gateway by id (its name and kind: its secrets are
+// write-only), so a payment's payment_gateway can be followed.
+var readableByID = Access{models.RoleSalesChannel: Allow(Retrieve), models.RoleCustomer: Allow(Retrieve)}
+
+func paymentGateways() *Definition {
+	return Define(Spec[models.PaymentGateway, paymentGatewayResource]{
+		Type:        "payment_gateways",
+		Description: "Every configured payment gateway, whatever its kind (read-only: manage them through their own types).",
+		Actions:     Actions{List: true, Retrieve: true},
+		Relationships: []Relationship{
+			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
+		},
+		Access: readableByID,
+	})
+}
+
+// checkoutComGatewayResource is a Checkout.com account; its keys are
+// write-only.
+type checkoutComGatewayResource struct {
+	ID                    string            `jsonapi:"primary,checkout_com_gateways"`
+	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	SecretKey             *string           `jsonapi:"attr,secret_key,omitempty" kasse:"create,update,required,writeonly"`
+	PublicKey             *string           `jsonapi:"attr,public_key,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointID     *string           `jsonapi:"attr,webhook_endpoint_id"`
+	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func checkoutComGateways() *Definition {
+	return Define(Spec[models.PaymentGateway, checkoutComGatewayResource]{
+		Type:        "checkout_com_gateways",
+		Description: "A Checkout.com account. secret_key, public_key and webhook_endpoint_secret (the key Checkout.com signs webhooks with) are write-only.",
+		Actions:     AllActions,
+		Within:      gatewayKind(models.GatewayCheckoutCom),
+		Stamp:       stampKind(models.GatewayCheckoutCom),
+		Relationships: []Relationship{
+			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
+			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
+		},
+		Access:   integrationOnly,
+		Triggers: gatewayTriggers(),
+		Links: func(g *models.PaymentGateway, out *checkoutComGatewayResource, base string) {
+			out.WebhookEndpointURL = webhookURL(base, g)
+		},
+	})
+}
+
+// stripeGatewayResource is a Stripe account; login is its secret key.
+type stripeGatewayResource struct {
+	ID                    string            `jsonapi:"primary,stripe_gateways"`
+	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	Login                 *string           `jsonapi:"attr,login,omitempty" kasse:"create,update,required,writeonly"`
+	PublishableKey        *string           `jsonapi:"attr,publishable_key,omitempty" kasse:"create,update,writeonly"`
+	ConnectedAccount      *string           `jsonapi:"attr,connected_account" kasse:"create,update"`
+	AutoPayments          bool              `jsonapi:"attr,auto_payments" kasse:"create,update"`
+	WebhookEndpointID     *string           `jsonapi:"attr,webhook_endpoint_id"`
+	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func stripeGateways() *Definition {
+	return Define(Spec[models.PaymentGateway, stripeGatewayResource]{
+		Type:        "stripe_gateways",
+		Description: "A Stripe account. login (the secret key), publishable_key and webhook_endpoint_secret (whsec_…) are write-only.",
+		Actions:     AllActions,
+		Within:      gatewayKind(models.GatewayStripe),
+		Stamp:       stampKind(models.GatewayStripe),
+		Relationships: []Relationship{
+			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
+			{Name: "stripe_payments", Target: "stripe_payments", ToMany: true, InverseKey: "payment_gateway_id"},
+		},
+		Access:   integrationOnly,
+		Triggers: gatewayTriggers(),
+		Links: func(g *models.PaymentGateway, out *stripeGatewayResource, base string) {
+			out.WebhookEndpointURL = webhookURL(base, g)
+		},
+	})
+}
+
+// manualGatewayResource is a gateway without a provider (wire transfers).
+type manualGatewayResource struct {
+	ID              string            `jsonapi:"primary,manual_gateways"`
+	Name            string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments   bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt      *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CreatedAt       serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata        map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func manualGateways() *Definition {
+	return Define(Spec[models.PaymentGateway, manualGatewayResource]{
+		Type:        "manual_gateways",
+		Description: "A gateway without a provider: wire transfers, settled by the merchant.",
+		Actions:     AllActions,
+		Within:      gatewayKind(models.GatewayManual),
+		Stamp:       stampKind(models.GatewayManual),
+		Relationships: []Relationship{
+			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
+		},
+		Access:   integrationOnly,
+		Triggers: gatewayTriggers(),
+	})
+}
+
+// sandboxGatewayResource is Kasse's built-in test gateway (an extension).
+type sandboxGatewayResource struct {
+	ID                    string            `jsonapi:"primary,sandbox_gateways"`
+	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func sandboxGateways() *Definition {
+	return Define(Spec[models.PaymentGateway, sandboxGatewayResource]{
+		Type: "sandbox_gateways",
+		Description: "Kasse's built-in test gateway (a Kasse extension): it processes checkout_com_payments without any network. " +
+			"Test tokens: tok_sandbox_approved, tok_sandbox_declined, tok_sandbox_3ds (a challenge page on Kasse), tok_sandbox_timeout.",
+		Actions: AllActions,
+		Within:  gatewayKind(models.GatewaySandbox),
+		Stamp:   stampKind(models.GatewaySandbox),
+		Relationships: []Relationship{
+			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
+			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
+		},
+		Access:   integrationOnly,
+		Triggers: gatewayTriggers(),
+		Links: func(g *models.PaymentGateway, out *sandboxGatewayResource, base string) {
+			out.WebhookEndpointURL = webhookURL(base, g)
+		},
+	})
+}

@@ -1,0 +1,225 @@
+package resources
+
+import (
+	"context"
+	"encoding/json"
+
+	"kasse/db"
+	"kasse/errs"
+	"kasse/models"
+	"kasse/serializers"
+)
+
+func sourceKind(kind string) []db.Condition {
+	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+}
+
+// Guests and customers reach the payments of the orders they reach.
+func paymentsOf(orderScope func(p *models.Principal) []db.Condition) Scope {
+	return lineItemsOf(orderScope)
+}
+
+func sourceAccess() Access {
+	return Access{
+		models.RoleSalesChannel: AllowScoped(paymentsOf(cartOfGuest), Create, Retrieve, Update),
+		models.RoleCustomer:     AllowScoped(paymentsOf(ordersOfCustomer), Create, Retrieve, Update),
+	}
+}
+
+func stampSource(kind string) func(*models.Principal, *models.PaymentSource) {
+	return func(_ *models.Principal, ps *models.PaymentSource) { ps.Kind = kind }
+}
+
+// authorizeAfterCommit asks the provider once the payment's row is
+// committed: never inside a transaction.
+func authorizeAfterCommit(c *Call, ps *models.PaymentSource) {
+	if ps.Status != models.SourcePending || c.PaymentFlow() == nil {
+		return
+	}
+	id := ps.ID
+	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Authorize(ctx, id) })
+}
+
+func sourceTrigger(run func(c *Call, ps *models.PaymentSource) error) func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
+	return func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
+		if c.PaymentFlow() == nil {
+			return errNoGateways()
+		}
+		return run(c, ps)
+	}
+}
+
+// refreshAfterCommit re-reads the payment and retries the transactions
+// whose outcome is unknown (the `_refresh` trigger).
+func refreshAfterCommit(c *Call, ps *models.PaymentSource) error {
+	id := ps.ID
+	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Refresh(ctx, id) })
+	return nil
+}
+
+// checkoutComPaymentResource is a Checkout.com payment on the wire, in the
+// reference's current shape; the legacy payment_type and session_id are
+// accepted too.
+type checkoutComPaymentResource struct {
+	ID                string           `jsonapi:"primary,checkout_com_payments"`
+	PublicKey         *string          `jsonapi:"attr,public_key"`
+	Token             *string          `jsonapi:"attr,token" kasse:"create,update"`
+	PaymentSession    map[string]any   `jsonapi:"attr,payment_session"`
+	PaymentType       *string          `jsonapi:"attr,payment_type,omitempty" kasse:"create,update,writeonly"`
+	SessionID         *string          `jsonapi:"attr,session_id" kasse:"create,update"`
+	SuccessURL        *string          `jsonapi:"attr,success_url" kasse:"create,update"`
+	FailureURL        *string          `jsonapi:"attr,failure_url" kasse:"create,update"`
+	SourceID          *string          `jsonapi:"attr,source_id"`
+	CustomerToken     *string          `jsonapi:"attr,customer_token"`
+	RedirectURI       *string          `jsonapi:"attr,redirect_uri"`
+	PaymentResponse   map[string]any   `jsonapi:"attr,payment_response"`
+	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
+	PaymentInstrument map[string]any   `jsonapi:"attr,payment_instrument"`
+	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+// sourceRelationships are every payment source's relationships.
+func sourceRelationships() []Relationship {
+	return []Relationship{
+		{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
+		{Name: "payment_gateway", Target: "payment_gateways", ForeignKey: "payment_gateway_id"},
+	}
+}
+
+func checkoutComPayments() *Definition {
+	return Define(Spec[models.PaymentSource, checkoutComPaymentResource]{
+		Type: "checkout_com_payments",
+		Description: "A tokenized card payment processed by the order's payment method's gateway (Checkout.com, or the sandbox). " +
+			"Creating it with a token authorizes the order's total at once; redirect_uri is set when the customer must pass 3DS.",
+		Actions:       AllActions,
+		Within:        sourceKind(models.SourceCheckoutCom),
+		Stamp:         stampSource(models.SourceCheckoutCom),
+		Relationships: sourceRelationships(),
+		Access:        sourceAccess(),
+		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+			if ps.Token != nil && *ps.Token != "" {
+				authorizeAfterCommit(c, ps)
+			}
+			return nil
+		},
+		Triggers: []Trigger[models.PaymentSource]{
+			{Name: "_authorize", Description: "Send this attribute (with a token) to authorize the payment; kept for the clients that still send it.",
+				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+					if err := ps.Retry(c.Tx); err != nil {
+						return err
+					}
+					authorizeAfterCommit(c, ps)
+					return nil
+				})},
+			{Name: "_details", Description: "Send this attribute after the customer came back from 3DS: Kasse reads the payment's outcome from the provider.",
+				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+					id, session := ps.ID, deref(ps.SessionID)
+					c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Details(ctx, id, session) })
+					return nil
+				})},
+			{Name: "_refresh", Description: "Send this attribute to re-read the payment from the provider and settle transactions whose outcome is unknown (a fallback for missed webhooks).",
+				Run: sourceTrigger(refreshAfterCommit)},
+		},
+		Derive: func(ps *models.PaymentSource, out *checkoutComPaymentResource) {
+			if out.PaymentResponse == nil {
+				out.PaymentResponse = map[string]any{}
+			}
+		},
+	})
+}
+
+// stripePaymentResource is a Stripe payment (a PaymentIntent).
+type stripePaymentResource struct {
+	ID                string           `jsonapi:"primary,stripe_payments"`
+	StripeID          *string          `jsonapi:"attr,stripe_id" kasse:"column=gateway_payment_id"`
+	ClientSecret      *string          `jsonapi:"attr,client_secret"`
+	PublishableKey    *string          `jsonapi:"attr,publishable_key" kasse:"column=public_key"`
+	Options           map[string]any   `jsonapi:"attr,options" kasse:"create,update,column=stripe_options"`
+	ReturnURL         *string          `jsonapi:"attr,return_url" kasse:"create,update"`
+	ReceiptEmail      *string          `jsonapi:"attr,receipt_email" kasse:"create"`
+	ChargeID          *string          `jsonapi:"attr,charge_id"`
+	PaymentMethod     map[string]any   `jsonapi:"attr,payment_method" kasse:"column=payment_instrument"`
+	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
+	PaymentInstrument map[string]any   `jsonapi:"attr,payment_instrument"`
+	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func stripePayments() *Definition {
+	return Define(Spec[models.PaymentSource, stripePaymentResource]{
+		Type: "stripe_payments",
+		Description: "A Stripe PaymentIntent for the order's total. Without options.payment_method the intent is created for the browser to confirm " +
+			"with Stripe.js (client_secret); with a pm_… it is confirmed at once. _refresh reads its outcome.",
+		Actions:       AllActions,
+		Within:        sourceKind(models.SourceStripe),
+		Stamp:         stampSource(models.SourceStripe),
+		Relationships: sourceRelationships(),
+		Access:        sourceAccess(),
+		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+			if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" {
+				ps.Token = &method
+				if err := c.Tx.Save(ps).Error; err != nil {
+					return err
+				}
+			}
+			authorizeAfterCommit(c, ps)
+			return nil
+		},
+		Triggers: []Trigger[models.PaymentSource]{
+			{Name: "_update", Description: "Send this attribute to update the PaymentIntent with the payment's options (a new payment_method retries it).",
+				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+					if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" && method != deref(ps.Token) {
+						ps.Token = &method
+						if err := ps.Retry(c.Tx); err != nil {
+							return err
+						}
+						authorizeAfterCommit(c, ps)
+					}
+					return nil
+				})},
+			{Name: "_refresh", Description: "Send this attribute to read the PaymentIntent's outcome from Stripe and settle transactions whose outcome is unknown.",
+				Run: sourceTrigger(refreshAfterCommit)},
+		},
+	})
+}
+
+// wireTransferResource is a payment by bank transfer (manual gateway).
+type wireTransferResource struct {
+	ID                string           `jsonapi:"primary,wire_transfers"`
+	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
+	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func wireTransfers() *Definition {
+	return Define(Spec[models.PaymentSource, wireTransferResource]{
+		Type:          "wire_transfers",
+		Description:   "A payment by bank transfer through a manual gateway: the order is placed unpaid-but-authorized and captured when the money arrives.",
+		Actions:       AllActions,
+		Within:        sourceKind(models.SourceWireTransfer),
+		Stamp:         stampSource(models.SourceWireTransfer),
+		Relationships: sourceRelationships(),
+		Access:        sourceAccess(),
+	})
+}
+
+func errNoGateways() error {
+	return errs.New(errs.ValidationError, "no payment gateways are configured on this server")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
