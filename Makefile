@@ -15,10 +15,14 @@ run: build
 	./$(BIN) serve
 
 ## test: vet, gofmt check, then the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
-test: vet fmt-check
+test: bin/stripe-mock vet fmt-check
 	@if [ "$$CI" = "true" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "CI=true needs TEST_DATABASE_URL (PostgreSQL): refusing to skip the PostgreSQL tests"; exit 1; fi
 	$(GO) test $(RACE) -count=1 -timeout 9m $(PKGS)
+
+## bin/stripe-mock: Stripe's mock API server for the Stripe adapter's tests (installed once, ~30 s)
+bin/stripe-mock:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@v0.203.0
 
 vet:
 	$(GO) vet $(PKGS)

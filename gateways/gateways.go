@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kasse/gateways/checkoutcom"
+	"kasse/gateways/stripe"
 	"kasse/models"
 )
 
@@ -69,6 +70,9 @@ func New(cfg Config) *Registry {
 	r.Register(models.GatewayManual, func(Config, *models.PaymentGateway) (models.Provider, error) { return Manual{}, nil })
 	r.Register(models.GatewayCheckoutCom, func(cfg Config, g *models.PaymentGateway) (models.Provider, error) {
 		return checkoutcom.New(cfg.CheckoutComBaseURL, deref(g.SecretKey), deref(g.WebhookEndpointSecret), cfg.HTTPClient), nil
+	})
+	r.Register(models.GatewayStripe, func(cfg Config, g *models.PaymentGateway) (models.Provider, error) {
+		return stripe.New(cfg.StripeBaseURL, deref(g.Login), deref(g.WebhookEndpointSecret), cfg.HTTPClient), nil
 	})
 	return r
 }

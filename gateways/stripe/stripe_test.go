@@ -1,0 +1,199 @@
+package stripe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"kasse/models"
+)
+
+// stripe-mock (Stripe's own mock, validating requests against the OpenAPI
+// spec) proves the adapter's requests are valid Stripe API calls and that
+// the answers decode. It is stateless, so Kasse's state handling is tested
+// on Fake (fake_test.go).
+
+var (
+	mockURL string
+	mockErr error
+)
+
+func TestMain(m *testing.M) {
+	stop := startStripeMock()
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+}
+
+func startStripeMock() (stop func()) {
+	stop = func() {}
+	bin := os.Getenv("STRIPE_MOCK_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "bin", "stripe-mock")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		mockErr = fmt.Errorf("stripe-mock is not installed at %s: run `make bin/stripe-mock` (or set STRIPE_MOCK_BIN)", bin)
+		return
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		mockErr = err
+		return
+	}
+	httpsPort, err := freePort()
+	if err != nil {
+		mockErr = err
+		return
+	}
+	var out bytes.Buffer
+	// stripe-mock listens on all interfaces unless told: loopback only.
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+httpPort, "-https-addr", "127.0.0.1:"+httpsPort)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	dieWithParent(cmd)
+	if err := cmd.Start(); err != nil {
+		mockErr = fmt.Errorf("start stripe-mock: %w", err)
+		return
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop = func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	url := "http://127.0.0.1:" + httpPort
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, url+"/v1/payment_intents/pi_123", nil)
+		req.Header.Set("Authorization", "Bearer sk_test_123")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				mockURL = url
+				return stop
+			}
+		}
+		select {
+		case <-exited:
+			mockErr = fmt.Errorf("stripe-mock exited: %s", out.String())
+			return stop
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			mockErr = errors.New("stripe-mock did not answer within 20 s")
+			return stop
+		}
+	}
+}
+
+func stripeMock(t *testing.T) *Adapter {
+	t.Helper()
+	if mockErr != nil {
+		t.Fatal(mockErr)
+	}
+	return New(mockURL, "sk_test_123", "whsec_test", &http.Client{Timeout: 10 * time.Second})
+}
+
+func TestStripeMockAuthorizeRequestsAreValid(t *testing.T) {
+	a := stripeMock(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		req  models.AuthorizeRequest
+	}{
+		{"confirmed with a return URL", models.AuthorizeRequest{Token: "pm_card_visa", AmountCents: 1000, Currency: "USD", Reference: "1001",
+			SuccessURL: "https://shop.example/paid", CustomerEmail: "jane@example.com", IdempotencyKey: "kasse_ps1_authorize"}},
+		{"confirmed, auto-capture, no return URL", models.AuthorizeRequest{Token: "pm_card_visa", AmountCents: 1000, Currency: "EUR", Capture: true, IdempotencyKey: "kasse_ps2_authorize"}},
+		{"for the browser to confirm", models.AuthorizeRequest{AmountCents: 500, Currency: "JPY", Reference: "1003", IdempotencyKey: "kasse_ps3_authorize"}},
+		{"three-decimal currency", models.AuthorizeRequest{Token: "pm_card_visa", AmountCents: 1230, Currency: "KWD", IdempotencyKey: "kasse_ps4_authorize"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := a.Authorize(ctx, c.req)
+			if err != nil {
+				t.Fatalf("stripe-mock refused the request: %v", err)
+			}
+			if !strings.HasPrefix(res.PaymentID, "pi_") || res.Raw["object"] != "payment_intent" {
+				t.Fatalf("answer did not decode as a PaymentIntent: %+v", res)
+			}
+			// stripe-mock answers a fixture: requires_payment_method with a
+			// last_payment_error, which Kasse reads as a decline.
+			if res.Status != "requires_payment_method" || res.Outcome != models.Declined {
+				t.Fatalf("fixture mapped to %s/%s", res.Status, res.Outcome)
+			}
+			if _, ok := res.Raw["client_secret"]; ok {
+				t.Fatal("client_secret kept in the stored response of a confirmed payment")
+			}
+		})
+	}
+}
+
+func TestStripeMockDetailsDecodesTheCard(t *testing.T) {
+	a := stripeMock(t)
+	res, err := a.Details(context.Background(), "pi_123", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PaymentID != "pi_123" || res.Instrument["brand"] != "visa" || res.Instrument["last4"] != "4242" || res.Instrument["exp_year"] == nil {
+		t.Fatalf("details: %+v, instrument %v", res, res.Instrument)
+	}
+	pm, _ := res.Raw["payment_method"].(map[string]any)
+	if pm == nil || pm["billing_details"] != nil || pm["card"].(map[string]any)["fingerprint"] != nil {
+		t.Fatalf("the stored payment method is not reduced to its summary: %v", pm)
+	}
+	if _, ok := res.Raw["client_secret"]; ok {
+		t.Fatal("client_secret kept")
+	}
+}
+
+func TestStripeMockActions(t *testing.T) {
+	a := stripeMock(t)
+	ctx := context.Background()
+	capture, err := a.Capture(ctx, models.ActionRequest{PaymentID: "pi_123", AmountCents: 500, Currency: "USD", Reference: "1001/T/002", IdempotencyKey: "kasse_tx1"})
+	if err != nil || capture.Outcome != models.Approved || capture.PaymentID != "pi_123" {
+		t.Fatalf("capture: %+v %v", capture, err)
+	}
+	void, err := a.Void(ctx, models.ActionRequest{PaymentID: "pi_123", AmountCents: 1000, Currency: "USD", IdempotencyKey: "kasse_tx2"})
+	if err != nil || void.Outcome != models.Approved || void.PaymentID != "pi_123" {
+		t.Fatalf("void: %+v %v", void, err)
+	}
+	refund, err := a.Refund(ctx, models.ActionRequest{PaymentID: "pi_123", AmountCents: 300, Currency: "USD", Reference: "1001/T/003", IdempotencyKey: "kasse_tx3"})
+	if err != nil || refund.Outcome != models.Approved || !strings.HasPrefix(refund.ActionID, "re_") || refund.PaymentID != "pi_123" || refund.Raw["amount"] != float64(300) {
+		t.Fatalf("refund: %+v %v", refund, err)
+	}
+}
+
+func TestStripeMockRefusalsArePermanentErrors(t *testing.T) {
+	if mockErr != nil {
+		t.Fatal(mockErr)
+	}
+	// stripe-mock takes only sk_test_ keys: anything else is a 401.
+	bad := New(mockURL, "not_a_key_98765", "", nil)
+	_, err := bad.Details(context.Background(), "pi_123", "")
+	var pe *models.ProviderError
+	if !errors.As(err, &pe) || pe.Temporary || strings.Contains(pe.Message, "98765") {
+		t.Fatalf("bad key: %#v", err)
+	}
+	if pe.Code == "" || pe.Message == "" {
+		t.Fatalf("bad key: no code or message: %#v", pe)
+	}
+}
