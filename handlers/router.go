@@ -14,7 +14,6 @@ import (
 	"kasse/auth"
 	"kasse/db"
 	"kasse/errs"
-	"kasse/openapi"
 	"kasse/models"
 	"kasse/openapi"
 	"kasse/resources"
@@ -94,25 +93,12 @@ func NewRouter(cfg Config) *gin.Engine {
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
 	spec := openAPIDocument(cfg)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
-	spec := openAPIDocument(cfg)
-	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
 
 	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate())
 	for _, def := range cfg.Registry.All() {
 		a.routes(apiGroup, def)
 	}
 	return r
-}
-
-// openAPIDocument is the OpenAPI document of the registry served, naming
-// this server's origin. A registry that cannot be described is a
-// programming error, found at start-up.
-func openAPIDocument(cfg Config) []byte {
-	spec, err := openapi.JSON(cfg.Registry, openapi.Options{ServerURL: cfg.BaseURL})
-	if err != nil {
-		panic("OpenAPI document: " + err.Error())
-	}
-	return spec
 }
 
 // openAPIDocument is the OpenAPI document of the registry served, naming
