@@ -118,10 +118,19 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		token := out["access_token"].(string)
 		e.do("POST", "/api/customers", resource("customers", "", map[string]any{"email": "pw@example.com", "password": "hunter2-hunter2"}, nil), "Authorization", "Bearer "+token).want(t, 201)
 		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+token+"x").want(t, 401)
+		// A gateway's secret key and a payment token.
+		e.do("POST", "/api/checkout_com_gateways", resource("checkout_com_gateways", "", map[string]any{"name": "CKO", "secret_key": "sk_sbox_VERYSECRET"}, nil), "Authorization", "Bearer "+token).want(t, 201)
+		if _, err := models.SeedDemo(e.db); err != nil {
+			t.Fatal(err)
+		}
+		guest := e.guest(t)
+		o := guest.checkout(t)
+		guest.pay(t, o, "tok_sandbox_approved").want(t, 201)
+		guest.pay(t, o, "4242424242424242").want(t, 422)
 		if logs.Len() == 0 {
 			t.Fatal("nothing was logged: the test would prove nothing")
 		}
-		for _, secretValue := range []string{secret, token, "hunter2-hunter2", "Bearer", "Authorization"} {
+		for _, secretValue := range []string{secret, token, "hunter2-hunter2", "Bearer", "Authorization", "sk_sbox_VERYSECRET", "tok_sandbox_approved", "4242424242424242"} {
 			if strings.Contains(logs.String(), secretValue) {
 				t.Errorf("the logs contain %q", secretValue)
 			}

@@ -152,6 +152,15 @@ func TestSandboxDeclinedAndMismatch(t *testing.T) {
 	})
 }
 
+// rawSigned POSTs a webhook body with one signature header.
+func (e *env) rawSigned(target string, body []byte, header, signature string) int {
+	req := httptest.NewRequest("POST", target, strings.NewReader(string(body)))
+	req.Header.Set(header, signature)
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	return rec.Code
+}
+
 // raw sends a request outside the JSON:API document checks.
 func (e *env) raw(method, target string, form url.Values) *httptest.ResponseRecorder {
 	var req *http.Request
