@@ -337,3 +337,60 @@ func countStatus(statuses []int, want int) int {
 	}
 	return n
 }
+
+// TestAutoCaptureAndTransactionTriggers: a payment method that captures
+// at once places the order paid; an authorization's own _capture and _void
+// triggers work on their balances.
+func TestAutoCaptureAndTransactionTriggers(t *testing.T) {
+	eachDB(t, true, func(t *testing.T, e *env) {
+		back := e.integration()
+		sandbox := e.one(t, "sandbox_gateways", "name_eq", "Kasse sandbox")
+		auto := e.create(t, "payment_methods", map[string]any{"name": "Card, captured at once", "payment_source_type": "checkout_com_payments",
+			"currency_code": "EUR", "price_amount_cents": 0, "auto_capture": true},
+			map[string]any{"market": ref("markets", id(e.one(t, "markets", "code_eq", "eu"))), "payment_gateway": ref("payment_gateways", id(sandbox))})
+
+		guest := e.guest(t)
+		o := guest.checkout(t)
+		guest.patchOrder(t, o, nil, map[string]any{"payment_method": ref("payment_methods", id(auto))}).want(t, 200)
+		guest.pay(t, o, gateways.SandboxApproved).want(t, 201)
+		if r := guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 200).data(); attrs(r)["payment_status"] != "paid" {
+			t.Fatalf("auto-captured order placed as %v", attrs(r)["payment_status"])
+		}
+
+		// Capture part of an authorization, then the rest; a void after a
+		// capture is refused.
+		o = guest.checkout(t)
+		guest.pay(t, o, gateways.SandboxApproved).want(t, 201)
+		guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 200)
+		auth := back.do(t, "GET", "/api/orders/"+o+"/authorizations", nil).want(t, 200).list()[0]
+		aid := id(auth)
+		patchAuth := func(attributes map[string]any) *response {
+			return back.do(t, "PATCH", "/api/authorizations/"+aid, resource("authorizations", aid, attributes, nil))
+		}
+		if got := patchAuth(map[string]any{"_capture": true, "_capture_amount_cents": 1000}).want(t, 200).data(); num(got, "capture_balance_cents") != num(auth, "amount_cents")-1000 {
+			t.Fatalf("after a partial capture: %v", attrs(got))
+		}
+		if attrs(back.order(t, o))["payment_status"] != "partially_paid" {
+			t.Fatal("a partial capture did not make the order partially_paid")
+		}
+		patchAuth(map[string]any{"_void": true}).wantError(t, 422, "VALIDATION_ERROR")
+		patchAuth(map[string]any{"_capture": true}).want(t, 200)
+		if attrs(back.order(t, o))["payment_status"] != "paid" {
+			t.Fatal("capturing the rest did not make the order paid")
+		}
+		// Guests cannot send transaction triggers (they cannot even see them).
+		guest.do(t, "PATCH", "/api/authorizations/"+aid, resource("authorizations", aid, map[string]any{"_void": true}, nil)).want(t, 404)
+
+		// Void an untouched authorization.
+		o = guest.checkout(t)
+		guest.pay(t, o, gateways.SandboxApproved).want(t, 201)
+		guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 200)
+		aid = id(back.do(t, "GET", "/api/orders/"+o+"/authorizations", nil).want(t, 200).list()[0])
+		if got := patchAuth(map[string]any{"_void": true}).want(t, 200).data(); num(got, "void_balance_cents") != 0 || num(got, "capture_balance_cents") != 0 {
+			t.Fatalf("after a void: %v", attrs(got))
+		}
+		if attrs(back.order(t, o))["payment_status"] != "voided" {
+			t.Fatal("a void did not make the order voided")
+		}
+	})
+}
