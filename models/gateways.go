@@ -143,12 +143,15 @@ type ActionRequest struct {
 
 // WebhookEvent is a provider's webhook, verified and normalized.
 type WebhookEvent struct {
-	ID          string
-	Type        string // the provider's event type
-	PaymentID   string
-	ActionID    string
-	Kind        string  // authorization, capture, void, refund: what happened
-	Outcome     Outcome // Approved or Declined
+	ID        string
+	Type      string // the provider's event type
+	PaymentID string
+	ActionID  string
+	Kind      string  // authorization, capture, void, refund: what happened
+	Outcome   Outcome // Approved or Declined
+	// Captured says an approved authorization was captured at once (an
+	// auto-captured payment settled by its webhook).
+	Captured    bool
 	AmountCents int64
 }
 

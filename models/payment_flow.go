@@ -175,6 +175,10 @@ func (p *Payments) record(ctx context.Context, sourceID string, res *ProviderRes
 		}
 		if res.Raw != nil {
 			ps.PaymentResponse = db.JSONObject(res.Raw)
+			if secret, ok := res.Raw["client_secret"].(string); ok && secret != "" {
+				// Stripe.js confirms the payment in the browser with it.
+				ps.ClientSecret = &secret
+			}
 		}
 		switch res.Outcome {
 		case Approved:

@@ -58,7 +58,7 @@ func ApplyWebhook(ctx context.Context, gdb *gorm.DB, gw *PaymentGateway, e *Webh
 // authorization, or a capture, void or refund (recorded by Kasse and
 // pending, or made outside Kasse in the provider's dashboard).
 func (o *Order) applyEvent(tx *gorm.DB, ps *PaymentSource, e *WebhookEvent) error {
-	res := &ProviderResult{Outcome: e.Outcome, PaymentID: e.PaymentID, ActionID: e.ActionID, Status: e.Type, Message: e.Type}
+	res := &ProviderResult{Outcome: e.Outcome, Captured: e.Captured, PaymentID: e.PaymentID, ActionID: e.ActionID, Status: e.Type, Message: e.Type}
 	if e.Kind == TxAuthorization {
 		if ps.Status != SourcePending && ps.Status != SourceAction {
 			return nil
@@ -66,6 +66,9 @@ func (o *Order) applyEvent(tx *gorm.DB, ps *PaymentSource, e *WebhookEvent) erro
 		ps.Status, ps.RedirectURI = SourceDeclined, nil
 		if e.Outcome == Approved {
 			ps.Status = SourceAuthorized
+			if e.Captured {
+				ps.Status = SourceCaptured
+			}
 		}
 		ps.PaymentResponse = db.JSONObject{"status": map[bool]string{true: "Authorized", false: "Declined"}[e.Outcome == Approved], "event": e.Type}
 		ps.MismatchedAmounts = ps.Authorized() && ps.AmountCents != o.TotalAmountWithTaxesCents
@@ -81,7 +84,7 @@ func (o *Order) applyEvent(tx *gorm.DB, ps *PaymentSource, e *WebhookEvent) erro
 		// The provider confirms an action Kasse already recorded as done
 		// (Checkout.com accepts captures with 202, then sends the webhook).
 		var known int64
-		if err := tx.Model(&Transaction{}).Where("payment_source_id = ? AND gateway_transaction_id = ? AND status = ?", ps.ID, e.ActionID, TxSucceeded).Count(&known).Error; err != nil {
+		if err := tx.Model(&Transaction{}).Where("payment_source_id = ? AND kind = ? AND gateway_transaction_id = ? AND status = ?", ps.ID, e.Kind, e.ActionID, TxSucceeded).Count(&known).Error; err != nil {
 			return err
 		}
 		if known > 0 {

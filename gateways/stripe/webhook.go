@@ -30,10 +30,8 @@ const SignatureHeader = "Stripe-Signature"
 //     settled with the capture included (ProviderResult.Captured), not as a
 //     capture of an earlier authorization, so it is an authorization,
 //     Approved. (A capture event there would find no authorization to
-//     capture against.) models.WebhookEvent has no Captured flag yet, so a
-//     pending auto-capture payment settled by this event is recorded as
-//     authorized without its capture (one settled by Authorize or Details
-//     is recorded captured).
+//     capture against.) The event says Captured, so a pending
+//     auto-capture payment it settles is recorded captured.
 //   - payment_intent.payment_failed: the authorization was declined.
 //   - payment_intent.canceled: the authorization was voided.
 //   - refund.created, refund.updated with status succeeded: a refund,
@@ -89,7 +87,7 @@ func (a *Adapter) ParseWebhook(header func(string) string, body []byte) (*models
 		case stripeapi.EventTypePaymentIntentSucceeded:
 			e.Kind, e.AmountCents = models.TxCapture, fromStripeAmount(pi.AmountReceived, currency)
 			if pi.CaptureMethod != stripeapi.PaymentIntentCaptureMethodManual {
-				e.Kind = models.TxAuthorization
+				e.Kind, e.Captured = models.TxAuthorization, true
 			}
 		case stripeapi.EventTypePaymentIntentPaymentFailed:
 			e.Kind, e.Outcome, e.AmountCents = models.TxAuthorization, models.Declined, fromStripeAmount(pi.Amount, currency)
