@@ -4,7 +4,7 @@ BIN     := bin/kasse
 RACE    ?=
 PKGS    := ./...
 
-.PHONY: build run test vet fmt-check bench clean
+.PHONY: build run test vet fmt-check bench clean openapi docs-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kasse
@@ -31,9 +31,31 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+## openapi: generate docs/openapi.json from the resource registry (commit it; a test fails when it is stale)
+openapi:
+	$(GO) run ./cmd/kasse openapi --out docs/openapi.json
+
+DOCS_TOOLS := docs/tools
+DOCS_BIN   := $(DOCS_TOOLS)/node_modules/.bin
+# Redocly CLI phones home and checks for updates unless told not to.
+DOCS_ENV   := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+
+## docs-check: lint docs/openapi.json with Redocly, generate TypeScript types from it with
+## openapi-typescript and type-check them (and docs/tools/check.ts) with tsc; the tools come
+## from the npm registry at the versions pinned in docs/tools/package-lock.json
+docs-check: $(DOCS_TOOLS)/node_modules/.installed
+	$(DOCS_ENV) $(DOCS_BIN)/redocly lint docs/openapi.json --config docs/redocly.yaml --format=summary
+	mkdir -p $(DOCS_TOOLS)/generated
+	$(DOCS_ENV) $(DOCS_BIN)/openapi-typescript docs/openapi.json --redocly docs/redocly.yaml -o $(DOCS_TOOLS)/generated/openapi.ts
+	$(DOCS_BIN)/tsc -p $(DOCS_TOOLS)/tsconfig.json
+
+$(DOCS_TOOLS)/node_modules/.installed: $(DOCS_TOOLS)/package.json $(DOCS_TOOLS)/package-lock.json
+	npm ci --prefix $(DOCS_TOOLS) --no-audit --no-fund
+	touch $@
+
 ## bench: benchmarks (never part of make test)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 clean:
-	rm -rf bin data
+	rm -rf bin data $(DOCS_TOOLS)/node_modules $(DOCS_TOOLS)/generated

@@ -66,10 +66,6 @@ Flags (each may also be set with the environment variable beside it; the flag wi
 ` + appsUsage + `
 The API document:
 ` + openapiUsage + `
-The API document:
-` + openapiUsage + `
-The API document:
-` + openapiUsage + `
 The API is under /api and needs a bearer token from POST /oauth/token; /healthz and /readyz are the probes.
 
 Examples:
@@ -167,10 +163,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "apps", "keys":
 		return runApps(ctx, cmd, args[1:], getenv, stdout, stderr)
-	case "openapi":
-		return runOpenAPI(args[1:], stdout, stderr)
-	case "openapi":
-		return runOpenAPI(args[1:], stdout, stderr)
 	case "openapi":
 		return runOpenAPI(args[1:], stdout, stderr)
 	case "serve", "migrate", "seed":

@@ -1,0 +1,55 @@
+// Type-checked by `make docs-check` against the types openapi-typescript
+// generates from docs/openapi.json (generated/openapi.ts): what a client
+// written against the document would do must compile, and what the document
+// forbids must not.
+import type { components, operations, paths } from "./generated/openapi";
+
+type Schemas = components["schemas"];
+
+// A create body: the type is a constant, required attributes and
+// relationships are required.
+const newLineItem: Schemas["lineItemCreate"] = {
+  data: {
+    type: "line_items",
+    attributes: { quantity: 2, sku_code: "MUGXXXXX000000FFFFFFXX", metadata: { gift: true } },
+    relationships: { order: { data: { type: "orders", id: "xYz1234567" } } },
+  },
+};
+
+// @ts-expect-error: the type must be the endpoint's.
+const wrongType: Schemas["lineItemCreate"] = { data: { type: "orders", attributes: { quantity: 1 }, relationships: { order: { data: { type: "orders", id: "x" } } } } };
+
+// @ts-expect-error: quantity is required on create.
+const missingQuantity: Schemas["lineItemCreate"] = { data: { type: "line_items", attributes: {}, relationships: { order: { data: { type: "orders", id: "x" } } } } };
+
+// An update needs the id; triggers are attributes.
+const place: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _place: true } } };
+
+// @ts-expect-error: an update without an id.
+const noID: Schemas["orderUpdate"] = { data: { type: "orders", attributes: { _place: true } } };
+
+// Reading a list: data, meta and pagination links.
+function totals(list: Schemas["orderResponseList"]): number[] {
+  const pages: number = list.meta.page_count;
+  const next: string | null = list.links.next;
+  void pages;
+  void next;
+  return list.data.map((order) => order.attributes.total_amount_cents ?? 0);
+}
+
+// Query parameters are typed: page[size] is a number.
+type ListOrdersQuery = NonNullable<operations["listOrders"]["parameters"]["query"]>;
+const query: ListOrdersQuery = { "page[size]": 25, include: "line_items,market", sort: "-created_at" };
+
+// Errors have the JSON:API shape with the reference's codes.
+function firstCode(e: Schemas["errorResponse"]): Schemas["error"]["code"] {
+  return e.errors[0].code;
+}
+const code: Schemas["error"]["code"] = "VALIDATION_ERROR";
+// @ts-expect-error: not one of the codes.
+const unknownCode: Schemas["error"]["code"] = "TEAPOT";
+
+// Every documented path is a key of paths.
+const orderPath: keyof paths = "/api/orders/{id}";
+
+export { newLineItem, wrongType, missingQuantity, place, noID, totals, query, firstCode, code, unknownCode, orderPath };

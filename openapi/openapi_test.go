@@ -1,0 +1,590 @@
+package openapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
+	"kasse/models"
+	"kasse/openapi"
+	"kasse/resources"
+	"kasse/serializers"
+)
+
+// regenerate is what the drift test tells a developer to run.
+const regenerate = "go run ./cmd/kasse openapi --out docs/openapi.json"
+
+// TestCommittedDocumentIsCurrent fails when docs/openapi.json is not what
+// the registry generates: a resource, attribute or rule changed and the
+// document was not generated again.
+func TestCommittedDocumentIsCurrent(t *testing.T) {
+	want, err := openapi.JSON(resources.Default(), openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../docs/openapi.json")
+	if err != nil {
+		t.Fatalf("docs/openapi.json: %v; generate it with `%s` (or make openapi) and commit it", err, regenerate)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	line := 0
+	for line < len(gotLines) && line < len(wantLines) && gotLines[line] == wantLines[line] {
+		line++
+	}
+	show := func(lines []string) string {
+		if line >= len(lines) {
+			return "(end of file)"
+		}
+		return strings.TrimSpace(lines[line])
+	}
+	t.Fatalf("docs/openapi.json is out of date with the resource registry: run `%s` (or make openapi) and commit it.\n"+
+		"First difference at line %d:\n  committed: %s\n  generated: %s", regenerate, line+1, show(gotLines), show(wantLines))
+}
+
+// TestGenerateIsDeterministic: the same registry gives the same bytes, and
+// the server URL is the only thing Options change.
+func TestGenerateIsDeterministic(t *testing.T) {
+	a, err := openapi.JSON(resources.Default(), openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := openapi.JSON(resources.Default(), openapi.Options{ServerURL: openapi.DefaultServerURL + "/"})
+	if !bytes.Equal(a, b) {
+		t.Fatal("two generations of the same registry differ")
+	}
+	other, _ := openapi.JSON(resources.Default(), openapi.Options{ServerURL: "https://shop.example"})
+	if got := strings.ReplaceAll(string(other), "https://shop.example", openapi.DefaultServerURL); got != string(a) {
+		t.Fatal("the server URL changes more than the URLs that name it")
+	}
+	if !bytes.HasSuffix(a, []byte("}\n")) {
+		t.Fatal("the document does not end with a newline")
+	}
+}
+
+// TestDocumentIsValidOpenAPI31 checks the document against the OpenAPI
+// 3.1 schema with the validator the HTTP tests use.
+func TestDocumentIsValidOpenAPI31(t *testing.T) {
+	spec, err := openapi.JSON(resources.Default(), openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := libopenapi.NewDocument(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if ok, problems := v.ValidateDocument(); !ok {
+		for _, p := range problems {
+			t.Errorf("%s: %s", p.Message, p.Reason)
+		}
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(spec, &raw); err != nil || raw["openapi"] != "3.1.0" {
+		t.Fatalf("openapi %v (%v), want 3.1.0", raw["openapi"], err)
+	}
+}
+
+func TestSchemaName(t *testing.T) {
+	for _, c := range []struct{ typ, want string }{
+		{"orders", "order"},
+		{"line_items", "lineItem"},
+		{"price_lists", "priceList"},
+		{"customer_addresses", "customerAddress"},
+		{"addresses", "address"},
+		{"skus", "sku"},
+		{"prices", "price"},
+		{"payment_methods", "paymentMethod"},
+		{"checkout_com_payments", "checkoutComPayment"},
+		{"shipping_categories", "shippingCategory"},
+		{"customer_payment_sources", "customerPaymentSource"},
+	} {
+		if got := openapi.SchemaName(c.typ); got != c.want {
+			t.Errorf("SchemaName(%q) = %q, want %q", c.typ, got, c.want)
+		}
+	}
+}
+
+// doc generates the default registry's document as plain JSON values.
+func doc(t *testing.T, reg *resources.Registry) map[string]any {
+	t.Helper()
+	spec, err := openapi.JSON(reg, openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(spec, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// at walks a JSON value by keys, failing when one is missing.
+func at(t *testing.T, v any, keys ...string) any {
+	t.Helper()
+	for i, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%s is not an object", strings.Join(keys[:i], "."))
+		}
+		if v, ok = m[k]; !ok {
+			t.Fatalf("no %s", strings.Join(keys[:i+1], "."))
+		}
+	}
+	return v
+}
+
+func has(v any, keys ...string) bool {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func strings_(v any) []string {
+	out := []string{}
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+// TestPathsAreTheRoutes: each type has exactly the endpoints its actions
+// and relationships give it, with the statuses its handler answers.
+func TestPathsAreTheRoutes(t *testing.T) {
+	reg := resources.Default()
+	d := doc(t, reg)
+	paths := at(t, d, "paths").(map[string]any)
+	want := map[string]bool{"/oauth/token": true, "/.well-known/jwks.json": true, "/healthz": true, "/readyz": true, "/openapi.json": true}
+	for _, def := range reg.All() {
+		base := "/api/" + def.Type
+		if def.Actions.List || def.Actions.Create {
+			want[base] = true
+		}
+		if def.Actions.Retrieve || def.Actions.Update || def.Actions.Delete {
+			want[base+"/{id}"] = true
+		}
+		for _, r := range def.Relationships {
+			want[base+"/{id}/"+r.Name] = true
+			want[base+"/{id}/relationships/"+r.Name] = true
+		}
+	}
+	for p := range paths {
+		if !want[p] {
+			t.Errorf("the document has %s, which the router does not serve", p)
+		}
+	}
+	for p := range want {
+		if _, ok := paths[p]; !ok {
+			t.Errorf("the document lacks %s", p)
+		}
+	}
+	for _, def := range reg.All() {
+		base, item := "/api/"+def.Type, "/api/"+def.Type+"/{id}"
+		for _, c := range []struct {
+			path, method string
+			offered      bool
+			statuses     []string
+		}{
+			{base, "get", def.Actions.List, []string{"200", "400", "401", "406", "500"}},
+			{base, "post", def.Actions.Create, []string{"201", "400", "401", "403", "404", "406", "409", "413", "415", "422", "500"}},
+			{item, "get", def.Actions.Retrieve, []string{"200", "400", "401", "404", "406", "500"}},
+			{item, "patch", def.Actions.Update, []string{"200", "400", "401", "404", "406", "409", "413", "415", "422", "500"}},
+			{item, "delete", def.Actions.Delete, []string{"204", "401", "404", "406", "415", "422", "500"}},
+		} {
+			if has(paths, c.path, c.method) != c.offered {
+				t.Errorf("%s %s in the document: %v, offered: %v", c.method, c.path, !c.offered, c.offered)
+				continue
+			}
+			if !c.offered {
+				continue
+			}
+			responses := at(t, paths, c.path, c.method, "responses").(map[string]any)
+			for _, s := range c.statuses {
+				if _, ok := responses[s]; !ok {
+					t.Errorf("%s %s does not document %s", c.method, c.path, s)
+				}
+			}
+			for s := range responses {
+				if !slices.Contains(c.statuses, s) && s != "5XX" {
+					t.Errorf("%s %s documents %s, which it never answers", c.method, c.path, s)
+				}
+			}
+		}
+		for _, r := range def.Relationships {
+			linkage := at(t, paths, base+"/{id}/relationships/"+r.Name).(map[string]any)
+			for _, m := range []string{"post", "delete"} {
+				if has(linkage, m) != r.ToMany {
+					t.Errorf("%s %s/{id}/relationships/%s: documented %v, to-many %v", m, base, r.Name, has(linkage, m), r.ToMany)
+				}
+			}
+			if !has(linkage, "get") || !has(linkage, "patch") {
+				t.Errorf("%s/{id}/relationships/%s lacks GET or PATCH", base, r.Name)
+			}
+			_, changes := at(t, linkage, "patch", "responses").(map[string]any)["204"]
+			if changes != (!r.ToMany && r.Update && r.ForeignKey != "") {
+				t.Errorf("PATCH %s/{id}/relationships/%s answers 204: %v", base, r.Name, changes)
+			}
+		}
+	}
+}
+
+// TestOnlyOfferedActions documents a type that offers only list and
+// retrieve: no POST, PATCH or DELETE, and no Create or Update schema.
+func TestOnlyOfferedActions(t *testing.T) {
+	reg := resources.NewRegistry(readOnlyMarkets())
+	d := doc(t, reg)
+	paths := at(t, d, "paths").(map[string]any)
+	for _, p := range []string{"/api/markets", "/api/markets/{id}"} {
+		for _, m := range []string{"post", "patch", "delete"} {
+			if has(paths, p, m) {
+				t.Errorf("%s %s is documented but not offered", m, p)
+			}
+		}
+		if !has(paths, p, "get") {
+			t.Errorf("GET %s is offered but not documented", p)
+		}
+	}
+	schemas := at(t, d, "components", "schemas").(map[string]any)
+	for _, name := range []string{"marketCreate", "marketUpdate"} {
+		if _, ok := schemas[name]; ok {
+			t.Errorf("%s is in the document of a type that cannot be written", name)
+		}
+	}
+}
+
+// readOnlyMarket is a markets representation for a type that can only be
+// listed and retrieved.
+type readOnlyMarket struct {
+	ID   string `jsonapi:"primary,markets"`
+	Name string `jsonapi:"attr,name" kasse:"filter,sort"`
+}
+
+func readOnlyMarkets() *resources.Definition {
+	return resources.Define(resources.Spec[models.Market, readOnlyMarket]{
+		Type:    "markets",
+		Actions: resources.Actions{List: true, Retrieve: true},
+		Access: resources.Access{
+			models.RoleSalesChannel: resources.Allow(resources.Retrieve),
+			models.RoleCustomer:     resources.Allow(resources.Retrieve),
+		},
+	})
+}
+
+// TestSchemas checks the reference's schema names and what each holds.
+func TestSchemas(t *testing.T) {
+	reg := resources.Default()
+	d := doc(t, reg)
+	schemas := at(t, d, "components", "schemas").(map[string]any)
+	for _, def := range reg.All() {
+		name := openapi.SchemaName(def.Type)
+		for _, suffix := range []string{"", "Response", "ResponseList", "Create", "Update"} {
+			offered := map[string]bool{"Create": def.Actions.Create, "Update": def.Actions.Update, "ResponseList": def.Actions.List}
+			if o, ok := offered[suffix]; ok && !o {
+				continue
+			}
+			if _, ok := schemas[name+suffix]; !ok {
+				t.Errorf("no schema %s%s", name, suffix)
+			}
+		}
+		attrs := at(t, schemas, name, "properties", "attributes", "properties").(map[string]any)
+		for _, a := range def.Attributes {
+			s := attrs[a.Name].(map[string]any)
+			if ro, _ := s["readOnly"].(bool); ro != a.ReadOnly() {
+				t.Errorf("%s.%s readOnly %v, want %v", def.Type, a.Name, ro, a.ReadOnly())
+			}
+			if wo, _ := s["writeOnly"].(bool); wo != a.WriteOnly {
+				t.Errorf("%s.%s writeOnly %v, want %v", def.Type, a.Name, wo, a.WriteOnly)
+			}
+		}
+		if def.Actions.Create {
+			data := at(t, schemas, name+"Create", "properties", "data").(map[string]any)
+			if has(data, "properties", "id") {
+				t.Errorf("%sCreate takes an id", name)
+			}
+			createAttrs := at(t, data, "properties", "attributes").(map[string]any)
+			var required []string
+			if r, ok := createAttrs["required"]; ok {
+				required = strings_(r)
+			}
+			for _, a := range def.Attributes {
+				if _, ok := at(t, createAttrs, "properties").(map[string]any)[a.Name]; ok != a.Create {
+					t.Errorf("%sCreate has %s: %v, creatable: %v", name, a.Name, ok, a.Create)
+				}
+				if slices.Contains(required, a.Name) != a.Required {
+					t.Errorf("%sCreate requires %s: %v, want %v", name, a.Name, !a.Required, a.Required)
+				}
+			}
+			for _, tr := range def.Triggers {
+				if _, ok := at(t, createAttrs, "properties").(map[string]any)[tr.Name]; ok != tr.OnCreate {
+					t.Errorf("%sCreate has trigger %s: %v, allowed on create: %v", name, tr.Name, ok, tr.OnCreate)
+				}
+			}
+		}
+		if def.Actions.Update {
+			data := at(t, schemas, name+"Update", "properties", "data").(map[string]any)
+			if !slices.Contains(strings_(data["required"]), "id") {
+				t.Errorf("%sUpdate does not require the id", name)
+			}
+			props := at(t, data, "properties", "attributes", "properties").(map[string]any)
+			for _, a := range def.Attributes {
+				if _, ok := props[a.Name]; ok != a.Update {
+					t.Errorf("%sUpdate has %s: %v, updatable: %v", name, a.Name, ok, a.Update)
+				}
+			}
+			for _, tr := range def.Triggers {
+				s, ok := props[tr.Name].(map[string]any)
+				if !ok || s["writeOnly"] != true {
+					t.Errorf("%sUpdate: trigger %s missing or not writeOnly", name, tr.Name)
+				}
+			}
+		}
+		if def.Actions.List {
+			list := at(t, schemas, name+"ResponseList", "properties").(map[string]any)
+			for _, k := range []string{"data", "included", "meta", "links"} {
+				if _, ok := list[k]; !ok {
+					t.Errorf("%sResponseList has no %s", name, k)
+				}
+			}
+		}
+	}
+	meta := at(t, schemas, "listMeta", "required")
+	links := at(t, schemas, "listLinks", "required")
+	if fmt.Sprint(meta) != "[record_count page_count]" || fmt.Sprint(links) != "[self first prev next last]" {
+		t.Errorf("list meta requires %v, links %v", meta, links)
+	}
+	size := at(t, d, "components", "parameters", "pageSize", "schema").(map[string]any)
+	if size["minimum"] != 1.0 || size["maximum"] != float64(serializers.MaxPageSize) || size["default"] != float64(serializers.DefaultPageSize) {
+		t.Errorf("page[size] schema %v, want minimum 1, maximum 25, default 10", size)
+	}
+	bearer := at(t, d, "components", "securitySchemes", "bearerAuth").(map[string]any)
+	if bearer["scheme"] != "bearer" || bearer["bearerFormat"] != "JWT" {
+		t.Errorf("bearerAuth %v", bearer)
+	}
+	for _, flow := range []string{"clientCredentials", "password"} {
+		if u := at(t, d, "components", "securitySchemes", "oauth2", "flows", flow, "tokenUrl"); u != openapi.DefaultServerURL+"/oauth/token" {
+			t.Errorf("%s tokenUrl %v", flow, u)
+		}
+	}
+}
+
+// compile asks the server's own parameter checks about params.
+func compile(t *testing.T, reg *resources.Registry, def *resources.Definition, params serializers.Params) error {
+	t.Helper()
+	if params.Fields == nil {
+		params.Fields = map[string][]string{}
+	}
+	if params.Filters == nil {
+		params.Filters = map[string]string{}
+	}
+	params.Page = serializers.Page{Number: 1, Size: 10}
+	_, err := reg.Compile(def, params)
+	return err
+}
+
+// TestParametersAreWhatTheServerAccepts holds the document's include paths,
+// sparse fieldsets, sort fields and filters to the server's own checks, so
+// the generator cannot drift from the query compiler: each listed value is
+// accepted, and the patterns accept exactly those values.
+func TestParametersAreWhatTheServerAccepts(t *testing.T) {
+	reg := resources.Default()
+	d := doc(t, reg)
+	params := at(t, d, "components", "parameters").(map[string]any)
+	pattern := func(name string) *regexp.Regexp {
+		return regexp.MustCompile(at(t, params, name, "schema", "pattern").(string))
+	}
+	for _, def := range reg.All() {
+		name := openapi.SchemaName(def.Type)
+		t.Run(def.Type, func(t *testing.T) {
+			paths := openapi.IncludePaths(reg, def)
+			if paths == nil {
+				paths = []string{}
+			}
+			if got := strings_(at(t, params, name+"Include", "x-kasse-include-paths")); !slices.Equal(got, paths) {
+				t.Errorf("x-kasse-include-paths %v, want %v", got, paths)
+			}
+			include := pattern(name + "Include")
+			for _, p := range paths {
+				if err := compile(t, reg, def, serializers.Params{Include: [][]string{strings.Split(p, ".")}}); err != nil {
+					t.Errorf("include=%s is listed but refused: %v", p, err)
+				}
+				if !include.MatchString(p) || !include.MatchString(p+","+paths[0]) {
+					t.Errorf("the include pattern refuses %s", p)
+				}
+				if strings.Count(p, ".") == 2 {
+					continue
+				}
+				// One step further than listed: refused by both.
+				bad := p + ".nope"
+				if err := compile(t, reg, def, serializers.Params{Include: [][]string{strings.Split(bad, ".")}}); err == nil {
+					t.Errorf("include=%s is not listed but accepted", bad)
+				}
+				if include.MatchString(bad) {
+					t.Errorf("the include pattern accepts %s", bad)
+				}
+			}
+			for _, bad := range []string{"nope", ",", "a..b"} {
+				if include.MatchString(bad) {
+					t.Errorf("the include pattern accepts %q", bad)
+				}
+			}
+			if !include.MatchString("") {
+				t.Error("the include pattern refuses an empty include")
+			}
+			// Every include path the server accepts is listed: walk the
+			// relationships as the server does, up to the depth limit.
+			var walk func(d *resources.Definition, prefix []string)
+			walk = func(d *resources.Definition, prefix []string) {
+				if len(prefix) == serializers.MaxIncludeDepth {
+					return
+				}
+				for _, r := range d.Relationships {
+					p := append(slices.Clone(prefix), r.Name)
+					if compile(t, reg, def, serializers.Params{Include: [][]string{p}}) == nil && !slices.Contains(paths, strings.Join(p, ".")) {
+						t.Errorf("include=%s is accepted but not listed", strings.Join(p, "."))
+					}
+					target, _ := reg.Lookup(r.Target)
+					walk(target, p)
+				}
+			}
+			walk(def, nil)
+
+			fields := pattern(name + "Fields")
+			names := openapi.FieldNames(def)
+			for _, f := range names {
+				if err := compile(t, reg, def, serializers.Params{Fields: map[string][]string{def.Type: {f}}}); err != nil {
+					t.Errorf("fields[%s]=%s is listed but refused: %v", def.Type, f, err)
+				}
+				if !fields.MatchString(f) || !fields.MatchString(names[0]+","+f) {
+					t.Errorf("the fields[%s] pattern refuses %s", def.Type, f)
+				}
+			}
+			for _, a := range def.Attributes {
+				if a.WriteOnly {
+					if compile(t, reg, def, serializers.Params{Fields: map[string][]string{def.Type: {a.Name}}}) == nil || fields.MatchString(a.Name) {
+						t.Errorf("fields[%s]=%s names a write-only attribute but is accepted", def.Type, a.Name)
+					}
+				}
+			}
+
+			if def.Actions.List {
+				sort := pattern(name + "Sort")
+				for _, f := range openapi.SortFields(def) {
+					if err := compile(t, reg, def, serializers.Params{Sort: []serializers.SortKey{{Field: f, Desc: true}}}); err != nil {
+						t.Errorf("sort=-%s is listed but refused: %v", f, err)
+					}
+					if !sort.MatchString("-"+f) || !sort.MatchString("id,"+f) {
+						t.Errorf("the sort pattern refuses %s", f)
+					}
+				}
+				for _, a := range def.Attributes {
+					accepted := compile(t, reg, def, serializers.Params{Sort: []serializers.SortKey{{Field: a.Name}}}) == nil
+					if accepted != slices.Contains(openapi.SortFields(def), a.Name) || accepted != sort.MatchString(a.Name) {
+						t.Errorf("sort=%s: accepted %v, listed %v", a.Name, accepted, !accepted)
+					}
+				}
+				if sort.MatchString("") || sort.MatchString("nope") {
+					t.Error("the sort pattern accepts an empty or unknown field")
+				}
+			}
+
+			filters := openapi.Filters(reg, def)
+			for _, f := range filters {
+				sample := map[resources.AttrType]string{resources.String: "x", resources.Integer: "12", resources.Float: "1.5",
+					resources.Boolean: "true", resources.DateTime: "2026-01-01T00:00:00.000Z", resources.Object: "true", resources.Array: "true"}[f.Type]
+				key := f.Name + "_eq"
+				if f.Type == resources.Object || f.Type == resources.Array {
+					key = f.Name + "_null"
+				}
+				err := compile(t, reg, def, serializers.Params{Filters: map[string]string{key: sample}, FilterKeys: []string{key}})
+				if err != nil {
+					t.Errorf("filter[q][%s]=%s is listed but refused: %v", key, sample, err)
+				}
+				param := name + "Filter." + f.Name + "_eq"
+				if f.Type == resources.Integer {
+					if compile(t, reg, def, serializers.Params{Filters: map[string]string{key: "x"}, FilterKeys: []string{key}}) == nil {
+						t.Errorf("filter[q][%s]=x is accepted for an integer", key)
+					}
+					if at(t, params, param, "schema", "type") != "integer" {
+						t.Errorf("%s is not an integer parameter", param)
+					}
+				}
+				if def.Actions.List && f.Type != resources.Object && f.Type != resources.Array && at(t, params, param, "name") != "filter[q]["+key+"]" {
+					t.Errorf("%s names %v", param, at(t, params, param, "name"))
+				}
+			}
+			// Every attribute name the server filters on is listed: own
+			// attributes and ids, and one hop across each relationship.
+			candidates := []string{"id"}
+			for _, a := range def.Attributes {
+				candidates = append(candidates, a.Name)
+			}
+			for _, r := range def.Relationships {
+				candidates = append(candidates, r.Name+"_id")
+				target, _ := reg.Lookup(r.Target)
+				for _, a := range target.Attributes {
+					candidates = append(candidates, r.Name+"_"+a.Name)
+				}
+				for _, tr := range target.Relationships {
+					candidates = append(candidates, r.Name+"_"+tr.Name+"_id")
+				}
+			}
+			for _, c := range candidates {
+				listed := slices.ContainsFunc(filters, func(f openapi.Filter) bool { return f.Name == c })
+				accepted := compile(t, reg, def, serializers.Params{Filters: map[string]string{c + "_null": "true"}, FilterKeys: []string{c + "_null"}}) == nil
+				if listed != accepted {
+					t.Errorf("filter on %s: listed %v, accepted %v", c, listed, accepted)
+				}
+			}
+			if compile(t, reg, def, serializers.Params{Filters: map[string]string{"nope_eq": "x"}, FilterKeys: []string{"nope_eq"}}) == nil {
+				t.Error("an unknown filter is accepted")
+			}
+		})
+	}
+}
+
+// TestBooleanFilterPattern accepts what the server reads as a boolean.
+func TestBooleanFilterPattern(t *testing.T) {
+	reg := resources.Default()
+	d := doc(t, reg)
+	var name string
+	for key, p := range at(t, d, "components", "parameters").(map[string]any) {
+		if s, _ := p.(map[string]any)["schema"].(map[string]any); s["pattern"] != nil && strings.Contains(key, "Filter.") && strings.Contains(s["pattern"].(string), "[Tt][Rr][Uu][Ee]") {
+			name = key
+			break
+		}
+	}
+	if name == "" {
+		t.Fatal("no boolean filter parameter")
+	}
+	re := regexp.MustCompile(at(t, d, "components", "parameters", name, "schema", "pattern").(string))
+	for _, v := range []string{"true", "TRUE", "t", "Yes", "1", "false", "F", "no", "0"} {
+		if !re.MatchString(v) {
+			t.Errorf("%q is refused", v)
+		}
+	}
+	for _, v := range []string{"", "maybe", "2", "truee"} {
+		if re.MatchString(v) {
+			t.Errorf("%q is accepted", v)
+		}
+	}
+}
