@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
@@ -91,8 +92,10 @@ func NewRouter(cfg Config) *gin.Engine {
 		r.Any("/sandbox/*path", gin.WrapH(cfg.Sandbox))
 	}
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
-	spec := openAPIDocument(cfg)
-	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
+	// The document is built on first request: building it at start-up
+	// would slow every start (and every test router) for a page few read.
+	spec := sync.OnceValue(func() []byte { return openAPIDocument(cfg) })
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec()) })
 
 	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate())
 	for _, def := range cfg.Registry.All() {

@@ -99,7 +99,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) *serve
 		io.Copy(io.Discard, pr)
 	}()
 	t.Cleanup(func() { s.stop() })
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(60 * time.Second)
 	// The banner ends with the line suggesting a first request.
 	for len(s.stdout) == 0 || !strings.HasPrefix(s.stdout[len(s.stdout)-1], "Then: ") {
 		select {
@@ -109,7 +109,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) *serve
 			}
 			s.stdout = append(s.stdout, line)
 		case <-timeout:
-			t.Fatalf("serve printed no full banner within 10 s; stdout so far %q\nstderr:\n%s", s.stdout, s.stderr)
+			t.Fatalf("serve printed no full banner within 60 s; stdout so far %q\nstderr:\n%s", s.stdout, s.stderr)
 		}
 	}
 	m := servingLine.FindStringSubmatch(s.stdout[0])
