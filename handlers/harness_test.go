@@ -432,7 +432,8 @@ var (
 )
 
 // loadContract generates the OpenAPI document of resources.Default() (the
-// registry newEnv serves) and builds a validator for it, once.
+// registry newEnv serves) and builds a validator for it, once. (The
+// openapi package's tests check the document itself against OpenAPI 3.1.)
 func loadContract() (*contract, error) {
 	contractOnce.Do(func() {
 		spec, err := openapi.JSON(resources.Default(), openapi.Options{ServerURL: testBaseURL})
@@ -448,10 +449,6 @@ func loadContract() (*contract, error) {
 		v, errs := validator.NewValidator(doc)
 		if len(errs) > 0 {
 			contractErr = fmt.Errorf("OpenAPI validator: %v", errs)
-			return
-		}
-		if ok, problems := v.ValidateDocument(); !ok {
-			contractErr = fmt.Errorf("the generated OpenAPI document is not valid: %v", problems)
 			return
 		}
 		raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(spec))

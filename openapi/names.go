@@ -2,9 +2,24 @@ package openapi
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/jinzhu/inflection"
 )
+
+// singulars caches inflection's answers: it runs dozens of regular
+// expressions per word, and the generator asks for the same few words
+// thousands of times.
+var singulars sync.Map // string → string
+
+func singular(word string) string {
+	if s, ok := singulars.Load(word); ok {
+		return s.(string)
+	}
+	s := inflection.Singular(word)
+	singulars.Store(word, s)
+	return s
+}
 
 // SchemaName is the name the reference gives a type's schemas: the type's
 // singular in camelCase (line_items → lineItem, addresses → address); the
@@ -12,7 +27,7 @@ import (
 // lineItemResponseList).
 func SchemaName(typ string) string {
 	words := strings.Split(typ, "_")
-	words[len(words)-1] = inflection.Singular(words[len(words)-1])
+	words[len(words)-1] = singular(words[len(words)-1])
 	for i := 1; i < len(words); i++ {
 		words[i] = upperFirst(words[i])
 	}
@@ -41,7 +56,7 @@ func human(s string) string { return strings.ReplaceAll(s, "_", " ") }
 // singularWords is a type's singular in words (line_items → line item).
 func singularWords(typ string) string {
 	words := strings.Split(typ, "_")
-	words[len(words)-1] = inflection.Singular(words[len(words)-1])
+	words[len(words)-1] = singular(words[len(words)-1])
 	return strings.Join(words, " ")
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
 
 	"kasse/models"
 	"kasse/openapi"
@@ -73,7 +73,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 }
 
 // TestDocumentIsValidOpenAPI31 checks the document against the OpenAPI
-// 3.1 schema with the validator the HTTP tests use.
+// 3.1 schema, with the validator library the HTTP tests use.
 func TestDocumentIsValidOpenAPI31(t *testing.T) {
 	spec, err := openapi.JSON(resources.Default(), openapi.Options{})
 	if err != nil {
@@ -83,11 +83,7 @@ func TestDocumentIsValidOpenAPI31(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	if ok, problems := v.ValidateDocument(); !ok {
+	if ok, problems := schema_validation.ValidateOpenAPIDocument(doc); !ok {
 		for _, p := range problems {
 			t.Errorf("%s: %s", p.Message, p.Reason)
 		}

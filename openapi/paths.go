@@ -169,9 +169,23 @@ func (g *generator) includeParam(def *resources.Definition) *Parameter {
 	})
 }
 
-func (g *generator) fieldsParams() []*Parameter {
+// fieldsParams are the `fields[type]` parameters of a response whose
+// primary data is of the given types: one per type the response can hold
+// (the server takes any registered type, and ignores the others).
+func (g *generator) fieldsParams(primary ...string) []*Parameter {
+	holds := map[string]bool{}
+	for _, t := range primary {
+		holds[t] = true
+		def, _ := g.reg.Lookup(t)
+		for _, it := range includedTypes(g.reg, def) {
+			holds[it] = true
+		}
+	}
 	var out []*Parameter
 	for _, def := range g.defs {
+		if !holds[def.Type] {
+			continue
+		}
 		out = append(out, g.param(SchemaName(def.Type)+"Fields", func() *Parameter {
 			names := FieldNames(def)
 			return &Parameter{Name: "fields[" + def.Type + "]", In: "query",
@@ -224,7 +238,7 @@ func (g *generator) filterParams(def *resources.Definition) []*Parameter {
 // listParams are a list operation's query parameters for def's resources.
 func (g *generator) listParams(def *resources.Definition) []*Parameter {
 	out := []*Parameter{g.includeParam(def)}
-	out = append(out, g.fieldsParams()...)
+	out = append(out, g.fieldsParams(def.Type)...)
 	out = append(out, g.sortParam(def))
 	out = append(out, g.pageParams()...)
 	return append(out, g.filterParams(def)...)
@@ -233,7 +247,7 @@ func (g *generator) listParams(def *resources.Definition) []*Parameter {
 // oneParams are the query parameters of an operation that answers with
 // one resource of def.
 func (g *generator) oneParams(def *resources.Definition) []*Parameter {
-	return append([]*Parameter{g.includeParam(def)}, g.fieldsParams()...)
+	return append([]*Parameter{g.includeParam(def)}, g.fieldsParams(def.Type)...)
 }
 
 func idParam(def *resources.Definition) *Parameter {
@@ -316,7 +330,7 @@ func (g *generator) relationshipPaths(def *resources.Definition, r *resources.Re
 			Description: "Related resources of the " + human(r.Name) + " to add to `included`, checked against the type it points to now (one of " + strings.Join(r.Polymorphic, ", ") + "); see that type's include parameter."}
 		g.path(related).Get = &Operation{Tags: tags, OperationID: "retrieve" + name + relName, Summary: "Retrieve the " + human(r.Name) + " of " + article(one),
 			Description: "The related resource, of one of " + strings.Join(r.Polymorphic, ", ") + ", or null when there is none.",
-			Parameters:  append([]*Parameter{include}, g.fieldsParams()...),
+			Parameters:  append([]*Parameter{include}, g.fieldsParams(r.Polymorphic...)...),
 			Responses:   g.responses(map[string]*Response{"200": ok("The related resource or null.", g.polymorphicResponse(def, r))}, readStatuses...)}
 	} else {
 		g.path(related).Get = &Operation{Tags: tags, OperationID: "retrieve" + name + relName, Summary: "Retrieve the " + human(r.Name) + " of " + article(one),
