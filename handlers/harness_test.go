@@ -472,11 +472,6 @@ func loadContract() (*contract, error) {
 	return apiContract, contractErr
 }
 
-// checkContract holds an exchange to the OpenAPI document: a request the
-// document refuses must be refused by the server too (4xx), and every
-// response must be one the document declares for its operation, status and
-// content type, with a body valid against its schema. Answers to requests
-// that match no operation must be the document's error document.
 // exchangeShape names what an exchange exercises of the contract: the
 // method, the path with its id left out, the query's parameter names and
 // the status. Validating each shape once keeps the suite fast (the
@@ -497,6 +492,12 @@ func exchangeShape(req *http.Request, status int) string {
 
 var validatedShapes sync.Map
 
+// checkContract holds an exchange to the OpenAPI document: a request the
+// document refuses must be refused by the server too (4xx), and every
+// response must be one the document declares for its operation, status and
+// content type, with a body valid against its schema. Answers to requests
+// that match no operation must be the document's error document.
+// Each exchange shape is validated once (see exchangeShape).
 func checkContract(t *testing.T, req *http.Request, body []byte, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	if _, seen := validatedShapes.LoadOrStore(exchangeShape(req, rec.Code), true); seen {
