@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +102,39 @@ func TestStripeBrowserConfirmationAndDecline(t *testing.T) {
 		if len(auths) != 1 || attrs(auths[0])["succeeded"] != false {
 			t.Fatalf("declined authorization: %v", auths)
 		}
+	})
+}
+
+// TestStripeMockThroughTheAPI sends a stripe_payments create and its
+// _refresh through the whole stack to Stripe's own mock: the requests
+// Kasse makes are valid Stripe API calls and the answers decode. (The
+// mock is stateless, so the flow itself is tested against the fake.)
+func TestStripeMockThroughTheAPI(t *testing.T) {
+	bin := os.Getenv("STRIPE_MOCK_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "bin", "stripe-mock")
+	}
+	mockURL, stop, err := stripe.StartMock(bin)
+	t.Cleanup(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, StripeBaseURL: mockURL, Timeout: 10 * time.Second})
+		e := newEnvWith(t, gdb, true, handlers.Config{Payments: &models.Payments{DB: gdb, Providers: providers}})
+		gw := e.create(t, "stripe_gateways", map[string]any{"name": "Stripe (mock)", "login": "sk_test_123"}, nil)
+		pm := e.create(t, "payment_methods", map[string]any{"name": "Card (Stripe mock)", "payment_source_type": "stripe_payments", "currency_code": "EUR", "price_amount_cents": 0},
+			map[string]any{"market": ref("markets", id(e.one(t, "markets", "code_eq", "eu"))), "payment_gateway": ref("stripe_gateways", id(gw))})
+		guest := e.guest(t)
+		o := guest.stripeCheckout(t, id(pm))
+		p := guest.do(t, "POST", "/api/stripe_payments", resource("stripe_payments", "", map[string]any{
+			"options": map[string]any{"payment_method": "pm_card_visa"},
+		}, map[string]any{"order": ref("orders", o)})).want(t, 201)
+		stripeID, _ := attrs(p.data())["stripe_id"].(string)
+		if !strings.HasPrefix(stripeID, "pi_") {
+			t.Fatalf("no PaymentIntent from stripe-mock: %s", p.body)
+		}
+		pid := id(p.data())
+		guest.do(t, "PATCH", "/api/stripe_payments/"+pid, resource("stripe_payments", pid, map[string]any{"_refresh": true}, nil)).want(t, 200)
 	})
 }

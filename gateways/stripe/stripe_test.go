@@ -1,16 +1,11 @@
 package stripe
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,74 +30,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
-}
-
 func startStripeMock() (stop func()) {
-	stop = func() {}
 	bin := os.Getenv("STRIPE_MOCK_BIN")
 	if bin == "" {
 		bin = filepath.Join("..", "..", "bin", "stripe-mock")
 	}
-	if _, err := os.Stat(bin); err != nil {
-		mockErr = fmt.Errorf("stripe-mock is not installed at %s: run `make bin/stripe-mock` (or set STRIPE_MOCK_BIN)", bin)
-		return
-	}
-	httpPort, err := freePort()
-	if err != nil {
-		mockErr = err
-		return
-	}
-	httpsPort, err := freePort()
-	if err != nil {
-		mockErr = err
-		return
-	}
-	var out bytes.Buffer
-	// stripe-mock listens on all interfaces unless told: loopback only.
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+httpPort, "-https-addr", "127.0.0.1:"+httpsPort)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	dieWithParent(cmd)
-	if err := cmd.Start(); err != nil {
-		mockErr = fmt.Errorf("start stripe-mock: %w", err)
-		return
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop = func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-	url := "http://127.0.0.1:" + httpPort
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		req, _ := http.NewRequest(http.MethodGet, url+"/v1/payment_intents/pi_123", nil)
-		req.Header.Set("Authorization", "Bearer sk_test_123")
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				mockURL = url
-				return stop
-			}
-		}
-		select {
-		case <-exited:
-			mockErr = fmt.Errorf("stripe-mock exited: %s", out.String())
-			return stop
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			mockErr = errors.New("stripe-mock did not answer within 20 s")
-			return stop
-		}
-	}
+	mockURL, stop, mockErr = StartMock(bin)
+	return stop
 }
 
 func stripeMock(t *testing.T) *Adapter {
