@@ -69,10 +69,10 @@ type Market struct {
 	ExternalOrderValidationURL *string
 	Private                    bool
 	ShippingCostCutoff         *int64
-	DisabledAt                 *time.Time
-	SharedSecret               string
-	ExternalIncludes           db.JSONArray
-	PriceListID                string
+	Switch
+	SharedSecret     string
+	ExternalIncludes db.JSONArray
+	PriceListID      string
 }
 
 // BeforeWrite numbers a new market and gives it a shared secret.
@@ -88,21 +88,6 @@ func (m *Market) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if m.Code != nil {
 		return unique(tx, &Market{}, m.ID, "code", "code", *m.Code)
 	}
-	return nil
-}
-
-// Disable stops the market from taking orders (the `_disable` trigger).
-func (m *Market) Disable(*gorm.DB) error {
-	if m.DisabledAt == nil {
-		now := db.Now()
-		m.DisabledAt = &now
-	}
-	return nil
-}
-
-// Enable lets the market take orders again (the `_enable` trigger).
-func (m *Market) Enable(*gorm.DB) error {
-	m.DisabledAt = nil
 	return nil
 }
 

@@ -3,11 +3,9 @@ package models
 import (
 	"context"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
-	"kasse/db"
 	"kasse/errs"
 )
 
@@ -28,10 +26,10 @@ var GatewayKinds = []string{GatewayCheckoutCom, GatewayStripe, GatewayManual, Ga
 // (secret_key, login, webhook_endpoint_secret, …) are write-only in the API.
 type PaymentGateway struct {
 	Base
-	Kind                  string
-	Name                  string
-	ForcePayments         bool
-	DisabledAt            *time.Time
+	Kind          string
+	Name          string
+	ForcePayments bool
+	Switch
 	SecretKey             *string
 	PublicKey             *string
 	Login                 *string
@@ -62,21 +60,6 @@ func (g *PaymentGateway) BeforeWrite(tx *gorm.DB, creating bool) error {
 		}
 	}
 	return v.err()
-}
-
-// Disable and Enable are the `_disable` and `_enable` triggers.
-func (g *PaymentGateway) Disable(*gorm.DB) error {
-	if g.DisabledAt == nil {
-		now := db.Now()
-		g.DisabledAt = &now
-	}
-	return nil
-}
-
-// Enable makes the gateway usable again.
-func (g *PaymentGateway) Enable(*gorm.DB) error {
-	g.DisabledAt = nil
-	return nil
 }
 
 // Outcome is what a provider says of a payment or an action.

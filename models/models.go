@@ -124,3 +124,24 @@ func (c *collect) err() error {
 	}
 	return c.list
 }
+
+// Switch is the disabled_at of resources that can be turned off (markets,
+// payment methods, gateways) and its `_disable` / `_enable` triggers.
+type Switch struct {
+	DisabledAt *time.Time
+}
+
+// Disable turns the resource off (the `_disable` trigger).
+func (s *Switch) Disable(*gorm.DB) error {
+	if s.DisabledAt == nil {
+		now := db.Now()
+		s.DisabledAt = &now
+	}
+	return nil
+}
+
+// Enable turns it on again (the `_enable` trigger).
+func (s *Switch) Enable(*gorm.DB) error {
+	s.DisabledAt = nil
+	return nil
+}

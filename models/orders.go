@@ -523,9 +523,9 @@ type PaymentMethod struct {
 	AutoCapture               bool
 	PriceAmountCents          int64
 	AutoCaptureMaxAmountCents *int64
-	DisabledAt                *time.Time
-	MarketID                  *string
-	PaymentGatewayID          *string
+	Switch
+	MarketID         *string
+	PaymentGatewayID *string
 }
 
 // PaymentSourceTypes are the payment source types the reference knows.
@@ -548,19 +548,4 @@ func (pm *PaymentMethod) BeforeWrite(tx *gorm.DB, creating bool) error {
 		_ = v.add(errs.Invalid("price_amount_cents", "must be greater than or equal to 0"))
 	}
 	return v.err()
-}
-
-// Disable and Enable are the `_disable` and `_enable` triggers.
-func (pm *PaymentMethod) Disable(*gorm.DB) error {
-	if pm.DisabledAt == nil {
-		now := db.Now()
-		pm.DisabledAt = &now
-	}
-	return nil
-}
-
-// Enable makes the payment method available again.
-func (pm *PaymentMethod) Enable(*gorm.DB) error {
-	pm.DisabledAt = nil
-	return nil
 }
