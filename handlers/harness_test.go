@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -472,26 +471,6 @@ func loadContract() (*contract, error) {
 	return apiContract, contractErr
 }
 
-// exchangeShape names what an exchange exercises of the contract: the
-// method, the path with its id left out, the query's parameter names and
-// the status. Validating each shape once keeps the suite fast (the
-// validator is slow, under -race very slow) while every operation, query
-// and answer the suite produces is still checked.
-func exchangeShape(req *http.Request, status int) string {
-	segments := strings.Split(req.URL.Path, "/")
-	if len(segments) > 3 && segments[1] == "api" {
-		segments[3] = "{id}"
-	}
-	var names []string
-	for name := range req.URL.Query() {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return fmt.Sprintf("%s %s ?%s %d", req.Method, strings.Join(segments, "/"), strings.Join(names, "&"), status)
-}
-
-var validatedShapes sync.Map
-
 // checkContract holds an exchange to the OpenAPI document: a request the
 // document refuses must be refused by the server too (4xx), and every
 // response must be one the document declares for its operation, status and
@@ -500,9 +479,6 @@ var validatedShapes sync.Map
 // Each exchange shape is validated once (see exchangeShape).
 func checkContract(t *testing.T, req *http.Request, body []byte, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	if _, seen := validatedShapes.LoadOrStore(exchangeShape(req, rec.Code), true); seen {
-		return
-	}
 	c, err := loadContract()
 	if err != nil {
 		t.Fatalf("OpenAPI contract: %v", err)
