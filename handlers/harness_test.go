@@ -476,7 +476,6 @@ func loadContract() (*contract, error) {
 // response must be one the document declares for its operation, status and
 // content type, with a body valid against its schema. Answers to requests
 // that match no operation must be the document's error document.
-// Each exchange shape is validated once (see exchangeShape).
 func checkContract(t *testing.T, req *http.Request, body []byte, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	c, err := loadContract()
