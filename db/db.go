@@ -7,7 +7,6 @@ package db
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -134,9 +133,6 @@ func Close(gdb *gorm.DB) error {
 	}
 	return sqlDB.Close()
 }
-
-// SQL returns the database/sql handle under gorm.
-func SQL(gdb *gorm.DB) (*sql.DB, error) { return gdb.DB() }
 
 // Now is the clock every timestamp comes from: UTC, millisecond precision,
 // so what is stored is exactly what the API shows.

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -40,21 +41,19 @@ const (
 // valuePredicates take a value of the attribute's type and have _any/_all forms.
 var valuePredicates = []Predicate{Eq, NotEq, Lt, Lteq, Gt, Gteq, Cont, NotCont, Start, NotStart, End, NotEnd}
 
-// Predicates lists every predicate name, longest first so that suffix
-// matching ("not_eq" before "eq") is unambiguous.
-func Predicates() []Predicate {
+// allPredicates is every predicate name, longest first, built once.
+var allPredicates = func() []Predicate {
 	out := []Predicate{In, NotIn, Null, NotNull, Present, Blank, True, False}
 	for _, p := range valuePredicates {
 		out = append(out, p, p+"_any", p+"_all")
 	}
-	// Longest first.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b Predicate) int { return len(b) - len(a) })
 	return out
-}
+}()
+
+// Predicates lists every predicate name, longest first so that suffix
+// matching ("not_eq" before "eq") is unambiguous.
+func Predicates() []Predicate { return slices.Clone(allPredicates) }
 
 // Base strips an _any/_all suffix: the predicate the values are tested with.
 func (p Predicate) Base() (Predicate, string) {

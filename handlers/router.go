@@ -332,24 +332,28 @@ func (a *api) related(def *resources.Definition, rel *resources.Relationship) gi
 			a.renderList(c, params, q, nodes, count, err)
 			return
 		}
-		var node *serializers.Node
-		if cond != nil {
-			nodes, _, err := a.engine.ListRelated(c.Request.Context(), principal(c), target, resources.Query{Include: q.Include, Order: q.Order, Page: serializers.Page{Number: 1, Size: 1}}, cond)
-			if err != nil {
-				a.fail(c, err)
-				return
-			}
-			if len(nodes) > 0 {
-				node = nodes[0]
-			}
-		}
-		doc, err := serializers.One(node, a.options(params, q))
-		if err != nil {
+		a.renderRelatedOne(c, params, q, target, cond)
+	}
+}
+
+// renderRelatedOne answers a to-one related endpoint: the resource cond
+// selects on target, or data null when the relationship is empty (cond nil)
+// or points to what the caller may not see.
+func (a *api) renderRelatedOne(c *gin.Context, params serializers.Params, q resources.Query, target *resources.Definition, cond []db.Condition) {
+	var node *serializers.Node
+	if cond != nil {
+		var err error
+		if node, err = a.engine.OneRelated(c.Request.Context(), principal(c), target, q, cond); err != nil {
 			a.fail(c, err)
 			return
 		}
-		write(c, http.StatusOK, doc)
 	}
+	doc, err := serializers.One(node, a.options(params, q))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	write(c, http.StatusOK, doc)
 }
 
 // relatedPolymorphic serves the related endpoint of a polymorphic to-one
@@ -367,28 +371,14 @@ func (a *api) relatedPolymorphic(def *resources.Definition, rel *resources.Relat
 			a.fail(c, err)
 			return
 		}
-		var node *serializers.Node
 		q := resources.Query{}
 		if target != nil {
 			if q, err = a.cfg.Registry.Compile(target, params); err != nil {
 				a.fail(c, err)
 				return
 			}
-			nodes, _, err := a.engine.ListRelated(c.Request.Context(), principal(c), target, resources.Query{Include: q.Include, Order: q.Order, Page: serializers.Page{Number: 1, Size: 1}}, cond)
-			if err != nil {
-				a.fail(c, err)
-				return
-			}
-			if len(nodes) > 0 {
-				node = nodes[0]
-			}
 		}
-		doc, err := serializers.One(node, a.options(params, q))
-		if err != nil {
-			a.fail(c, err)
-			return
-		}
-		write(c, http.StatusOK, doc)
+		a.renderRelatedOne(c, params, q, target, cond)
 	}
 }
 

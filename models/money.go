@@ -20,9 +20,6 @@ func LookupCurrency(code string) (Currency, bool) {
 	return Currency{c}, true
 }
 
-// Code is the three-letter code.
-func (c Currency) Code() string { return c.c.Code }
-
 // Exponent is the number of minor-unit digits.
 func (c Currency) Exponent() int { return c.c.Fraction }
 

@@ -291,18 +291,6 @@ func latest(tx *gorm.DB, orderID, kind string) (*Transaction, error) {
 	return &t, err
 }
 
-// FindTransaction loads a transaction of a kind by id.
-func FindTransaction(tx *gorm.DB, kind, id string) (*Transaction, error) {
-	var t Transaction
-	if err := tx.Where("id = ? AND kind = ?", id, kind).Take(&t).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, errs.NotFound(kind, id)
-		}
-		return nil, err
-	}
-	return &t, nil
-}
-
 // BeginCapture records a pending capture of amount (0: the whole balance)
 // of an authorization (nil: the order's), under the order's lock; the
 // balance counts pending captures, so concurrent captures cannot exceed it.

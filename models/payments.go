@@ -277,12 +277,9 @@ func (t *Transaction) settle(res *ProviderResult, callErr error) {
 	var pe *ProviderError
 	switch {
 	case callErr == nil && (res.Outcome == Approved || res.Outcome == Pending):
+		// Pending is an action the provider accepted (Checkout.com answers
+		// 202 to captures and refunds): final unless a webhook says otherwise.
 		t.Status, t.Succeeded = TxSucceeded, true
-		if res.Outcome == Pending {
-			// Accepted by the provider (Checkout.com answers 202 to
-			// captures and refunds): final unless a webhook says otherwise.
-			t.Status = TxSucceeded
-		}
 	case callErr == nil:
 		t.Status, t.Succeeded = TxFailed, false
 	case errors.As(callErr, &pe) && !pe.Temporary:

@@ -82,6 +82,28 @@ func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *D
 	return e.list(ctx, p, target, q, append(scope, cond...))
 }
 
+// OneRelated returns what a to-one relationship holds (cond, from
+// RelatedScope), with q's includes, or nil when it is outside what p may
+// see: no count and no page, unlike a list.
+func (e *Engine) OneRelated(ctx context.Context, p *models.Principal, target *Definition, q Query, cond []db.Condition) (*serializers.Node, error) {
+	scope, ok := target.readScope(p)
+	if !ok {
+		return nil, ErrDenied(target, List)
+	}
+	slice := target.newSlice()
+	if err := db.Find(ctx, e.DB, target.Table, slice, db.Query{Where: append(target.within(scope), cond...), Limit: 1}); err != nil {
+		return nil, err
+	}
+	items, err := e.nodes(e.DB.WithContext(ctx), target, target.elements(slice))
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	if err := e.loadIncludes(ctx, e.DB, p, target, items, serializers.TreeOf(q.Include)); err != nil {
+		return nil, err
+	}
+	return items[0].node, nil
+}
+
 func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
 	where := append(def.within(scope), q.Where...)
 	count, err := db.Count(ctx, e.DB, def.Table, db.Query{Where: where})

@@ -44,8 +44,9 @@ type lineItemResource struct {
 	Metadata                 map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-// lineItemsOf selects the line items of the orders orderScope selects.
-func lineItemsOf(orderScope func(p *models.Principal) []db.Condition) Scope {
+// throughOrder selects the rows (line items, payments, transactions) of
+// the orders orderScope selects, through their order_id.
+func throughOrder(orderScope func(p *models.Principal) []db.Condition) Scope {
 	return func(p *models.Principal) []db.Condition {
 		var out []db.Condition
 		for _, cond := range orderScope(p) {
@@ -71,8 +72,8 @@ func lineItems() *Definition {
 			{Name: "sku", Target: "skus", ForeignKey: "item_id"},
 		},
 		Access: Access{
-			models.RoleSalesChannel: AllowScoped(lineItemsOf(cartOfGuest), Create, Retrieve, Update, Delete),
-			models.RoleCustomer:     AllowScoped(lineItemsOf(ordersOfCustomer), List, Create, Retrieve, Update, Delete),
+			models.RoleSalesChannel: AllowScoped(throughOrder(cartOfGuest), Create, Retrieve, Update, Delete),
+			models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), List, Create, Retrieve, Update, Delete),
 		},
 		Derive: func(li *models.LineItem, out *lineItemResource) {
 			m := func(cents int64) models.Money { return models.Money{Cents: cents, Currency: li.CurrencyCode} }

@@ -14,15 +14,10 @@ func sourceKind(kind string) []db.Condition {
 	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
 }
 
-// Guests and customers reach the payments of the orders they reach.
-func paymentsOf(orderScope func(p *models.Principal) []db.Condition) Scope {
-	return lineItemsOf(orderScope)
-}
-
 func sourceAccess() Access {
 	return Access{
-		models.RoleSalesChannel: AllowScoped(paymentsOf(cartOfGuest), Create, Retrieve, Update),
-		models.RoleCustomer:     AllowScoped(paymentsOf(ordersOfCustomer), Create, Retrieve, Update),
+		models.RoleSalesChannel: AllowScoped(throughOrder(cartOfGuest), Create, Retrieve, Update),
+		models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), Create, Retrieve, Update),
 	}
 }
 

@@ -93,9 +93,6 @@ type Relationship struct {
 	Description string
 }
 
-// Writable says whether the relationship can be set at all.
-func (r *Relationship) Writable() bool { return r.Create || r.Update }
-
 // Trigger is a write-only attribute that runs a domain action ("_disable").
 type Trigger[M any] struct {
 	Name        string
@@ -222,6 +219,7 @@ type Definition struct {
 	Table         string
 	Access        Access
 	fixed         []db.Condition
+	specs         []serializers.RelationshipSpec // what the serializer needs of Relationships, built once
 
 	reprType  reflect.Type
 	modelType reflect.Type
@@ -283,7 +281,7 @@ func (d *Definition) RelationshipSpecs() []serializers.RelationshipSpec {
 // Node renders a model as a serializer node with no relationships loaded;
 // baseURL is the origin for URL attributes (webhook_endpoint_url).
 func (d *Definition) Node(model any, baseURL string) *serializers.Node {
-	return &serializers.Node{Value: d.render(model, baseURL), Relationships: d.RelationshipSpecs(), Related: map[string][]*serializers.Node{}}
+	return &serializers.Node{Value: d.render(model, baseURL), Relationships: d.specs, Related: map[string][]*serializers.Node{}}
 }
 
 // prepare runs the type's batch Load on freshly read models.
@@ -443,6 +441,7 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 		}
 		d.Relationships = append(d.Relationships, &r)
 	}
+	d.specs = d.RelationshipSpecs()
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
 		tag := strings.Split(f.Tag.Get("jsonapi"), ",")

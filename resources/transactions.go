@@ -18,7 +18,7 @@ func transactionKind(kind string) []db.Condition {
 func transactionAccess(verbs ...Verb) Access {
 	return Access{
 		models.RoleSalesChannel: {},
-		models.RoleCustomer:     AllowScoped(paymentsOf(ordersOfCustomer), verbs...),
+		models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), verbs...),
 	}
 }
 

@@ -536,19 +536,6 @@ func (f *Fake) createRefund(form url.Values) (int, map[string]any) {
 	return http.StatusOK, re.object()
 }
 
-// SetRefundStatus changes a refund's status (pending, succeeded, failed),
-// as Stripe does for refunds that settle later.
-func (f *Fake) SetRefundStatus(id, status string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	re, ok := f.refunds[id]
-	if !ok {
-		return fmt.Errorf("stripe fake: no refund %s", id)
-	}
-	re.Status = status
-	return nil
-}
-
 func (re *fakeRefund) object() map[string]any {
 	return map[string]any{"id": re.ID, "object": "refund", "amount": re.Amount, "charge": re.Charge, "currency": re.Currency,
 		"payment_intent": re.PaymentIntent, "status": re.Status, "metadata": re.Metadata, "created": time.Now().Unix()}
