@@ -27,3 +27,14 @@ func IsForeignKeyViolation(err error) bool {
 func ForUpdate(tx *gorm.DB) *gorm.DB {
 	return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 }
+
+// LockKey holds an advisory lock on key until the transaction ends, for a
+// rule that spans rows no single row lock covers (one purchase per
+// customer email, where the customer may not exist yet). On SQLite the
+// immediate write transaction is already the lock.
+func LockKey(tx *gorm.DB, key string) error {
+	if DialectOfDB(tx) != Postgres {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key).Error
+}

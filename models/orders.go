@@ -463,14 +463,35 @@ func CloneAddress(tx *gorm.DB, id string, owner *string) (string, error) {
 // order's customer already has a placed or approved order with it, whether
 // that order names the customer by relationship or by email.
 // skuID limits the check to one SKU; "" checks every item of the order.
+//
+// The rule spans orders, so it takes locks of its own (after the order's):
+// the customers' rows and an advisory lock per email, in a fixed order.
+// Two carts of one customer (or one guest email) placed at once are then
+// checked one after the other, and the second sees the first placed.
 func (o *Order) checkOnePerCustomer(tx *gorm.DB, skuID string) error {
+	if skuID == "" {
+		// On place: only when an item is limited (a line item's write
+		// checks its own SKU, which it knows is limited).
+		if needs, err := o.hasLimitedItems(tx); err != nil || !needs {
+			return err
+		}
+	}
 	customers, err := o.owners(tx)
-	if err != nil || len(customers) == 0 {
+	if err != nil {
 		return err
 	}
-	ids, emails := make([]string, len(customers)), make([]string, len(customers))
-	for i, c := range customers {
-		ids[i], emails[i] = c.ID, c.Email
+	var ids, emails []string
+	for _, c := range customers {
+		ids, emails = append(ids, c.ID), append(emails, c.Email)
+	}
+	if o.CustomerEmail != nil {
+		emails = append(emails, *o.CustomerEmail)
+	}
+	if len(emails) == 0 {
+		return nil // a guest cart without an email: checked again on place
+	}
+	if err := lockOwners(tx, ids, emails); err != nil {
+		return err
 	}
 	owned := "owned.status IN ? AND (owned.customer_id IN ? OR owned.customer_email IN ?)"
 	bought := []string{OrderPlaced, OrderApproved}
@@ -492,6 +513,37 @@ func (o *Order) checkOnePerCustomer(tx *gorm.DB, skuID string) error {
 	if len(codes) > 0 {
 		slices.Sort(codes)
 		return errs.New(errs.AlreadyPurchased, "the customer already owns %s: it can be bought once per customer", strings.Join(codes, ", "))
+	}
+	return nil
+}
+
+// hasLimitedItems says whether any of the order's items is limited to one
+// per customer.
+func (o *Order) hasLimitedItems(tx *gorm.DB) (bool, error) {
+	var n int64
+	err := tx.Model(&LineItem{}).Joins("JOIN skus ON skus.id = line_items.item_id").
+		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.limit_one_per_customer = ?", o.ID, "skus", true).Count(&n).Error
+	return n > 0, err
+}
+
+// lockOwners locks the customers' rows and each email (lower-cased,
+// sorted, so every caller takes them in the same order).
+func lockOwners(tx *gorm.DB, ids, emails []string) error {
+	if len(ids) > 0 {
+		var locked []string
+		if err := db.ForUpdate(tx.Model(&Customer{})).Where("id IN ?", ids).Order("id").Pluck("id", &locked).Error; err != nil {
+			return err
+		}
+	}
+	keys := make([]string, len(emails))
+	for i, e := range emails {
+		keys[i] = "one_per_customer:" + strings.ToLower(e)
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if err := db.LockKey(tx, k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -943,7 +943,14 @@ func TestOnePurchasePerCustomer(t *testing.T) {
 			s.must(s.trigger(first, cancel))
 			buy(s, &c.ID, nil)
 			buy(s, nil, ptr("someone-else@example.com"))
-			buy(s, nil, ptr("someone-else@example.com")) // guests with no customer are not tracked
+		})
+
+		t.Run("a guest email counts as a customer", func(t *testing.T) {
+			s := s.in(t)
+			buy(s, nil, ptr("guest-learner@example.com"))
+			o := s.order("eu", ptr("Guest-Learner@example.com"), nil)
+			_, err := s.add(o, course, 1)
+			refused(t, err)
 		})
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -20,9 +21,33 @@ import (
 // derived from that record, and the answer is applied in a second
 // transaction under the order's row lock. An unknown outcome stays pending
 // and `_refresh` settles it by asking again with the same key.
+//
+// Every method detaches from the caller's cancellation: once a provider
+// has been asked, the answer must be recorded even if the client that
+// asked went away. Each provider call is bounded by Timeout instead.
 type Payments struct {
 	DB        *gorm.DB
 	Providers Providers
+	// Timeout bounds one provider call (default DefaultProviderTimeout).
+	Timeout time.Duration
+}
+
+// DefaultProviderTimeout bounds a provider call when Payments.Timeout is 0.
+const DefaultProviderTimeout = 15 * time.Second
+
+// detach keeps ctx's values but not its cancellation: a disconnecting
+// client must not cancel a capture mid-flight, nor the write recording it.
+func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// call runs one provider call under the provider timeout.
+func (p *Payments) call(ctx context.Context, fn func(ctx context.Context) (*ProviderResult, error)) (*ProviderResult, error) {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultProviderTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return fn(ctx)
 }
 
 // ErrProviderUnavailable is the answer when a provider call's outcome is
@@ -60,6 +85,7 @@ func loadSource(tx *gorm.DB, id string) (*PaymentSource, error) {
 // (right after it was created, or on `_refresh` after a timeout), and
 // records the answer. A timeout leaves it pending and is not an error.
 func (p *Payments) Authorize(ctx context.Context, sourceID string) error {
+	ctx = detach(ctx)
 	ps, err := loadSource(p.DB.WithContext(ctx), sourceID)
 	if err != nil || ps.Status != SourcePending || ps.Kind == SourceWireTransfer {
 		return err
@@ -75,13 +101,14 @@ func (p *Payments) Authorize(ctx context.Context, sourceID string) error {
 	req := AuthorizeRequest{Token: deref(ps.Token), AmountCents: ps.AmountCents, Currency: ps.CurrencyCode,
 		Reference: strconv.FormatInt(order.Number, 10), SuccessURL: deref(ps.SuccessURL), FailureURL: deref(ps.FailureURL),
 		Capture: ps.AutoCapture, CustomerEmail: deref(order.CustomerEmail), IdempotencyKey: ps.authorizeKey()}
-	res, callErr := provider.Authorize(ctx, req)
-	return p.record(ctx, ps.ID, res, callErr)
+	res, callErr := p.call(ctx, func(ctx context.Context) (*ProviderResult, error) { return provider.Authorize(ctx, req) })
+	return p.record(ctx, ps, res, callErr)
 }
 
 // Details re-reads a payment from the provider (`_details` after 3DS,
 // `_refresh`), with the session id the provider put on the return URL.
 func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) error {
+	ctx = detach(ctx)
 	ps, err := loadSource(p.DB.WithContext(ctx), sourceID)
 	if err != nil || ps.Kind == SourceWireTransfer {
 		return err
@@ -96,14 +123,16 @@ func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) erro
 	if err != nil {
 		return err
 	}
-	res, callErr := provider.Details(ctx, deref(ps.GatewayPaymentID), sessionID)
+	res, callErr := p.call(ctx, func(ctx context.Context) (*ProviderResult, error) {
+		return provider.Details(ctx, deref(ps.GatewayPaymentID), sessionID)
+	})
 	if callErr != nil {
 		var pe *ProviderError
 		if errors.As(callErr, &pe) && pe.Temporary {
 			return errProviderUnavailable(pe.Message)
 		}
 	}
-	return p.record(ctx, ps.ID, res, callErr)
+	return p.record(ctx, ps, res, callErr)
 }
 
 // Refresh settles what is unknown about a payment (`_refresh`): it
@@ -111,6 +140,7 @@ func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) erro
 // same key when the first call timed out before the provider named it),
 // then retries every capture, void or refund whose outcome is unknown.
 func (p *Payments) Refresh(ctx context.Context, sourceID string) error {
+	ctx = detach(ctx)
 	ps, err := loadSource(p.DB.WithContext(ctx), sourceID)
 	if err != nil {
 		return err
@@ -133,76 +163,140 @@ func (p *Payments) Refresh(ctx context.Context, sourceID string) error {
 	return nil
 }
 
-// record applies a provider's answer to a payment under the order lock.
-func (p *Payments) record(ctx context.Context, sourceID string, res *ProviderResult, callErr error) error {
-	return p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ps, err := loadSource(tx, sourceID)
+// record applies a provider's answer to a payment. The order is locked
+// first and the payment re-read under that lock, so two settlements of one
+// payment (the create's authorization racing a `_refresh`, `_details` or
+// webhook) record one authorization: the second sees it settled. Only the
+// columns the answer changes are written. An approved authorization of a
+// payment that is no longer the order's payment source is voided at once,
+// so a replaced payment never keeps a hold on the customer's card.
+func (p *Payments) record(ctx context.Context, stale *PaymentSource, res *ProviderResult, callErr error) error {
+	var voidID string
+	err := p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		order, err := LockOrder(tx, stale.OrderID)
 		if err != nil {
 			return err
 		}
-		order, err := LockOrder(tx, ps.OrderID)
+		ps, err := loadSource(tx, stale.ID)
 		if err != nil {
 			return err
 		}
 		if ps.Status != SourcePending && ps.Status != SourceAction {
 			return nil // settled meanwhile (a webhook, a concurrent _refresh)
 		}
-		var pe *ProviderError
-		switch {
-		case callErr == nil:
-		case errors.As(callErr, &pe) && !pe.Temporary:
-			ps.Status = SourceDeclined
-			ps.PaymentResponse = db.JSONObject{"status": "Declined", "error_type": pe.Code, "message": pe.Message}
-			if _, err := p.settleAuthorization(tx, order, ps, nil, callErr); err != nil {
+		changed := ps.applyAnswer(res, callErr)
+		if changed == nil {
+			return nil
+		}
+		if ps.Status == SourceDeclined || ps.Authorized() {
+			auth, err := p.settleAuthorization(tx, order, ps, res, callErr)
+			if err != nil {
 				return err
 			}
-			return tx.Save(ps).Error
-		default:
-			ps.PaymentResponse = db.JSONObject{"status": "Pending", "error": "provider_unavailable", "message": "the payment provider did not answer; send _refresh to settle"}
-			return tx.Save(ps).Error
-		}
-		if res.PaymentID != "" {
-			ps.GatewayPaymentID = &res.PaymentID
-		}
-		if res.SourceID != "" {
-			ps.SourceID = &res.SourceID
-		}
-		if res.CustomerID != "" {
-			ps.CustomerToken = &res.CustomerID
-		}
-		if res.Instrument != nil {
-			ps.PaymentInstrument = db.JSONObject(res.Instrument)
-		}
-		if res.Raw != nil {
-			ps.PaymentResponse = db.JSONObject(res.Raw)
-			if secret, ok := res.Raw["client_secret"].(string); ok && secret != "" {
-				// Stripe.js confirms the payment in the browser with it.
-				ps.ClientSecret = &secret
-			}
-		}
-		switch res.Outcome {
-		case Approved:
-			ps.Status, ps.RedirectURI = SourceAuthorized, nil
-			if res.Captured {
-				ps.Status = SourceCaptured
-			}
-			if _, err := p.settleAuthorization(tx, order, ps, res, nil); err != nil {
+			if voidID, err = releaseReplaced(tx, order, ps, auth); err != nil {
 				return err
-			}
-		case Declined:
-			ps.Status, ps.RedirectURI = SourceDeclined, nil
-			if _, err := p.settleAuthorization(tx, order, ps, res, nil); err != nil {
-				return err
-			}
-		case RequiresAction:
-			ps.Status = SourceAction
-			if res.RedirectURL != "" {
-				ps.RedirectURI = &res.RedirectURL
 			}
 		}
 		ps.MismatchedAmounts = ps.Authorized() && ps.AmountCents != order.TotalAmountWithTaxesCents
-		return tx.Save(ps).Error
+		return saveColumns(tx, ps, append(changed, "mismatched_amounts"))
 	})
+	if err != nil || voidID == "" {
+		return err
+	}
+	return p.Release(ctx, voidID)
+}
+
+// Release finishes the void that releases a replaced payment's hold. Its
+// outcome is the void's row, not the answer to the request that replaced
+// the payment: a refusal or a timeout is no error here (Reconcile retries
+// an unknown one); only an infrastructure failure is.
+func (p *Payments) Release(ctx context.Context, transactionID string) error {
+	if err := p.Finish(ctx, transactionID); err != nil {
+		if _, client := errs.As(err); !client {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveColumns writes only the named columns of a payment source (and its
+// updated_at), never a stale copy of the others.
+func saveColumns(tx *gorm.DB, ps *PaymentSource, columns []string) error {
+	ps.UpdatedAt = db.Now()
+	return tx.Model(ps).Select(append(columns, "updated_at")).Updates(ps).Error
+}
+
+// applyAnswer writes a provider's answer on a pending payment and returns
+// the columns it changed (nil: nothing to record).
+func (ps *PaymentSource) applyAnswer(res *ProviderResult, callErr error) []string {
+	var pe *ProviderError
+	switch {
+	case callErr == nil:
+	case errors.As(callErr, &pe) && !pe.Temporary:
+		ps.Status, ps.RedirectURI = SourceDeclined, nil
+		ps.PaymentResponse = db.JSONObject{"status": "Declined", "error_type": pe.Code, "message": pe.Message}
+		return []string{"status", "redirect_uri", "payment_response"}
+	default:
+		ps.PaymentResponse = db.JSONObject{"status": "Pending", "error": "provider_unavailable", "message": "the payment provider did not answer; send _refresh to settle"}
+		return []string{"payment_response"}
+	}
+	changed := []string{"status", "redirect_uri"}
+	set := func(column string, dst **string, v string) {
+		if v != "" {
+			*dst = &v
+			changed = append(changed, column)
+		}
+	}
+	set("gateway_payment_id", &ps.GatewayPaymentID, res.PaymentID)
+	set("source_id", &ps.SourceID, res.SourceID)
+	set("customer_token", &ps.CustomerToken, res.CustomerID)
+	if res.Instrument != nil {
+		ps.PaymentInstrument = db.JSONObject(res.Instrument)
+		changed = append(changed, "payment_instrument")
+	}
+	if res.Raw != nil {
+		ps.PaymentResponse = db.JSONObject(res.Raw)
+		changed = append(changed, "payment_response")
+		if secret, ok := res.Raw["client_secret"].(string); ok && secret != "" {
+			// Stripe.js confirms the payment in the browser with it.
+			ps.ClientSecret = &secret
+			changed = append(changed, "client_secret")
+		}
+	}
+	switch res.Outcome {
+	case Approved:
+		ps.Status, ps.RedirectURI = SourceAuthorized, nil
+		if res.Captured {
+			ps.Status = SourceCaptured
+		}
+	case Declined:
+		ps.Status, ps.RedirectURI = SourceDeclined, nil
+	case RequiresAction:
+		ps.Status = SourceAction
+		if res.RedirectURL != "" {
+			ps.RedirectURI = &res.RedirectURL
+		}
+	}
+	return changed
+}
+
+// releaseReplaced begins the void of a payment's new authorization when
+// the payment is no longer the order's payment source (a new one replaced
+// it while it waited for the provider). It returns the void to finish.
+func releaseReplaced(tx *gorm.DB, o *Order, ps *PaymentSource, auth *Transaction) (string, error) {
+	if auth == nil || !auth.Succeeded || ps.Status != SourceAuthorized || o.currentSource(ps.ID) {
+		return "", nil
+	}
+	void, err := BeginVoid(tx, o, auth)
+	if err != nil || void == nil {
+		return "", err
+	}
+	return void.ID, nil
+}
+
+// currentSource says whether the payment source with id is the order's.
+func (o *Order) currentSource(id string) bool {
+	return o.PaymentSourceID != nil && *o.PaymentSourceID == id
 }
 
 // settleAuthorization records the authorization (and, with auto-capture,
@@ -281,10 +375,16 @@ func (p *Payments) Cancel(tx *gorm.DB, o *Order) (string, error) {
 	return void.ID, tx.Save(void).Error
 }
 
-// latest finds the order's newest transaction of a kind that succeeded.
-func latest(tx *gorm.DB, orderID, kind string) (*Transaction, error) {
+// latest finds the newest transaction of a kind that succeeded on the
+// order's current payment source: a replaced payment's transactions are
+// not the order's to capture or refund.
+func latest(tx *gorm.DB, o *Order, kind string) (*Transaction, error) {
+	if o.PaymentSourceID == nil {
+		return nil, nil
+	}
 	var t Transaction
-	err := tx.Where("order_id = ? AND kind = ? AND succeeded = ?", orderID, kind, true).Order("created_at DESC, number DESC").Take(&t).Error
+	err := tx.Where("order_id = ? AND payment_source_id = ? AND kind = ? AND succeeded = ?", o.ID, *o.PaymentSourceID, kind, true).
+		Order("created_at DESC, number DESC").Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -300,7 +400,7 @@ func BeginCapture(tx *gorm.DB, o *Order, auth *Transaction, amount int64) (*Tran
 	}
 	if auth == nil {
 		var err error
-		if auth, err = latest(tx, o.ID, TxAuthorization); err != nil {
+		if auth, err = latest(tx, o, TxAuthorization); err != nil {
 			return nil, err
 		}
 		if auth == nil {
@@ -334,7 +434,7 @@ func BeginCapture(tx *gorm.DB, o *Order, auth *Transaction, amount int64) (*Tran
 func BeginVoid(tx *gorm.DB, o *Order, auth *Transaction) (*Transaction, error) {
 	if auth == nil {
 		var err error
-		if auth, err = latest(tx, o.ID, TxAuthorization); err != nil || auth == nil {
+		if auth, err = latest(tx, o, TxAuthorization); err != nil || auth == nil {
 			return nil, err
 		}
 	}
@@ -365,7 +465,7 @@ func BeginRefund(tx *gorm.DB, o *Order, capture *Transaction, amount int64) (*Tr
 	}
 	if capture == nil {
 		var err error
-		if capture, err = latest(tx, o.ID, TxCapture); err != nil {
+		if capture, err = latest(tx, o, TxCapture); err != nil {
 			return nil, err
 		}
 		if capture == nil {
@@ -399,6 +499,7 @@ func BeginRefund(tx *gorm.DB, o *Order, capture *Transaction, amount int64) (*Tr
 // outcome and the order's payment status. A refusal is a 422 and an
 // unknown outcome a 502, after the transaction's state is saved.
 func (p *Payments) Finish(ctx context.Context, transactionID string) error {
+	ctx = detach(ctx)
 	var t Transaction
 	if err := p.DB.WithContext(ctx).Where("id = ?", transactionID).Take(&t).Error; err != nil {
 		return err
@@ -415,18 +516,18 @@ func (p *Payments) Finish(ctx context.Context, transactionID string) error {
 		return err
 	}
 	req := ActionRequest{PaymentID: deref(ps.GatewayPaymentID), AmountCents: t.AmountCents, Currency: t.CurrencyCode, Reference: t.Number, IdempotencyKey: "kasse_" + t.ID}
-	var res *ProviderResult
-	var callErr error
+	var action func(ctx context.Context, req ActionRequest) (*ProviderResult, error)
 	switch t.Kind {
 	case TxCapture:
-		res, callErr = provider.Capture(ctx, req)
+		action = provider.Capture
 	case TxVoid:
-		res, callErr = provider.Void(ctx, req)
+		action = provider.Void
 	case TxRefund:
-		res, callErr = provider.Refund(ctx, req)
+		action = provider.Refund
 	default:
 		return fmt.Errorf("cannot finish a %s", t.Kind)
 	}
+	res, callErr := p.call(ctx, func(ctx context.Context) (*ProviderResult, error) { return action(ctx, req) })
 	var outcome error
 	err = p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		order, err := LockOrder(tx, t.OrderID)
@@ -475,8 +576,13 @@ func singular(kind string) string {
 }
 
 // applyTransaction moves the order's payment status after a succeeded
-// capture, void or refund, from the transaction rows.
+// capture, void or refund, from the transaction rows of the order's
+// current payment source. A transaction on a replaced payment (the void
+// that releases its hold) leaves the order as it is.
 func (o *Order) applyTransaction(tx *gorm.DB, t *Transaction) error {
+	if !o.currentSource(t.PaymentSourceID) {
+		return nil
+	}
 	var sums struct {
 		Authorized, Captured, Refunded int64
 	}
@@ -484,7 +590,7 @@ func (o *Order) applyTransaction(tx *gorm.DB, t *Transaction) error {
 		"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS authorized, "+
 			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS captured, "+
 			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS refunded",
-		TxAuthorization, TxCapture, TxRefund).Where("order_id = ? AND succeeded = ?", o.ID, true).Scan(&sums).Error
+		TxAuthorization, TxCapture, TxRefund).Where("order_id = ? AND payment_source_id = ? AND succeeded = ?", o.ID, t.PaymentSourceID, true).Scan(&sums).Error
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,11 @@ type PaymentSource struct {
 	ReceiptEmail      *string
 	ClientSecret      *string
 	ChargeID          *string
+
+	// ReleaseVoidID is the pending void that a new payment began on the
+	// payment it replaced (set by AfterWrite): it is finished with the
+	// provider once the write commits.
+	ReleaseVoidID string `gorm:"-"`
 }
 
 // TableName puts every payment source kind in one table.
@@ -133,10 +138,55 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 	return nil
 }
 
-// AfterWrite makes a new payment the order's payment source.
+// AfterWrite makes a new payment the order's payment source, releasing
+// the hold of the payment it replaces: an authorized one is voided (its
+// void is begun here and finished after commit); a captured one cannot be
+// replaced.
 func (ps *PaymentSource) AfterWrite(tx *gorm.DB) error {
+	order, err := LockOrder(tx, ps.OrderID)
+	if err != nil {
+		return err
+	}
+	if order.PaymentSourceID != nil && *order.PaymentSourceID != ps.ID {
+		if ps.ReleaseVoidID, err = releaseSource(tx, order, *order.PaymentSourceID); err != nil {
+			return err
+		}
+	}
 	return tx.Model(&Order{}).Where("id = ? AND (payment_source_id IS NULL OR payment_source_id <> ?)", ps.OrderID, ps.ID).
 		Updates(map[string]any{"payment_source_type": ps.Kind, "payment_source_id": ps.ID, "updated_at": db.Now()}).Error
+}
+
+// releaseSource begins the void of the authorization a replaced payment
+// holds, if any, and returns the void's id.
+func releaseSource(tx *gorm.DB, o *Order, replacedID string) (string, error) {
+	old, err := loadSource(tx, replacedID)
+	if err != nil {
+		return "", err
+	}
+	switch old.Status {
+	case SourceCaptured:
+		return "", errs.New(errs.ValidationError, "order - its payment %s is already captured: it cannot be replaced", old.ID).At(errs.RelationshipPointer("order"))
+	case SourceAuthorized:
+	default:
+		return "", nil // nothing held yet; if it is authorized later, record voids it
+	}
+	var auth Transaction
+	err = tx.Where("payment_source_id = ? AND kind = ? AND succeeded = ?", old.ID, TxAuthorization, true).Order("created_at DESC, number DESC").Take(&auth).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil // a wire transfer: authorized on place, nothing to release before
+	}
+	if err != nil {
+		return "", err
+	}
+	balance, err := BalanceOf(tx, &auth)
+	if err != nil || balance.Voided || balance.Captured {
+		return "", err
+	}
+	void, err := BeginVoid(tx, o, &auth)
+	if err != nil || void == nil {
+		return "", err
+	}
+	return void.ID, nil
 }
 
 // Retry readies a payment for another authorization (`_authorize`, a new

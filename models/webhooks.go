@@ -72,7 +72,13 @@ func (o *Order) applyEvent(tx *gorm.DB, ps *PaymentSource, e *WebhookEvent) erro
 		}
 		ps.PaymentResponse = db.JSONObject{"status": map[bool]string{true: "Authorized", false: "Declined"}[e.Outcome == Approved], "event": e.Type}
 		ps.MismatchedAmounts = ps.Authorized() && ps.AmountCents != o.TotalAmountWithTaxesCents
-		if _, err := (&Payments{}).settleAuthorization(tx, o, ps, res, nil); err != nil {
+		auth, err := (&Payments{}).settleAuthorization(tx, o, ps, res, nil)
+		if err != nil {
+			return err
+		}
+		// A replaced payment authorized late: its void is begun here and
+		// finished by Reconcile (a webhook answer must stay fast).
+		if _, err := releaseReplaced(tx, o, ps, auth); err != nil {
 			return err
 		}
 		return tx.Save(ps).Error

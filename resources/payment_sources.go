@@ -35,6 +35,16 @@ func authorizeAfterCommit(c *Call, ps *models.PaymentSource) {
 	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Authorize(ctx, id) })
 }
 
+// releaseAfterCommit finishes, once committed, the void a new payment
+// began on the authorized payment it replaced (see PaymentSource.AfterWrite).
+func releaseAfterCommit(c *Call, ps *models.PaymentSource) {
+	if ps.ReleaseVoidID == "" || c.PaymentFlow() == nil {
+		return
+	}
+	id := ps.ReleaseVoidID
+	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Release(ctx, id) })
+}
+
 func sourceTrigger(run func(c *Call, ps *models.PaymentSource) error) func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
 	return func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
@@ -96,6 +106,7 @@ func checkoutComPayments() *Definition {
 		Relationships: sourceRelationships(),
 		Access:        sourceAccess(),
 		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+			releaseAfterCommit(c, ps)
 			if ps.Token != nil && *ps.Token != "" {
 				authorizeAfterCommit(c, ps)
 			}
@@ -158,6 +169,7 @@ func stripePayments() *Definition {
 		Relationships: sourceRelationships(),
 		Access:        sourceAccess(),
 		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+			releaseAfterCommit(c, ps)
 			if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" {
 				ps.Token = &method
 				if err := c.Tx.Save(ps).Error; err != nil {
@@ -205,6 +217,10 @@ func wireTransfers() *Definition {
 		Stamp:         stampSource(models.SourceWireTransfer),
 		Relationships: sourceRelationships(),
 		Access:        sourceAccess(),
+		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+			releaseAfterCommit(c, ps)
+			return nil
+		},
 	})
 }
 

@@ -62,6 +62,9 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --refresh-token-ttl D        KASSE_REFRESH_TOKEN_TTL        serve: customer refresh token lifetime (default 336h)
   --checkout-com-base-url URL  KASSE_CHECKOUT_COM_BASE_URL    serve: Checkout.com API origin (default https://api.sandbox.checkout.com)
   --stripe-base-url URL        KASSE_STRIPE_BASE_URL          serve: Stripe API origin (default https://api.stripe.com)
+  --reconcile-interval D       KASSE_RECONCILE_INTERVAL       serve: how often payments and transactions left pending
+                                                              (a crash, a timeout, a lost webhook) are settled with
+                                                              their provider (default 1m)
 
 ` + appsUsage + `
 The API document:
@@ -78,6 +81,7 @@ type settings struct {
 	addr, databaseURL, baseURL, logFormat, logLevel string
 	demo                                            bool
 	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
+	reconcileInterval                               time.Duration
 	checkoutComBaseURL, stripeBaseURL               string
 	envErrors                                       []string // invalid values in the environment
 }
@@ -115,6 +119,7 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&s.salesChannelTTL, "sales-channel-token-ttl", duration("KASSE_SALES_CHANNEL_TOKEN_TTL", "4h"), "sales channel access token lifetime")
 		fs.DurationVar(&s.integrationTTL, "integration-token-ttl", duration("KASSE_INTEGRATION_TOKEN_TTL", "2h"), "integration access token lifetime")
 		fs.DurationVar(&s.refreshTTL, "refresh-token-ttl", duration("KASSE_REFRESH_TOKEN_TTL", "336h"), "refresh token lifetime")
+		fs.DurationVar(&s.reconcileInterval, "reconcile-interval", duration("KASSE_RECONCILE_INTERVAL", "1m"), "how often pending payments are settled")
 		fs.StringVar(&s.checkoutComBaseURL, "checkout-com-base-url", env("KASSE_CHECKOUT_COM_BASE_URL", gateways.DefaultCheckoutComBaseURL), "Checkout.com API origin")
 		fs.StringVar(&s.stripeBaseURL, "stripe-base-url", env("KASSE_STRIPE_BASE_URL", gateways.DefaultStripeBaseURL), "Stripe API origin")
 	}
@@ -256,7 +261,17 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if err != nil {
 		return err
 	}
-	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL})
+	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout})
+	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
+	reconcileCtx, stopReconciler := context.WithCancel(ctx)
+	defer stopReconciler()
+	go payments.RunReconciler(reconcileCtx, s.reconcileInterval, models.DefaultReconcileAge, func(done models.Reconciled, err error) {
+		if err != nil {
+			log.Warn("reconciling pending payments failed", slog.String("error", err.Error()))
+			return
+		}
+		log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
+	})
 	router := handlers.NewRouter(handlers.Config{
 		DB:           gdb,
 		Auth:         authService,
@@ -264,7 +279,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		BaseURL:      s.baseURL,
 		Logger:       log,
 		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID},
-		Payments:     &models.Payments{DB: gdb, Providers: providers},
+		Payments:     payments,
 		Sandbox:      providers.Sandbox.Handler(),
 	})
 	srv := &http.Server{
