@@ -45,6 +45,10 @@ const (
 	InternalServerError  Code = "INTERNAL_SERVER_ERROR"
 	ProviderUnavailable  Code = "PROVIDER_UNAVAILABLE"
 	Unavailable          Code = "SERVICE_UNAVAILABLE"
+	// The Idempotency-Key codes (DESIGN §7).
+	IdempotencyKeyInvalid  Code = "IDEMPOTENCY_KEY_INVALID"
+	IdempotencyKeyMismatch Code = "IDEMPOTENCY_KEY_MISMATCH"
+	IdempotencyKeyInUse    Code = "IDEMPOTENCY_KEY_IN_USE"
 )
 
 // codeInfo is the HTTP status and the human title of each code.
@@ -52,36 +56,39 @@ var codeInfo = map[Code]struct {
 	status int
 	title  string
 }{
-	BadRequest:           {http.StatusBadRequest, "Bad request"},
-	InvalidDataFormat:    {http.StatusBadRequest, "Invalid data format"},
-	ParamNotAllowed:      {http.StatusBadRequest, "Param not allowed"},
-	InvalidFieldValue:    {http.StatusBadRequest, "Invalid field value"},
-	InvalidField:         {http.StatusBadRequest, "Invalid field"},
-	InvalidInclude:       {http.StatusBadRequest, "Invalid include"},
-	InvalidSortCriteria:  {http.StatusBadRequest, "Invalid sort criteria"},
-	FilterNotAllowed:     {http.StatusBadRequest, "Filter not allowed"},
-	InvalidFilterValue:   {http.StatusBadRequest, "Invalid filter value"},
-	InvalidPageObject:    {http.StatusBadRequest, "Invalid page object"},
-	InvalidPageValue:     {http.StatusBadRequest, "Invalid page value"},
-	KeyNotIncludedInURL:  {http.StatusBadRequest, "Key is not included in URL"},
-	Unauthorized:         {http.StatusUnauthorized, "Access denied"},
-	InvalidToken:         {http.StatusUnauthorized, "Invalid token"},
-	Forbidden:            {http.StatusForbidden, "Forbidden"},
-	RecordNotFound:       {http.StatusNotFound, "Record not found"},
-	RouteNotFound:        {http.StatusNotFound, "Route not found"},
-	MethodNotAllowed:     {http.StatusMethodNotAllowed, "Method not allowed"},
-	NotAcceptable:        {http.StatusNotAcceptable, "Not acceptable"},
-	TypeMismatch:         {http.StatusConflict, "Type mismatch"},
-	Conflict:             {http.StatusConflict, "Conflict"},
-	RequestTooLarge:      {http.StatusRequestEntityTooLarge, "Request entity too large"},
-	UnsupportedMediaType: {http.StatusUnsupportedMediaType, "Unsupported media type"},
-	ValidationError:      {http.StatusUnprocessableEntity, "Validation error"},
-	AlreadyPurchased:     {http.StatusUnprocessableEntity, "Already purchased"},
-	Locked:               {http.StatusLocked, "Locked"},
-	TooManyRequests:      {http.StatusTooManyRequests, "Too many requests"},
-	InternalServerError:  {http.StatusInternalServerError, "Internal server error"},
-	ProviderUnavailable:  {http.StatusBadGateway, "Payment provider unavailable"},
-	Unavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
+	BadRequest:             {http.StatusBadRequest, "Bad request"},
+	InvalidDataFormat:      {http.StatusBadRequest, "Invalid data format"},
+	ParamNotAllowed:        {http.StatusBadRequest, "Param not allowed"},
+	InvalidFieldValue:      {http.StatusBadRequest, "Invalid field value"},
+	InvalidField:           {http.StatusBadRequest, "Invalid field"},
+	InvalidInclude:         {http.StatusBadRequest, "Invalid include"},
+	InvalidSortCriteria:    {http.StatusBadRequest, "Invalid sort criteria"},
+	FilterNotAllowed:       {http.StatusBadRequest, "Filter not allowed"},
+	InvalidFilterValue:     {http.StatusBadRequest, "Invalid filter value"},
+	InvalidPageObject:      {http.StatusBadRequest, "Invalid page object"},
+	InvalidPageValue:       {http.StatusBadRequest, "Invalid page value"},
+	KeyNotIncludedInURL:    {http.StatusBadRequest, "Key is not included in URL"},
+	Unauthorized:           {http.StatusUnauthorized, "Access denied"},
+	InvalidToken:           {http.StatusUnauthorized, "Invalid token"},
+	Forbidden:              {http.StatusForbidden, "Forbidden"},
+	RecordNotFound:         {http.StatusNotFound, "Record not found"},
+	RouteNotFound:          {http.StatusNotFound, "Route not found"},
+	MethodNotAllowed:       {http.StatusMethodNotAllowed, "Method not allowed"},
+	NotAcceptable:          {http.StatusNotAcceptable, "Not acceptable"},
+	TypeMismatch:           {http.StatusConflict, "Type mismatch"},
+	Conflict:               {http.StatusConflict, "Conflict"},
+	RequestTooLarge:        {http.StatusRequestEntityTooLarge, "Request entity too large"},
+	UnsupportedMediaType:   {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	ValidationError:        {http.StatusUnprocessableEntity, "Validation error"},
+	AlreadyPurchased:       {http.StatusUnprocessableEntity, "Already purchased"},
+	Locked:                 {http.StatusLocked, "Locked"},
+	TooManyRequests:        {http.StatusTooManyRequests, "Too many requests"},
+	InternalServerError:    {http.StatusInternalServerError, "Internal server error"},
+	ProviderUnavailable:    {http.StatusBadGateway, "Payment provider unavailable"},
+	IdempotencyKeyInvalid:  {http.StatusBadRequest, "Invalid idempotency key"},
+	IdempotencyKeyMismatch: {http.StatusUnprocessableEntity, "Idempotency key reused"},
+	IdempotencyKeyInUse:    {http.StatusConflict, "Idempotency key in use"},
+	Unavailable:            {http.StatusServiceUnavailable, "Service unavailable"},
 }
 
 // Codes lists every code, for documentation and tests.

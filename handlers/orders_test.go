@@ -24,9 +24,9 @@ const (
 )
 
 // by sends a request with the access token tok.
-func (e *env) by(tok, method, path string, body any) *response {
+func (e *env) by(tok, method, path string, body any, headers ...string) *response {
 	e.t.Helper()
-	return e.do(method, path, body, "Authorization", "Bearer "+tok)
+	return e.do(method, path, body, append([]string{"Authorization", "Bearer " + tok}, headers...)...)
 }
 
 // shopper is a sales-channel token in the eu market: a guest's, or a

@@ -39,6 +39,9 @@ type Config struct {
 	Payments *models.Payments
 	// Sandbox serves the sandbox gateway's 3DS page under /sandbox/.
 	Sandbox http.Handler
+	// Idempotency keeps the answers to writes sent with an
+	// Idempotency-Key (nil: one with the default TTL and lease).
+	Idempotency *models.Idempotency
 }
 
 // api serves the generic JSON:API endpoints.
@@ -97,7 +100,11 @@ func NewRouter(cfg Config) *gin.Engine {
 	spec := sync.OnceValue(func() []byte { return openAPIDocument(cfg) })
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec()) })
 
-	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate())
+	if cfg.Idempotency == nil {
+		cfg.Idempotency = &models.Idempotency{DB: cfg.DB}
+	}
+	organizationID, _ := cfg.ResourceMeta["organization_id"].(string)
+	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate(), a.Idempotent(cfg.Idempotency, organizationID))
 	for _, def := range cfg.Registry.All() {
 		a.routes(apiGroup, def)
 	}

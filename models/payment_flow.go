@@ -407,6 +407,9 @@ func BeginCapture(tx *gorm.DB, o *Order, auth *Transaction, amount int64) (*Tran
 			return nil, errs.New(errs.ValidationError, "the order has no authorization to capture")
 		}
 	}
+	if unknown, err := unknownChild(tx, "reference_authorization_id", auth.ID, TxCapture, amount); err != nil || unknown != nil {
+		return unknown, err
+	}
 	balance, err := BalanceOf(tx, auth)
 	if err != nil {
 		return nil, err
@@ -427,6 +430,23 @@ func BeginCapture(tx *gorm.DB, o *Order, auth *Transaction, amount int64) (*Tran
 	}
 	t.ReferenceAuthorizationID = &auth.ID
 	return t, tx.Save(t).Error
+}
+
+// unknownChild finds a capture or refund of the parent whose provider
+// call went unanswered, for amount (0: any). Sending the same action again
+// is then a retry of that one, asked with its own idempotency key, not a
+// second action that the unknown one's hold would refuse.
+func unknownChild(tx *gorm.DB, column, parentID, kind string, amount int64) (*Transaction, error) {
+	q := tx.Where(column+" = ? AND kind = ? AND status = ?", parentID, kind, TxUnknown)
+	if amount > 0 {
+		q = q.Where("amount_cents = ?", amount)
+	}
+	var t Transaction
+	err := q.Order("created_at, number").Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &t, err
 }
 
 // BeginVoid records a pending void of an authorization (nil: the
@@ -471,6 +491,9 @@ func BeginRefund(tx *gorm.DB, o *Order, capture *Transaction, amount int64) (*Tr
 		if capture == nil {
 			return nil, errs.New(errs.ValidationError, "the order has no capture to refund")
 		}
+	}
+	if unknown, err := unknownChild(tx, "reference_capture_id", capture.ID, TxRefund, amount); err != nil || unknown != nil {
+		return unknown, err
 	}
 	balance, err := BalanceOf(tx, capture)
 	if err != nil {

@@ -79,6 +79,7 @@ func Generate(reg *resources.Registry, opts Options) *Document {
 	for _, def := range g.defs {
 		g.typePaths(def)
 	}
+	g.idempotentWrites()
 	g.doc.Tags = append(g.doc.Tags,
 		Tag{Name: "authentication", Description: "OAuth 2 tokens (client credentials, password, refresh token) and the keys that verify them."},
 		Tag{Name: "operations", Description: "Probes and this document."})

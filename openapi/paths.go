@@ -36,7 +36,7 @@ var errorDescriptions = map[int]string{
 	http.StatusForbidden:             "An action JSON:API allows but Kasse refuses: client-generated ids, or a change through a relationship endpoint that Kasse makes through the related resources.",
 	http.StatusNotFound:              "No such resource, or one the token may not see (never 403: ids cannot be probed).",
 	http.StatusNotAcceptable:         "The Accept header does not allow application/vnd.api+json without parameters.",
-	http.StatusConflict:              "The body's type, or a relationship's type, is not the one the endpoint or the relationship takes.",
+	http.StatusConflict:              "The body's type, or a relationship's type, is not the one the endpoint or the relationship takes; or a request with the same Idempotency-Key is still running (retry after Retry-After seconds).",
 	http.StatusRequestEntityTooLarge: "The body is larger than the server's limit (1 MiB by default).",
 	http.StatusUnsupportedMediaType:  "The body is not sent as application/vnd.api+json, or with media type parameters other than profile.",
 	http.StatusUnprocessableEntity:   "The body is well-formed but breaks a rule: a missing required value, an unknown enum value, a taken code, a trigger not allowed in the resource's state.",

@@ -65,6 +65,10 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --reconcile-interval D       KASSE_RECONCILE_INTERVAL       serve: how often payments and transactions left pending
                                                               (a crash, a timeout, a lost webhook) are settled with
                                                               their provider (default 1m)
+  --idempotency-ttl D          KASSE_IDEMPOTENCY_TTL          serve: how long the answer to a write sent with an
+                                                              Idempotency-Key is kept for replay (default 24h)
+  --idempotency-lease D        KASSE_IDEMPOTENCY_LEASE        serve: how long a running request holds its key before
+                                                              another instance may take it over (default 60s)
 
 ` + appsUsage + `
 The API document:
@@ -82,6 +86,7 @@ type settings struct {
 	demo                                            bool
 	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
 	reconcileInterval                               time.Duration
+	idempotencyTTL, idempotencyLease                time.Duration
 	checkoutComBaseURL, stripeBaseURL               string
 	envErrors                                       []string // invalid values in the environment
 }
@@ -120,6 +125,8 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&s.integrationTTL, "integration-token-ttl", duration("KASSE_INTEGRATION_TOKEN_TTL", "2h"), "integration access token lifetime")
 		fs.DurationVar(&s.refreshTTL, "refresh-token-ttl", duration("KASSE_REFRESH_TOKEN_TTL", "336h"), "refresh token lifetime")
 		fs.DurationVar(&s.reconcileInterval, "reconcile-interval", duration("KASSE_RECONCILE_INTERVAL", "1m"), "how often pending payments are settled")
+		fs.DurationVar(&s.idempotencyTTL, "idempotency-ttl", duration("KASSE_IDEMPOTENCY_TTL", "24h"), "how long idempotent answers are kept")
+		fs.DurationVar(&s.idempotencyLease, "idempotency-lease", duration("KASSE_IDEMPOTENCY_LEASE", "60s"), "how long a running request holds its idempotency key")
 		fs.StringVar(&s.checkoutComBaseURL, "checkout-com-base-url", env("KASSE_CHECKOUT_COM_BASE_URL", gateways.DefaultCheckoutComBaseURL), "Checkout.com API origin")
 		fs.StringVar(&s.stripeBaseURL, "stripe-base-url", env("KASSE_STRIPE_BASE_URL", gateways.DefaultStripeBaseURL), "Stripe API origin")
 	}
@@ -263,16 +270,25 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	}
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout})
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
-	reconcileCtx, stopReconciler := context.WithCancel(ctx)
-	defer stopReconciler()
-	go payments.RunReconciler(reconcileCtx, s.reconcileInterval, models.DefaultReconcileAge, func(done models.Reconciled, err error) {
+	workersCtx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	go payments.RunReconciler(workersCtx, s.reconcileInterval, models.DefaultReconcileAge, func(done models.Reconciled, err error) {
 		if err != nil {
 			log.Warn("reconciling pending payments failed", slog.String("error", err.Error()))
 			return
 		}
 		log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
 	})
+	idempotency := &models.Idempotency{DB: gdb, TTL: s.idempotencyTTL, Lease: s.idempotencyLease}
+	go every(workersCtx, time.Hour, func(ctx context.Context) {
+		if purged, err := idempotency.Purge(ctx); err != nil {
+			log.Warn("purging expired idempotency keys failed", slog.String("error", err.Error()))
+		} else if purged > 0 {
+			log.Info("purged expired idempotency keys", slog.Int64("count", purged))
+		}
+	})
 	router := handlers.NewRouter(handlers.Config{
+		Idempotency:  idempotency,
 		DB:           gdb,
 		Auth:         authService,
 		Registry:     resources.Default(),
@@ -315,6 +331,20 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		return err
 	}
 	return nil
+}
+
+// every runs fn every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(ctx context.Context)) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			fn(ctx)
+		}
+	}
 }
 
 // localURL is the URL of a listening address; an unspecified host
