@@ -81,21 +81,3 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 	}
 	return done, failure
 }
-
-// RunReconciler runs Reconcile every interval until ctx ends, reporting
-// each pass that did something, or failed, to report.
-func (p *Payments) RunReconciler(ctx context.Context, interval, olderThan time.Duration, report func(Reconciled, error)) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			done, err := p.Reconcile(ctx, olderThan, DefaultReconcileBatch)
-			if report != nil && (err != nil || done.Payments+done.Transactions > 0) {
-				report(done, err)
-			}
-		}
-	}
-}

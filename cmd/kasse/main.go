@@ -272,12 +272,14 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
 	workersCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
-	go payments.RunReconciler(workersCtx, s.reconcileInterval, models.DefaultReconcileAge, func(done models.Reconciled, err error) {
-		if err != nil {
+	go every(workersCtx, s.reconcileInterval, func(ctx context.Context) {
+		done, err := payments.Reconcile(ctx, models.DefaultReconcileAge, models.DefaultReconcileBatch)
+		switch {
+		case err != nil:
 			log.Warn("reconciling pending payments failed", slog.String("error", err.Error()))
-			return
+		case done.Payments+done.Transactions > 0:
+			log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
 		}
-		log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
 	})
 	idempotency := &models.Idempotency{DB: gdb, TTL: s.idempotencyTTL, Lease: s.idempotencyLease}
 	go every(workersCtx, time.Hour, func(ctx context.Context) {
