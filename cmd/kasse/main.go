@@ -257,14 +257,19 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		return err
 	}
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL})
+	payments := &models.Payments{DB: gdb, Providers: providers}
+	registry := resources.Default()
+	engine := resources.NewEngine(gdb, registry)
+	engine.BaseURL, engine.Payments = s.baseURL, payments
 	router := handlers.NewRouter(handlers.Config{
-		DB:           gdb,
+		Engine:       engine,
+		Database:     db.Pinger{DB: gdb},
 		Auth:         authService,
-		Registry:     resources.Default(),
+		Registry:     registry,
 		BaseURL:      s.baseURL,
 		Logger:       log,
 		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID},
-		Payments:     &models.Payments{DB: gdb, Providers: providers},
+		Payments:     payments,
 		Sandbox:      providers.Sandbox.Handler(),
 	})
 	srv := &http.Server{
