@@ -65,7 +65,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(context.Background(), gdb, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
 	if err != nil {
 		t.Fatal(err)
 	}

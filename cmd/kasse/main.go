@@ -245,7 +245,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if s.baseURL == "" {
 		s.baseURL = local
 	}
-	authService, err := auth.New(ctx, gdb, auth.Config{
+	authService, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{
 		Issuer:          s.baseURL,
 		Organization:    org,
 		SalesChannelTTL: s.salesChannelTTL,
