@@ -62,6 +62,9 @@ type api struct {
 // registered type its collection, resource, related and relationship
 // endpoints.
 func NewRouter(cfg Config) *gin.Engine {
+	if cfg.Engine == nil || cfg.Registry == nil || cfg.Auth == nil {
+		panic("handlers: Config needs an Engine, a Registry and Auth")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -259,10 +259,10 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL})
 	payments := &models.Payments{DB: gdb, Providers: providers}
 	registry := resources.Default()
-	engine := resources.NewEngine(gdb, registry)
-	engine.BaseURL, engine.Payments = s.baseURL, payments
+	eng := resources.NewEngine(gdb, registry)
+	eng.BaseURL, eng.Payments = s.baseURL, payments
 	router := handlers.NewRouter(handlers.Config{
-		Engine:       engine,
+		Engine:       eng,
 		Database:     db.Pinger{DB: gdb},
 		Auth:         authService,
 		Registry:     registry,
