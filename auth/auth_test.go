@@ -39,7 +39,7 @@ func setup(t *testing.T, gdb *gorm.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(context.Background(), gdb, auth.Config{Issuer: issuer, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,12 +292,12 @@ func TestKeyRotationKeepsOldTokensValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := auth.RotateSigningKey(gdb); err != nil {
+		if _, err := auth.RotateSigningKey(ctx, &models.Identity{DB: gdb}); err != nil {
 			t.Fatal(err)
 		}
 		// Another instance (a fresh service) signs with the new key...
 		org, _ := models.EnsureOrganization(gdb)
-		other, err := auth.New(ctx, gdb, auth.Config{Issuer: issuer, Organization: org})
+		other, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org})
 		if err != nil {
 			t.Fatal(err)
 		}

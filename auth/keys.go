@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -17,9 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
-	"kasse/db"
 	"kasse/models"
 )
 
@@ -53,52 +51,35 @@ func parsePublic(pemText string) (*rsa.PublicKey, error) {
 	return x509.ParsePKCS1PublicKey(block.Bytes)
 }
 
-// newSigningKey generates and stores a key pair.
-func newSigningKey(tx *gorm.DB) (*models.SigningKey, error) {
+// generateSigningKey makes a key pair for models to store.
+func generateSigningKey() (*models.SigningKey, error) {
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
 	}
-	k := &models.SigningKey{
+	return &models.SigningKey{
 		Algorithm:     Algorithm,
 		PrivateKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)})),
 		PublicKeyPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&priv.PublicKey)})),
-	}
-	k.ID = "k" + db.RandomString(15)
-	return k, tx.Create(k).Error
+	}, nil
 }
 
 // EnsureSigningKey creates the first signing key on first start.
-func EnsureSigningKey(tx *gorm.DB) error {
-	var n int64
-	if err := tx.Model(&models.SigningKey{}).Where("retired_at IS NULL").Count(&n).Error; err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	_, err := newSigningKey(tx)
-	return err
+func EnsureSigningKey(ctx context.Context, ids *models.Identity) error {
+	return ids.EnsureSigningKey(ctx, generateSigningKey)
 }
 
 // RotateSigningKey makes a new key the signer and retires the old ones;
 // retired keys stay in the JWKS for keep (the longest token lifetime) so
 // tokens they signed stay valid until they expire.
-func RotateSigningKey(tx *gorm.DB) (string, error) {
-	if err := tx.Model(&models.SigningKey{}).Where("retired_at IS NULL").Update("retired_at", db.Now()).Error; err != nil {
-		return "", err
-	}
-	k, err := newSigningKey(tx)
-	if err != nil {
-		return "", err
-	}
-	return k.ID, nil
+func RotateSigningKey(ctx context.Context, ids *models.Identity) (string, error) {
+	return ids.RotateSigningKey(ctx, generateSigningKey)
 }
 
 // load reads every key still worth publishing.
-func (s *keySet) load(gdb *gorm.DB, keep time.Duration) error {
-	var records []models.SigningKey
-	if err := gdb.Where("retired_at IS NULL OR retired_at > ?", db.Now().Add(-keep)).Order("created_at DESC, id").Find(&records).Error; err != nil {
+func (s *keySet) load(ctx context.Context, ids *models.Identity, keep time.Duration) error {
+	records, err := ids.PublishedSigningKeys(ctx, keep)
+	if err != nil {
 		return err
 	}
 	public := map[string]*rsa.PublicKey{}

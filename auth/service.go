@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,9 +10,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"gorm.io/gorm"
 
-	"kasse/db"
 	"kasse/errs"
 	"kasse/models"
 )
@@ -28,7 +27,7 @@ type Config struct {
 
 // Service issues and verifies tokens.
 type Service struct {
-	db   *gorm.DB
+	ids  *models.Identity
 	cfg  Config
 	keys keySet
 
@@ -37,9 +36,9 @@ type Service struct {
 	lastMiss   time.Time // last reload for an unknown kid
 }
 
-// New prepares the service: it creates the first signing key on first
-// start and loads the published keys.
-func New(ctx context.Context, gdb *gorm.DB, cfg Config) (*Service, error) {
+// New prepares the service over the identity tables: it creates the first
+// signing key on first start and loads the published keys.
+func New(ctx context.Context, ids *models.Identity, cfg Config) (*Service, error) {
 	if cfg.SalesChannelTTL == 0 {
 		cfg.SalesChannelTTL = 4 * time.Hour
 	}
@@ -52,11 +51,11 @@ func New(ctx context.Context, gdb *gorm.DB, cfg Config) (*Service, error) {
 	if cfg.Organization == nil || cfg.Issuer == "" {
 		return nil, errors.New("auth: an issuer and an organization are required")
 	}
-	s := &Service{db: gdb, cfg: cfg, lastReload: time.Now()}
-	if err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return EnsureSigningKey(tx) }); err != nil {
+	s := &Service{ids: ids, cfg: cfg, lastReload: time.Now()}
+	if err := EnsureSigningKey(ctx, ids); err != nil {
 		return nil, err
 	}
-	return s, s.keys.load(gdb.WithContext(ctx), s.maxTTL())
+	return s, s.keys.load(ctx, ids, s.maxTTL())
 }
 
 func (s *Service) maxTTL() time.Duration {
@@ -150,8 +149,8 @@ func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, 
 	}
 	var resp *TokenResponse
 	var reused bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		app, found, err := models.FindApplication(tx, req.ClientID)
+	err := s.ids.Transaction(ctx, func(tx *models.IdentityTx) error {
+		app, found, err := tx.FindApplication(req.ClientID)
 		if err != nil {
 			return err
 		}
@@ -188,7 +187,7 @@ func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, 
 
 // scopeFor resolves the requested scope (or the application's default) to
 // market ids; sales channels must have one.
-func (s *Service) scopeFor(tx *gorm.DB, app *models.Application, requested string) (string, []string, error) {
+func (s *Service) scopeFor(tx *models.IdentityTx, app *models.Application, requested string) (string, []string, error) {
 	if app.Kind == models.KindIntegration {
 		return "market:all", nil, nil
 	}
@@ -199,14 +198,14 @@ func (s *Service) scopeFor(tx *gorm.DB, app *models.Application, requested strin
 	if scope == "" {
 		return "", nil, oauthErr(400, "invalid_scope", "a sales channel token needs a market scope, e.g. scope=market:code:eu")
 	}
-	ids, err := models.ResolveMarketScope(tx, scope)
+	ids, err := tx.ResolveMarketScope(scope)
 	if err != nil {
 		return "", nil, err
 	}
 	return scope, ids, nil
 }
 
-func (s *Service) clientCredentials(tx *gorm.DB, app *models.Application, req TokenRequest) (*TokenResponse, error) {
+func (s *Service) clientCredentials(tx *models.IdentityTx, app *models.Application, req TokenRequest) (*TokenResponse, error) {
 	scope, markets, err := s.scopeFor(tx, app, req.Scope)
 	if err != nil {
 		return nil, err
@@ -214,7 +213,7 @@ func (s *Service) clientCredentials(tx *gorm.DB, app *models.Application, req To
 	return s.issue(app, scope, markets, nil)
 }
 
-func (s *Service) password(tx *gorm.DB, app *models.Application, req TokenRequest) (*TokenResponse, error) {
+func (s *Service) password(tx *models.IdentityTx, app *models.Application, req TokenRequest) (*TokenResponse, error) {
 	if app.Kind != models.KindSalesChannel {
 		return nil, oauthErr(400, "unauthorized_client", "the password grant is for sales channel applications")
 	}
@@ -222,27 +221,26 @@ func (s *Service) password(tx *gorm.DB, app *models.Application, req TokenReques
 	if err != nil {
 		return nil, err
 	}
-	var customer models.Customer
-	err = tx.Where("email = ?", strings.ToLower(strings.TrimSpace(req.Username))).Take(&customer).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !customer.CheckPassword(req.Password)) {
-		return nil, oauthErr(400, "invalid_grant", "wrong email or password")
-	}
+	customer, found, err := tx.CustomerByEmail(req.Username)
 	if err != nil {
 		return nil, err
 	}
-	return s.issueForCustomer(tx, app, scope, markets, &customer)
+	if !found || !customer.CheckPassword(req.Password) {
+		return nil, oauthErr(400, "invalid_grant", "wrong email or password")
+	}
+	return s.issueForCustomer(tx, app, scope, markets, customer)
 }
 
-func (s *Service) refresh(tx *gorm.DB, app *models.Application, req TokenRequest) (*TokenResponse, error) {
+func (s *Service) refresh(tx *models.IdentityTx, app *models.Application, req TokenRequest) (*TokenResponse, error) {
 	if app.Kind != models.KindSalesChannel {
 		return nil, oauthErr(400, "unauthorized_client", "refresh tokens are for sales channel applications")
 	}
-	old, err := models.UseRefreshToken(tx, app.ID, req.RefreshToken)
+	old, err := tx.UseRefreshToken(app.ID, req.RefreshToken)
 	if err != nil {
 		return nil, err
 	}
-	var customer models.Customer
-	if err := tx.Where("id = ?", old.CustomerID).Take(&customer).Error; err != nil {
+	customer, found, err := tx.Customer(old.CustomerID)
+	if err != nil || !found {
 		return nil, oauthErr(400, "invalid_grant", "the customer no longer exists")
 	}
 	scope := ""
@@ -253,15 +251,15 @@ func (s *Service) refresh(tx *gorm.DB, app *models.Application, req TokenRequest
 	if err != nil {
 		return nil, err
 	}
-	return s.issueForCustomer(tx, app, scope, markets, &customer)
+	return s.issueForCustomer(tx, app, scope, markets, customer)
 }
 
-func (s *Service) issueForCustomer(tx *gorm.DB, app *models.Application, scope string, markets []string, c *models.Customer) (*TokenResponse, error) {
+func (s *Service) issueForCustomer(tx *models.IdentityTx, app *models.Application, scope string, markets []string, c *models.Customer) (*TokenResponse, error) {
 	resp, err := s.issue(app, scope, markets, c)
 	if err != nil {
 		return nil, err
 	}
-	refresh, _, err := models.IssueRefreshToken(tx, app.ID, c.ID, scope, s.cfg.RefreshTTL)
+	refresh, _, err := tx.IssueRefreshToken(app.ID, c.ID, scope, s.cfg.RefreshTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +284,7 @@ func (s *Service) issue(app *models.Application, scope string, markets []string,
 	var c Claims
 	c.Organization.ID, c.Organization.Slug = s.cfg.Organization.ID, s.cfg.Organization.Slug
 	c.Application.ID, c.Application.ClientID, c.Application.Kind, c.Application.Public = app.ID, app.ClientID, app.Kind, app.Public
-	c.Scope, c.Test, c.Rand = scope, s.cfg.Test, db.RandomString(12)
+	c.Scope, c.Test, c.Rand = scope, s.cfg.Test, rand.Text()
 	if markets != nil {
 		c.Market = &MarketClaim{ID: markets}
 	}
@@ -323,7 +321,7 @@ func (s *Service) refreshKeys() {
 		return
 	}
 	s.lastReload = time.Now()
-	_ = s.keys.load(s.db, s.maxTTL())
+	_ = s.keys.load(context.Background(), s.ids, s.maxTTL())
 }
 
 // keyFor finds the public key a token names; an unknown kid reloads the
@@ -338,7 +336,7 @@ func (s *Service) keyFor(ctx context.Context, kid string) (any, error) {
 	s.reloadMu.Lock()
 	if time.Since(s.lastMiss) > time.Second {
 		s.lastMiss, s.lastReload = time.Now(), time.Now()
-		if err := s.keys.load(s.db.WithContext(ctx), s.maxTTL()); err != nil {
+		if err := s.keys.load(ctx, s.ids, s.maxTTL()); err != nil {
 			s.reloadMu.Unlock()
 			return nil, err
 		}
@@ -379,8 +377,8 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		}
 		return nil, errs.New(errs.InvalidToken, "%s", reason)
 	}
-	var app models.Application
-	if err := s.db.WithContext(ctx).Where("id = ?", c.Application.ID).Take(&app).Error; err != nil || app.Revoked() || app.ClientID != c.Application.ClientID {
+	app, found, err := s.ids.Application(ctx, c.Application.ID)
+	if err != nil || !found || app.Revoked() || app.ClientID != c.Application.ClientID {
 		return nil, errs.New(errs.InvalidToken, "the application of this access token is revoked")
 	}
 	p := &models.Principal{ApplicationID: app.ID, ClientID: app.ClientID, Test: c.Test}

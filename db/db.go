@@ -125,6 +125,12 @@ func Ping(ctx context.Context, gdb *gorm.DB) error {
 	return sqlDB.PingContext(ctx)
 }
 
+// Pinger is a database as a readiness probe sees it (handlers.Pinger).
+type Pinger struct{ DB *gorm.DB }
+
+// Ping checks the database answers.
+func (p Pinger) Ping(ctx context.Context) error { return Ping(ctx, p.DB) }
+
 // Close releases the connection pool.
 func Close(gdb *gorm.DB) error {
 	sqlDB, err := gdb.DB()

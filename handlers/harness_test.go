@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"kasse/auth"
+	"kasse/db"
 	"kasse/db/dbtest"
 	"kasse/gateways"
 	"kasse/handlers"
@@ -50,8 +51,9 @@ func newEnv(t *testing.T, gdb *gorm.DB, seed bool) *env {
 	return newEnvWith(t, gdb, seed, handlers.Config{})
 }
 
-// newEnvWith is newEnv with a router built from cfg (DB, Registry, Auth,
-// BaseURL and ResourceMeta are filled in).
+// newEnvWith is newEnv with a router built from cfg (Engine, Registry,
+// Auth, BaseURL and ResourceMeta are filled in; Database when nil; Payments
+// and Sandbox when Payments is nil).
 func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env {
 	t.Helper()
 	if seed {
@@ -63,11 +65,17 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(context.Background(), gdb, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.DB, cfg.Registry, cfg.Auth, cfg.BaseURL = gdb, resources.Default(), svc, testBaseURL
+	cfg.Registry, cfg.Auth, cfg.BaseURL = resources.Default(), svc, testBaseURL
+	if cfg.Idempotency == nil {
+		cfg.Idempotency = &models.Idempotency{DB: gdb}
+	}
+	if cfg.Database == nil {
+		cfg.Database = db.Pinger{DB: gdb}
+	}
 	cfg.ResourceMeta = map[string]any{"mode": "test", "organization_id": org.ID}
 	if cfg.Payments == nil {
 		// The payment flow with every adapter, the providers' APIs being
@@ -75,6 +83,8 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second})
 		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
 	}
+	cfg.Engine = resources.NewEngine(gdb, cfg.Registry)
+	cfg.Engine.BaseURL, cfg.Engine.Payments = cfg.BaseURL, cfg.Payments
 	router := handlers.NewRouter(cfg)
 	e := &env{t: t, db: gdb, router: router, auth: svc}
 	e.token = e.tokenFor(models.KindIntegration, "", "", "")

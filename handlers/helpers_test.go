@@ -20,8 +20,8 @@ func (e *env) in(t *testing.T) *env {
 	return &c
 }
 
-// eachDBWith is eachDB with a router built from cfg (DB, Registry, BaseURL
-// and ResourceMeta are filled in).
+// eachDBWith is eachDB with a router built from cfg (as newEnvWith fills
+// it in).
 func eachDBWith(t *testing.T, cfg handlers.Config, fn func(t *testing.T, e *env)) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) { fn(t, newEnvWith(t, gdb, false, cfg)) })
 }

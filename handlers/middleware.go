@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"mime"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"kasse/db"
 	"kasse/errs"
 	"kasse/serializers"
 )
@@ -33,7 +33,7 @@ func RequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader("X-Request-Id")
 		if !validRequestID.MatchString(id) {
-			id = db.RandomString(20)
+			id = rand.Text()
 		}
 		c.Header("X-Request-Id", id)
 		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))

@@ -1,9 +1,13 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+
+	"kasse/handlers"
 )
 
 func TestRequestID(t *testing.T) {
@@ -50,5 +54,21 @@ func TestProbes(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// downDB is a database that does not answer.
+type downDB struct{}
+
+func (downDB) Ping(context.Context) error { return errors.New("connection refused") }
+
+// TestReadyzDatabaseDown: /readyz is 503 while the database does not answer.
+func TestReadyzDatabaseDown(t *testing.T) {
+	eachDBWith(t, handlers.Config{Database: downDB{}}, func(t *testing.T, e *env) {
+		r := e.do("GET", "/readyz", nil, "Accept", "").want(t, 503)
+		if !strings.Contains(string(r.body), `"database":"unreachable"`) {
+			t.Fatalf("GET /readyz: %s", r.body)
+		}
+		e.do("GET", "/healthz", nil, "Accept", "").want(t, 200)
 	})
 }

@@ -284,6 +284,12 @@ func TestGatewayWebhook(t *testing.T) {
 		if r := send("00" + gateways.SignSandboxWebhook(secret, body)[2:]); r.Code != 401 {
 			t.Fatalf("bad signature: %d", r.Code)
 		}
+		unknown := httptest.NewRequest("POST", "/webhooks/payment_gateways/nope", strings.NewReader(string(body)))
+		unknown.Header.Set(gateways.SandboxSignatureHeader, gateways.SignSandboxWebhook(secret, body))
+		rec := httptest.NewRecorder()
+		if e.router.ServeHTTP(rec, unknown); rec.Code != 404 {
+			t.Fatalf("unknown gateway: %d %s", rec.Code, rec.Body)
+		}
 		if r := send(gateways.SignSandboxWebhook(secret, body)); r.Code != 200 || !strings.Contains(r.Body.String(), `"duplicate":false`) {
 			t.Fatalf("webhook: %d %s", r.Code, r.Body)
 		}

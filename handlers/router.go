@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,10 +12,8 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
-	"gorm.io/gorm"
 
 	"kasse/auth"
-	"kasse/db"
 	"kasse/errs"
 	"kasse/models"
 	"kasse/openapi"
@@ -24,9 +24,18 @@ import (
 // DefaultBodyLimit is the largest request body accepted (1 MiB).
 const DefaultBodyLimit = 1 << 20
 
+// Pinger checks that a dependency answers (the database, for /readyz).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // Config is what the router needs.
 type Config struct {
-	DB        *gorm.DB
+	// Engine serves the registry's types (built by the caller over the
+	// database, with its BaseURL and Payments set).
+	Engine *resources.Engine
+	// Database answers /readyz; nil reports the database unreachable.
+	Database  Pinger
 	Registry  *resources.Registry
 	Auth      *auth.Service
 	BaseURL   string // absolute origin used in every link
@@ -40,7 +49,7 @@ type Config struct {
 	// Sandbox serves the sandbox gateway's 3DS page under /sandbox/.
 	Sandbox http.Handler
 	// Idempotency keeps the answers to writes sent with an
-	// Idempotency-Key (nil: one with the default TTL and lease).
+	// Idempotency-Key.
 	Idempotency *models.Idempotency
 }
 
@@ -56,15 +65,16 @@ type api struct {
 // registered type its collection, resource, related and relationship
 // endpoints.
 func NewRouter(cfg Config) *gin.Engine {
+	if cfg.Engine == nil || cfg.Registry == nil || cfg.Auth == nil || cfg.Idempotency == nil {
+		panic("handlers: Config needs an Engine, a Registry, Auth and Idempotency")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
-	engine := resources.NewEngine(cfg.DB, cfg.Registry)
-	engine.BaseURL, engine.Payments = cfg.BaseURL, cfg.Payments
-	a := &api{engine: engine, cfg: cfg, log: cfg.Logger}
+	a := &api{engine: cfg.Engine, cfg: cfg, log: cfg.Logger}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -82,7 +92,7 @@ func NewRouter(cfg Config) *gin.Engine {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
-		if err := db.Ping(c.Request.Context(), cfg.DB); err != nil {
+		if cfg.Database == nil || cfg.Database.Ping(c.Request.Context()) != nil {
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
 			return
 		}
@@ -100,9 +110,6 @@ func NewRouter(cfg Config) *gin.Engine {
 	spec := sync.OnceValue(func() []byte { return openAPIDocument(cfg) })
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec()) })
 
-	if cfg.Idempotency == nil {
-		cfg.Idempotency = &models.Idempotency{DB: cfg.DB}
-	}
 	organizationID, _ := cfg.ResourceMeta["organization_id"].(string)
 	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate(), a.Idempotent(cfg.Idempotency, organizationID))
 	for _, def := range cfg.Registry.All() {
@@ -339,21 +346,21 @@ func (a *api) related(def *resources.Definition, rel *resources.Relationship) gi
 			a.renderList(c, params, q, nodes, count, err)
 			return
 		}
-		a.renderRelatedOne(c, params, q, target, cond)
+		var node *serializers.Node
+		if cond != nil { // the resource cond selects on target; nil: the relationship is empty
+			node, err = a.engine.OneRelated(c.Request.Context(), principal(c), target, q, cond)
+		}
+		a.renderRelatedOne(c, params, q, node, err)
 	}
 }
 
-// renderRelatedOne answers a to-one related endpoint: the resource cond
-// selects on target, or data null when the relationship is empty (cond nil)
-// or points to what the caller may not see.
-func (a *api) renderRelatedOne(c *gin.Context, params serializers.Params, q resources.Query, target *resources.Definition, cond []db.Condition) {
-	var node *serializers.Node
-	if cond != nil {
-		var err error
-		if node, err = a.engine.OneRelated(c.Request.Context(), principal(c), target, q, cond); err != nil {
-			a.fail(c, err)
-			return
-		}
+// renderRelatedOne answers a to-one related endpoint with node (nil: data
+// null, as for an empty relationship or one pointing to what the caller
+// may not see), or the error reading it.
+func (a *api) renderRelatedOne(c *gin.Context, params serializers.Params, q resources.Query, node *serializers.Node, err error) {
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
 	doc, err := serializers.One(node, a.options(params, q))
 	if err != nil {
@@ -385,7 +392,11 @@ func (a *api) relatedPolymorphic(def *resources.Definition, rel *resources.Relat
 				return
 			}
 		}
-		a.renderRelatedOne(c, params, q, target, cond)
+		var node *serializers.Node
+		if cond != nil { // the resource cond selects on target; nil: the relationship is empty
+			node, err = a.engine.OneRelated(c.Request.Context(), principal(c), target, q, cond)
+		}
+		a.renderRelatedOne(c, params, q, node, err)
 	}
 }
 
@@ -398,28 +409,19 @@ func (a *api) gatewayWebhook(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	var gw models.PaymentGateway
-	if err := a.cfg.DB.WithContext(c.Request.Context()).Where("id = ?", c.Param("id")).Take(&gw).Error; err != nil || a.cfg.Payments == nil || a.cfg.Payments.Providers == nil {
+	res, err := a.cfg.Payments.HandleWebhook(c.Request.Context(), c.Param("id"), c.Request.Header, body)
+	var refused *models.WebhookRefusedError
+	switch {
+	case errors.Is(err, models.ErrNoWebhookHere):
 		a.fail(c, errs.New(errs.RouteNotFound, "no payment gateway webhook here"))
-		return
-	}
-	provider, err := a.cfg.Payments.Providers.For(&gw)
-	if err != nil {
-		a.fail(c, errs.New(errs.RouteNotFound, "no payment gateway webhook here"))
-		return
-	}
-	event, err := provider.ParseWebhook(c.GetHeader, body)
-	if err != nil {
-		a.log.WarnContext(c.Request.Context(), "gateway webhook refused", "request_id", RequestIDFrom(c.Request.Context()), "gateway", gw.ID, "reason", err.Error())
+	case errors.As(err, &refused):
+		a.log.WarnContext(c.Request.Context(), "gateway webhook refused", "request_id", RequestIDFrom(c.Request.Context()), "gateway", refused.GatewayID, "reason", refused.Err.Error())
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "invalid_signature"})
-		return
-	}
-	fresh, err := models.ApplyWebhook(c.Request.Context(), a.cfg.DB, &gw, event)
-	if err != nil {
+	case err != nil:
 		a.fail(c, err)
-		return
+	default:
+		c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": res.Duplicate})
 	}
-	c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": !fresh})
 }
 
 func (a *api) relationshipLinks(def *resources.Definition, id string, rel *resources.Relationship) (string, string) {

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -116,6 +117,13 @@ func RevokeApplication(tx *gorm.DB, clientID string) error {
 	return nil
 }
 
+// ListApplications lists every application, oldest first.
+func ListApplications(tx *gorm.DB) ([]Application, error) {
+	var apps []Application
+	err := tx.Order("created_at, id").Find(&apps).Error
+	return apps, err
+}
+
 // FindApplication loads an application by client id.
 func FindApplication(tx *gorm.DB, clientID string) (*Application, bool, error) {
 	var app Application
@@ -216,4 +224,123 @@ func UseRefreshToken(tx *gorm.DB, appID, value string) (*RefreshToken, error) {
 		return nil, invalid
 	}
 	return &rt, nil
+}
+
+// Identity runs the queries of package auth on the identity tables:
+// applications, signing keys, refresh tokens, and the customers who sign in.
+type Identity struct {
+	DB *gorm.DB
+}
+
+// IdentityTx is one transaction of Identity's: a token grant.
+type IdentityTx struct {
+	tx *gorm.DB
+}
+
+// Transaction runs fn in one database transaction, committed when fn
+// returns nil.
+func (i *Identity) Transaction(ctx context.Context, fn func(tx *IdentityTx) error) error {
+	return i.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(&IdentityTx{tx: tx}) })
+}
+
+// Application loads an application by id.
+func (i *Identity) Application(ctx context.Context, id string) (*Application, bool, error) {
+	var app Application
+	found, err := findBy(i.DB.WithContext(ctx), &app, "id = ?", id)
+	return &app, found, err
+}
+
+// FindApplication loads an application by client id.
+func (t *IdentityTx) FindApplication(clientID string) (*Application, bool, error) {
+	return FindApplication(t.tx, clientID)
+}
+
+// ResolveMarketScope reads a scope string into market ids (the package
+// function ResolveMarketScope).
+func (t *IdentityTx) ResolveMarketScope(scope string) ([]string, error) {
+	return ResolveMarketScope(t.tx, scope)
+}
+
+// CustomerByEmail loads a customer by email, compared as stored (trimmed,
+// lower case).
+func (t *IdentityTx) CustomerByEmail(email string) (*Customer, bool, error) {
+	var c Customer
+	found, err := findBy(t.tx, &c, "email = ?", strings.ToLower(strings.TrimSpace(email)))
+	return &c, found, err
+}
+
+// Customer loads a customer by id.
+func (t *IdentityTx) Customer(id string) (*Customer, bool, error) {
+	var c Customer
+	found, err := findBy(t.tx, &c, "id = ?", id)
+	return &c, found, err
+}
+
+// IssueRefreshToken stores a new refresh token and returns its value (the
+// package function IssueRefreshToken).
+func (t *IdentityTx) IssueRefreshToken(appID, customerID, scope string, ttl time.Duration) (string, *RefreshToken, error) {
+	return IssueRefreshToken(t.tx, appID, customerID, scope, ttl)
+}
+
+// UseRefreshToken consumes a refresh token for rotation (the package
+// function UseRefreshToken: on reuse the transaction must still commit).
+func (t *IdentityTx) UseRefreshToken(appID, value string) (*RefreshToken, error) {
+	return UseRefreshToken(t.tx, appID, value)
+}
+
+// activeSigningKeys selects the keys not retired.
+func activeSigningKeys(tx *gorm.DB) *gorm.DB {
+	return tx.Model(&SigningKey{}).Where("retired_at IS NULL")
+}
+
+// createSigningKey stores the key pair generate makes, under a new key id.
+func createSigningKey(tx *gorm.DB, generate func() (*SigningKey, error)) (*SigningKey, error) {
+	k, err := generate()
+	if err != nil {
+		return nil, err
+	}
+	k.ID = "k" + db.RandomString(15)
+	return k, tx.Create(k).Error
+}
+
+// EnsureSigningKey creates the first signing key, made by generate, when
+// there is no active one.
+func (i *Identity) EnsureSigningKey(ctx context.Context, generate func() (*SigningKey, error)) error {
+	return i.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := activeSigningKeys(tx).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		_, err := createSigningKey(tx, generate)
+		return err
+	})
+}
+
+// RotateSigningKey retires the active keys and stores a new one, made by
+// generate, in one transaction; it returns the new key's id.
+func (i *Identity) RotateSigningKey(ctx context.Context, generate func() (*SigningKey, error)) (string, error) {
+	var kid string
+	err := i.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := activeSigningKeys(tx).Update("retired_at", db.Now()).Error; err != nil {
+			return err
+		}
+		k, err := createSigningKey(tx, generate)
+		if err != nil {
+			return err
+		}
+		kid = k.ID
+		return nil
+	})
+	return kid, err
+}
+
+// PublishedSigningKeys lists the keys still worth publishing: the active
+// ones and those retired less than keep ago, newest first.
+func (i *Identity) PublishedSigningKeys(ctx context.Context, keep time.Duration) ([]SigningKey, error) {
+	var records []SigningKey
+	err := i.DB.WithContext(ctx).Where("retired_at IS NULL OR retired_at > ?", db.Now().Add(-keep)).Order("created_at DESC, id").Find(&records).Error
+	return records, err
 }

@@ -107,8 +107,8 @@ func runApps(ctx context.Context, cmd string, args []string, getenv func(string)
 		}
 		return nil
 	case "apps list":
-		var apps []models.Application
-		if err := tx.Order("created_at, id").Find(&apps).Error; err != nil {
+		apps, err := models.ListApplications(tx)
+		if err != nil {
 			return err
 		}
 		if asJSON {
@@ -146,12 +146,7 @@ func runApps(ctx context.Context, cmd string, args []string, getenv func(string)
 		fmt.Fprintln(stdout, "revoked", fs.Arg(0))
 		return nil
 	case "keys rotate":
-		var kid string
-		err := tx.Transaction(func(tx *gorm.DB) error {
-			var err error
-			kid, err = auth.RotateSigningKey(tx)
-			return err
-		})
+		kid, err := auth.RotateSigningKey(ctx, &models.Identity{DB: gdb})
 		if err != nil {
 			return err
 		}

@@ -257,7 +257,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if s.baseURL == "" {
 		s.baseURL = local
 	}
-	authService, err := auth.New(ctx, gdb, auth.Config{
+	authService, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{
 		Issuer:          s.baseURL,
 		Organization:    org,
 		SalesChannelTTL: s.salesChannelTTL,
@@ -289,11 +289,15 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 			log.Info("purged expired idempotency keys", slog.Int64("count", purged))
 		}
 	})
+	registry := resources.Default()
+	eng := resources.NewEngine(gdb, registry)
+	eng.BaseURL, eng.Payments = s.baseURL, payments
 	router := handlers.NewRouter(handlers.Config{
 		Idempotency:  idempotency,
-		DB:           gdb,
+		Engine:       eng,
+		Database:     db.Pinger{DB: gdb},
 		Auth:         authService,
-		Registry:     resources.Default(),
+		Registry:     registry,
 		BaseURL:      s.baseURL,
 		Logger:       log,
 		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID},

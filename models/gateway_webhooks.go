@@ -1,0 +1,67 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"net/http"
+)
+
+// ErrNoWebhookHere is HandleWebhook's answer when the gateway does not
+// exist or no adapter serves it: the endpoint is a 404, as if no route
+// matched.
+var ErrNoWebhookHere = errors.New("no payment gateway webhook here")
+
+// WebhookRefusedError is HandleWebhook's answer for a webhook whose
+// signature (or body) the gateway's adapter refused. Err is the adapter's
+// reason, for the log only: the sender learns nothing but the refusal.
+type WebhookRefusedError struct {
+	GatewayID string
+	Err       error
+}
+
+func (e *WebhookRefusedError) Error() string {
+	return "payment gateway " + e.GatewayID + " webhook refused: " + e.Err.Error()
+}
+
+func (e *WebhookRefusedError) Unwrap() error { return e.Err }
+
+// WebhookResult is what a handled provider webhook did.
+type WebhookResult struct {
+	GatewayID string
+	// Duplicate says the event was applied before (providers deliver at
+	// least once) or names a payment Kasse does not know: nothing changed.
+	Duplicate bool
+}
+
+// HandleWebhook serves a payment gateway's webhook endpoint: it finds the
+// gateway, has its adapter verify the signature on the raw body and
+// normalize the event, and applies the event once (ApplyWebhook).
+// Answers ErrNoWebhookHere for an unknown gateway or one no adapter
+// serves, and a *WebhookRefusedError for a bad signature or body; other
+// errors are the database's.
+func (p *Payments) HandleWebhook(ctx context.Context, gatewayID string, header http.Header, body []byte) (*WebhookResult, error) {
+	if p == nil || p.Providers == nil {
+		return nil, ErrNoWebhookHere
+	}
+	var gw PaymentGateway
+	found, err := findBy(p.DB.WithContext(ctx), &gw, "id = ?", gatewayID)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, ErrNoWebhookHere
+	}
+	provider, err := p.Providers.For(&gw)
+	if err != nil {
+		return nil, ErrNoWebhookHere
+	}
+	event, err := provider.ParseWebhook(header.Get, body)
+	if err != nil {
+		return nil, &WebhookRefusedError{GatewayID: gw.ID, Err: err}
+	}
+	fresh, err := ApplyWebhook(ctx, p.DB, &gw, event)
+	if err != nil {
+		return nil, err
+	}
+	return &WebhookResult{GatewayID: gw.ID, Duplicate: !fresh}, nil
+}
