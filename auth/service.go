@@ -240,7 +240,10 @@ func (s *Service) refresh(tx *models.IdentityTx, app *models.Application, req To
 		return nil, err
 	}
 	customer, found, err := tx.Customer(old.CustomerID)
-	if err != nil || !found {
+	if err != nil {
+		return nil, err
+	}
+	if !found {
 		return nil, oauthErr(400, "invalid_grant", "the customer no longer exists")
 	}
 	scope := ""
@@ -363,13 +366,21 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		jwt.WithLeeway(30*time.Second),
 	)
 	var c Claims
+	var infrastructure error // the keys could not be read: not the token's fault
 	_, err := parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		if kid == "" {
 			return nil, errors.New("no key id")
 		}
-		return s.keyFor(ctx, kid)
+		key, err := s.keyFor(ctx, kid)
+		if err != nil && models.IsUnavailable(err) {
+			infrastructure = err
+		}
+		return key, err
 	})
+	if infrastructure != nil {
+		return nil, infrastructure
+	}
 	if err != nil {
 		reason := "the access token is invalid"
 		if errors.Is(err, jwt.ErrTokenExpired) {
@@ -378,7 +389,11 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		return nil, errs.New(errs.InvalidToken, "%s", reason)
 	}
 	app, found, err := s.ids.Application(ctx, c.Application.ID)
-	if err != nil || !found || app.Revoked() || app.ClientID != c.Application.ClientID {
+	if err != nil {
+		// Never INVALID_TOKEN: clients throw their token away on it.
+		return nil, err
+	}
+	if !found || app.Revoked() || app.ClientID != c.Application.ClientID {
 		return nil, errs.New(errs.InvalidToken, "the application of this access token is revoked")
 	}
 	p := &models.Principal{ApplicationID: app.ID, ClientID: app.ClientID, Test: c.Test}

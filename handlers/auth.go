@@ -60,6 +60,8 @@ func principal(c *gin.Context) *models.Principal {
 // RFC 6749 (`error`, `error_description`) and carry the reference's
 // `errors` array too, so both kinds of client read them.
 func (a *api) token(c *gin.Context) {
+	// Every answer, errors included, is about credentials: never cached.
+	c.Header("Cache-Control", "no-store")
 	var req auth.TokenRequest
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var err error

@@ -12,12 +12,14 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"kasse/errs"
+	"kasse/models"
 	"kasse/serializers"
 )
 
@@ -175,6 +177,9 @@ func checkAccept(header string) error {
 	return e
 }
 
+// RetryAfterUnavailable is the Retry-After, in seconds, of a 503.
+const RetryAfterUnavailable = 2
+
 // fail writes err as a JSON:API error document; an internal error is
 // logged with its cause and answered with a generic 500.
 func fail(c *gin.Context, log *slog.Logger, err error) {
@@ -182,7 +187,14 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	if errors.As(err, &tooLarge) {
 		err = errs.New(errs.RequestTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
 	}
+	if _, client := errs.As(err); !client && models.IsUnavailable(err) {
+		log.WarnContext(c.Request.Context(), "service unavailable", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.String("error", err.Error()))
+		err = errs.New(errs.Unavailable, "the service is unavailable for a moment (its database does not answer): retry after %d seconds", RetryAfterUnavailable)
+	}
 	status, doc, internal := serializers.Errors(err)
+	if status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", strconv.Itoa(RetryAfterUnavailable))
+	}
 	if internal {
 		log.ErrorContext(c.Request.Context(), "internal error", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.String("error", err.Error()))
 	}

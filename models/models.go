@@ -145,3 +145,8 @@ func (s *Switch) Enable(*gorm.DB) error {
 	s.DisabledAt = nil
 	return nil
 }
+
+// IsUnavailable reports whether err is an infrastructure failure (the
+// database unreachable, its pool exhausted, a timeout): a 503, never the
+// client's fault.
+func IsUnavailable(err error) bool { return db.IsUnavailable(err) }
