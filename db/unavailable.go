@@ -27,7 +27,7 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		switch {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-			strings.HasPrefix(pgErr.Code, "53"), // insufficient resources (too many connections, out of memory, disk full)
+			strings.HasPrefix(pgErr.Code, "53"),                                 // insufficient resources (too many connections, out of memory, disk full)
 			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // admin or crash shutdown, cannot connect now
 			pgErr.Code == "57014": // statement timeout or cancelled
 			return true
