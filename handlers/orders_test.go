@@ -261,6 +261,24 @@ func TestCustomerOrders(t *testing.T) {
 		if len(items) != 1 {
 			t.Fatalf("customer lists %d line items, want its 1", len(items))
 		}
+		// A guest who knows the id of a customer's cart reaches nothing of it:
+		// not the order, its items, its payment, nor the right to add or pay.
+		guest.do(t, "GET", "/api/orders/"+id(mine), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.patchOrder(t, id(mine), map[string]any{"customer_email": "thief@example.com"}, nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.patchOrder(t, id(mine), map[string]any{"_place": true}, nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.do(t, "GET", "/api/orders/"+id(mine)+"/line_items", nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.do(t, "POST", "/api/line_items", lineItem(id(mine), map[string]any{"sku_code": mugCode, "quantity": 1})).
+			wantErrorAt(t, 404, "RECORD_NOT_FOUND", "/data/relationships/order/data/id")
+		guest.do(t, "POST", "/api/checkout_com_payments", resource("checkout_com_payments", "", map[string]any{"token": "tok_sandbox_approved",
+			"success_url": "https://shop.example/ok", "failure_url": "https://shop.example/ko"}, map[string]any{"order": ref("orders", id(mine))})).
+			wantErrorAt(t, 404, "RECORD_NOT_FOUND", "/data/relationships/order/data/id")
+		myItem := me.do(t, "GET", "/api/orders/"+id(mine)+"/line_items", nil).want(t, 200).list()[0]
+		guest.do(t, "GET", "/api/line_items/"+id(myItem), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.do(t, "PATCH", "/api/line_items/"+id(myItem), resource("line_items", id(myItem), map[string]any{"quantity": 5}, nil)).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.do(t, "DELETE", "/api/line_items/"+id(myItem), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		// A guest cannot hand its own cart to a customer and keep it either.
+		guest.patchOrder(t, id(guests), nil, map[string]any{"customer": ref("customers", meID)}).want(t, 404)
+
 		// A customer cannot give its order to someone else.
 		otherID := id(e.one(t, "customers", "email_eq", "other@example.com"))
 		me.patchOrder(t, id(mine), nil, map[string]any{"customer": ref("customers", otherID)}).

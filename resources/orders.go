@@ -77,8 +77,14 @@ func ordersInMarkets(p *models.Principal) db.Condition {
 	return db.Condition{{Column: "market_id", Predicate: db.In, Values: ids(p.MarketIDs)}}
 }
 
+// cartOfGuest is what a guest (a sales channel token without an owner)
+// reaches: the draft and pending orders of its markets that no customer
+// owns. A customer's order is that customer's and the integrations' only,
+// even to a guest who knows its id.
 func cartOfGuest(p *models.Principal) []db.Condition {
-	return []db.Condition{ordersInMarkets(p), {{Column: "status", Predicate: db.In, Values: []any{models.OrderDraft, models.OrderPending}}}}
+	return []db.Condition{ordersInMarkets(p),
+		{{Column: "status", Predicate: db.In, Values: []any{models.OrderDraft, models.OrderPending}}},
+		{{Column: "customer_id", Predicate: db.Null, Values: []any{true}}}}
 }
 
 func ordersOfCustomer(p *models.Principal) []db.Condition {
