@@ -188,8 +188,12 @@ func TestSandbox3DS(t *testing.T) {
 				}
 				guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 422)
 				path := strings.TrimPrefix(redirect, testBaseURL)
-				if page := e.raw("GET", path, nil); page.Code != 200 || !strings.Contains(page.Body.String(), "3-D Secure") {
+				page := e.raw("GET", path, nil)
+				if page.Code != 200 || !strings.Contains(page.Body.String(), "3-D Secure") {
 					t.Fatalf("challenge page: %d %s", page.Code, page.Body)
+				}
+				if csp := page.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || page.Header().Get("X-Frame-Options") != "DENY" {
+					t.Fatalf("challenge page headers: %v", page.Header())
 				}
 				back := e.raw("POST", path, url.Values{"outcome": {outcome}})
 				loc, _ := url.Parse(back.Header().Get("Location"))

@@ -82,7 +82,7 @@ func NewRouter(cfg Config) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(RequestID(), AccessLog(cfg.Logger), Recovery(cfg.Logger), BodyLimit(cfg.BodyLimit))
+	r.Use(RequestID(), AccessLog(cfg.Logger), Recovery(cfg.Logger), SecurityHeaders(cfg.BaseURL), BodyLimit(cfg.BodyLimit))
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, a.log, errs.New(errs.RouteNotFound, "no route matches %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -102,7 +102,7 @@ func NewRouter(cfg Config) *gin.Engine {
 	r.POST("/oauth/token", a.token)
 	r.POST("/webhooks/payment_gateways/:id", a.gatewayWebhook)
 	if cfg.Sandbox != nil {
-		r.Any("/sandbox/*path", gin.WrapH(cfg.Sandbox))
+		r.Any("/sandbox/*path", HTMLPage(), gin.WrapH(cfg.Sandbox))
 	}
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
 	// The document is built on first request: building it at start-up

@@ -1,0 +1,41 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"kasse/handlers"
+)
+
+// TestSecurityHeaders: every response says nosniff and no-referrer; HSTS
+// only on an https origin.
+func TestSecurityHeaders(t *testing.T) {
+	eachDB(t, false, func(t *testing.T, e *env) {
+		for _, path := range []string{"/api/skus", "/healthz", "/api/nothing", "/openapi.json"} {
+			r := e.raw("GET", path, nil)
+			if r.Header().Get("X-Content-Type-Options") != "nosniff" || r.Header().Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("GET %s headers %v", path, r.Header())
+			}
+			if r.Header().Get("Strict-Transport-Security") != "" {
+				t.Errorf("GET %s: HSTS on a plain-http origin", path)
+			}
+		}
+	})
+	tests := []struct {
+		baseURL string
+		hsts    bool
+	}{{"https://api.example.com", true}, {"http://127.0.0.1:8080", false}}
+	for _, tt := range tests {
+		r := gin.New()
+		r.Use(handlers.SecurityHeaders(tt.baseURL))
+		r.GET("/", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tt.hsts {
+			t.Errorf("%s: HSTS %v, want %v", tt.baseURL, got, tt.hsts)
+		}
+	}
+}
