@@ -2,6 +2,7 @@ package resources
 
 import (
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -58,14 +59,14 @@ func guestAddresses(*models.Principal) []db.Condition {
 	return []db.Condition{{{Column: "owner_customer_id", Predicate: db.Null, Values: []any{true}}}}
 }
 
-func addresses() *Definition {
-	return Define(Spec[models.Address, addressResource]{
+func addresses() *engine.Definition {
+	return engine.Define(engine.Spec[models.Address, addressResource]{
 		Type:        "addresses",
 		Description: "An address, personal (first and last name) or business (company).",
-		Actions:     AllActions,
-		Access: Access{
-			models.RoleSalesChannel: Merge(Allow(Create), AllowScoped(guestAddresses, Retrieve)),
-			models.RoleCustomer:     Merge(Allow(Create), AllowScoped(ownAddresses, List, Retrieve, Update, Delete)),
+		Actions:     engine.AllActions,
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(guestAddresses, engine.Retrieve)),
+			models.RoleCustomer:     engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(ownAddresses, engine.List, engine.Retrieve, engine.Update, engine.Delete)),
 		},
 		Stamp: func(p *models.Principal, m *models.Address) {
 			if p.Role == models.RoleCustomer {

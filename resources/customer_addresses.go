@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -17,19 +18,19 @@ type customerAddressResource struct {
 	Metadata        map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func customerAddresses() *Definition {
-	return Define(Spec[models.CustomerAddress, customerAddressResource]{
+func customerAddresses() *engine.Definition {
+	return engine.Define(engine.Spec[models.CustomerAddress, customerAddressResource]{
 		Type:        "customer_addresses",
 		Description: "A customer address puts an address in a customer's address book.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			// Required in effect: either this or customer_email (models.CustomerAddress checks).
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
 			{Name: "address", Target: "addresses", ForeignKey: "address_id", Create: true, Update: true, Required: true},
 		},
-		Access: Access{
+		Access: engine.Access{
 			models.RoleSalesChannel: {},
-			models.RoleCustomer:     AllowScoped(ownedBy("customer_id"), List, Retrieve, Create, Update, Delete),
+			models.RoleCustomer:     engine.AllowScoped(ownedBy("customer_id"), engine.List, engine.Retrieve, engine.Create, engine.Update, engine.Delete),
 		},
 		Stamp: func(p *models.Principal, m *models.CustomerAddress) {
 			if p.Role == models.RoleCustomer {

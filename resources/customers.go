@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -23,18 +24,18 @@ type customerResource struct {
 	Metadata         map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func customers() *Definition {
-	return Define(Spec[models.Customer, customerResource]{
+func customers() *engine.Definition {
+	return engine.Define(engine.Spec[models.Customer, customerResource]{
 		Type:        "customers",
 		Description: "A customer is a shopper identified by email.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "customer_addresses", Target: "customer_addresses", ToMany: true, InverseKey: "customer_id"},
 			{Name: "orders", Target: "orders", ToMany: true, InverseKey: "customer_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: Allow(Create),
-			models.RoleCustomer:     AllowScoped(ownedBy("id"), List, Retrieve, Update),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.Allow(engine.Create),
+			models.RoleCustomer:     engine.AllowScoped(ownedBy("id"), engine.List, engine.Retrieve, engine.Update),
 		},
 		Derive: func(m *models.Customer, out *customerResource) {
 			out.HasPassword = m.HasPassword()

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -46,7 +47,7 @@ type lineItemResource struct {
 
 // throughOrder selects the rows (line items, payments, transactions) of
 // the orders orderScope selects, through their order_id.
-func throughOrder(orderScope func(p *models.Principal) []db.Condition) Scope {
+func throughOrder(orderScope func(p *models.Principal) []db.Condition) engine.Scope {
 	return func(p *models.Principal) []db.Condition {
 		var out []db.Condition
 		for _, cond := range orderScope(p) {
@@ -61,19 +62,19 @@ func throughOrder(orderScope func(p *models.Principal) []db.Condition) Scope {
 	}
 }
 
-func lineItems() *Definition {
-	return Define(Spec[models.LineItem, lineItemResource]{
+func lineItems() *engine.Definition {
+	return engine.Define(engine.Spec[models.LineItem, lineItemResource]{
 		Type:        "line_items",
 		Description: "A line item is a SKU and a quantity in an order, priced from the order's market.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
 			{Name: "item", Target: "skus", ForeignKey: "item_id", Create: true},
 			{Name: "sku", Target: "skus", ForeignKey: "item_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(throughOrder(cartOfGuest), Create, Retrieve, Update, Delete),
-			models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), List, Create, Retrieve, Update, Delete),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update, engine.Delete),
+			models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete),
 		},
 		Derive: func(li *models.LineItem, out *lineItemResource) {
 			m := func(cents int64) models.Money { return models.Money{Cents: cents, Currency: li.CurrencyCode} }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -35,23 +36,23 @@ func tokenMarkets(p *models.Principal) []db.Condition {
 	return []db.Condition{{{Column: "id", Predicate: db.In, Values: ids(p.MarketIDs)}}}
 }
 
-func markets() *Definition {
-	return Define(Spec[models.Market, marketResource]{
+func markets() *engine.Definition {
+	return engine.Define(engine.Spec[models.Market, marketResource]{
 		Type:        "markets",
 		Description: "A market sells from one price list, in its currency.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "price_list", Target: "price_lists", ForeignKey: "price_list_id", Create: true, Update: true, Required: true},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(tokenMarkets, Retrieve),
-			models.RoleCustomer:     AllowScoped(tokenMarkets, Retrieve),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(tokenMarkets, engine.Retrieve),
+			models.RoleCustomer:     engine.AllowScoped(tokenMarkets, engine.Retrieve),
 		},
-		Triggers: []Trigger[models.Market]{
+		Triggers: []engine.Trigger[models.Market]{
 			{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
-				Run: func(c *Call, m *models.Market, _ json.RawMessage) error { return m.Disable(c.Tx) }},
+				Run: func(c *engine.Call, m *models.Market, _ json.RawMessage) error { return m.Disable(c.Tx) }},
 			{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
-				Run: func(c *Call, m *models.Market, _ json.RawMessage) error { return m.Enable(c.Tx) }},
+				Run: func(c *engine.Call, m *models.Market, _ json.RawMessage) error { return m.Enable(c.Tx) }},
 		},
 	})
 }

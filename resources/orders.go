@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"kasse/db"
+	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
 	"kasse/serializers"
@@ -85,15 +86,15 @@ func ordersOfCustomer(p *models.Principal) []db.Condition {
 	return []db.Condition{ordersInMarkets(p), {{Column: "customer_id", Predicate: db.Eq, Values: []any{p.CustomerID}}}}
 }
 
-func orderTrigger(run func(c *Call, o *models.Order) error) func(c *Call, o *models.Order, _ json.RawMessage) error {
-	return func(c *Call, o *models.Order, _ json.RawMessage) error { return run(c, o) }
+func orderTrigger(run func(c *engine.Call, o *models.Order) error) func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
+	return func(c *engine.Call, o *models.Order, _ json.RawMessage) error { return run(c, o) }
 }
 
 // cloneAddress is the `_billing_address_clone_id` and
 // `_shipping_address_clone_id` triggers: it copies an address the caller
 // may see and points the order at the copy.
-func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Call, o *models.Order, value json.RawMessage) error {
-	return func(c *Call, o *models.Order, value json.RawMessage) error {
+func cloneAddress(name string, set func(o *models.Order, id string)) func(c *engine.Call, o *models.Order, value json.RawMessage) error {
+	return func(c *engine.Call, o *models.Order, value json.RawMessage) error {
 		var id string
 		if err := json.Unmarshal(value, &id); err != nil || id == "" {
 			return errs.New(errs.InvalidFieldValue, "%s must be an address id", name).At(errs.AttributePointer(name))
@@ -113,8 +114,8 @@ func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Cal
 // orderAction begins a capture or refund of the order (locked by the
 // update) and finishes it with the provider once committed; the order's
 // payment status moves only when the provider confirms.
-func orderAction(begin func(c *Call, o *models.Order) (*models.Transaction, error)) func(c *Call, o *models.Order, _ json.RawMessage) error {
-	return func(c *Call, o *models.Order, _ json.RawMessage) error {
+func orderAction(begin func(c *engine.Call, o *models.Order) (*models.Transaction, error)) func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
+	return func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
 			return errNoGateways()
 		}
@@ -128,12 +129,12 @@ func orderAction(begin func(c *Call, o *models.Order) (*models.Transaction, erro
 	}
 }
 
-func orders() *Definition {
-	return Define(Spec[models.Order, orderResource]{
+func orders() *engine.Definition {
+	return engine.Define(engine.Spec[models.Order, orderResource]{
 		Type:        "orders",
 		Description: "An order: a cart priced server-side from its market, placed, approved, cancelled or archived with triggers.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true},
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
 			{Name: "shipping_address", Target: "addresses", ForeignKey: "shipping_address_id", Create: true, Update: true},
@@ -155,9 +156,9 @@ func orders() *Definition {
 			{Name: "voids", Target: "voids", ToMany: true, InverseKey: "order_id"},
 			{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "order_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: Merge(Allow(Create), AllowScoped(cartOfGuest, Retrieve, Update)),
-			models.RoleCustomer:     Merge(Allow(Create), AllowScoped(ordersOfCustomer, List, Retrieve, Update)),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(cartOfGuest, engine.Retrieve, engine.Update)),
+			models.RoleCustomer:     engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(ordersOfCustomer, engine.List, engine.Retrieve, engine.Update)),
 		},
 		Stamp: func(p *models.Principal, o *models.Order) {
 			if p.Role != models.RoleIntegration && len(p.MarketIDs) > 0 {
@@ -168,23 +169,23 @@ func orders() *Definition {
 			}
 		},
 		// Triggers run in this order when a body sends several.
-		Triggers: []Trigger[models.Order]{
-			{Name: "_billing_address_clone_id", Type: String, OnCreate: true, Description: "The id of the address you want to clone to create the order's billing address.",
+		Triggers: []engine.Trigger[models.Order]{
+			{Name: "_billing_address_clone_id", Type: engine.String, OnCreate: true, Description: "The id of the address you want to clone to create the order's billing address.",
 				Run: cloneAddress("_billing_address_clone_id", func(o *models.Order, id string) { o.BillingAddressID = &id })},
-			{Name: "_shipping_address_clone_id", Type: String, OnCreate: true, Description: "The id of the address you want to clone to create the order's shipping address.",
+			{Name: "_shipping_address_clone_id", Type: engine.String, OnCreate: true, Description: "The id of the address you want to clone to create the order's shipping address.",
 				Run: cloneAddress("_shipping_address_clone_id", func(o *models.Order, id string) { o.ShippingAddressID = &id })},
 			{Name: "_shipping_address_same_as_billing", OnCreate: true, Description: "Send this attribute if you want the shipping address to be cloned from the order's billing address.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.ShipToBilling(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.ShipToBilling(c.Tx) })},
 			{Name: "_billing_address_same_as_shipping", OnCreate: true, Description: "Send this attribute if you want the billing address to be cloned from the order's shipping address.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.BillToShipping(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.BillToShipping(c.Tx) })},
 			{Name: "_refresh", Description: "Send this attribute if you want to refresh all the prices of a draft or pending order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Refresh(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Refresh(c.Tx) })},
 			{Name: "_update_taxes", Description: "Send this attribute if you want to force tax calculation for this order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.UpdateTaxes(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.UpdateTaxes(c.Tx) })},
 			{Name: "_place", Description: "Send this attribute if you want to place the order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
 			{Name: "_cancel", Writers: backOffice, Description: "Send this attribute if you want to cancel a placed order; the payment is voided.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error {
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error {
 					voidID, err := o.Cancel(c.Tx, c.Payments())
 					if voidID != "" {
 						c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Finish(ctx, voidID) })
@@ -192,26 +193,26 @@ func orders() *Definition {
 					return err
 				})},
 			{Name: "_approve", Writers: backOffice, Description: "Send this attribute if you want to approve a placed order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Approve(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Approve(c.Tx) })},
 			{Name: "_capture", Writers: backOffice, Description: "Send this attribute to capture the order's authorized payment.",
-				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					return models.BeginCapture(c.Tx, o, nil, 0)
 				})},
 			{Name: "_approve_and_capture", Writers: backOffice, Description: "Send this attribute to approve the order and capture its payment.",
-				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					if err := o.Approve(c.Tx); err != nil {
 						return nil, err
 					}
 					return models.BeginCapture(c.Tx, o, nil, 0)
 				})},
 			{Name: "_refund", Writers: backOffice, Description: "Send this attribute to refund the order's captured payment: all of it, or _refund_amount_cents. A full refund cancels the order.",
-				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					return models.BeginRefund(c.Tx, o, nil, amountOf(o.RefundAmountCents))
 				})},
 			{Name: "_archive", Writers: backOffice, Description: "Send this attribute if you want to archive the order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Archive(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Archive(c.Tx) })},
 			{Name: "_unarchive", Writers: backOffice, Description: "Send this attribute if you want to unarchive the order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Unarchive(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Unarchive(c.Tx) })},
 		},
 		Derive: func(o *models.Order, out *orderResource) {
 			out.Editable = o.Editable()

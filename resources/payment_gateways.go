@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -13,12 +14,12 @@ func gatewayKind(kind string) []db.Condition {
 	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
 }
 
-func gatewayTriggers() []Trigger[models.PaymentGateway] {
-	return []Trigger[models.PaymentGateway]{
+func gatewayTriggers() []engine.Trigger[models.PaymentGateway] {
+	return []engine.Trigger[models.PaymentGateway]{
 		{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
-			Run: func(c *Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Disable(c.Tx) }},
+			Run: func(c *engine.Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Disable(c.Tx) }},
 		{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
-			Run: func(c *Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Enable(c.Tx) }},
+			Run: func(c *engine.Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Enable(c.Tx) }},
 	}
 }
 
@@ -32,7 +33,7 @@ func webhookURL(baseURL string, g *models.PaymentGateway) *string {
 }
 
 // Gateways are managed by integrations only: no other role sees them.
-var integrationOnly = Access{models.RoleSalesChannel: {}, models.RoleCustomer: {}}
+var integrationOnly = engine.Access{models.RoleSalesChannel: {}, models.RoleCustomer: {}}
 
 func stampKind(kind string) func(*models.Principal, *models.PaymentGateway) {
 	return func(_ *models.Principal, g *models.PaymentGateway) { g.Kind = kind }
@@ -53,14 +54,14 @@ type paymentGatewayResource struct {
 
 // Anyone may read a gateway by id (its name and kind: its secrets are
 // write-only), so a payment's payment_gateway can be followed.
-var readableByID = Access{models.RoleSalesChannel: Allow(Retrieve), models.RoleCustomer: Allow(Retrieve)}
+var readableByID = engine.Access{models.RoleSalesChannel: engine.Allow(engine.Retrieve), models.RoleCustomer: engine.Allow(engine.Retrieve)}
 
-func paymentGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, paymentGatewayResource]{
+func paymentGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, paymentGatewayResource]{
 		Type:        "payment_gateways",
 		Description: "Every configured payment gateway, whatever its kind (read-only: manage them through their own types).",
-		Actions:     Actions{List: true, Retrieve: true},
-		Relationships: []Relationship{
+		Actions:     engine.Actions{List: true, Retrieve: true},
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
 		Access: readableByID,
@@ -86,14 +87,14 @@ type checkoutComGatewayResource struct {
 	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func checkoutComGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, checkoutComGatewayResource]{
+func checkoutComGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, checkoutComGatewayResource]{
 		Type:        "checkout_com_gateways",
 		Description: "A Checkout.com account. secret_key, public_key and webhook_endpoint_secret (the key Checkout.com signs webhooks with) are write-only.",
-		Actions:     AllActions,
+		Actions:     engine.AllActions,
 		Within:      gatewayKind(models.GatewayCheckoutCom),
 		Stamp:       stampKind(models.GatewayCheckoutCom),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
@@ -125,14 +126,14 @@ type stripeGatewayResource struct {
 	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func stripeGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, stripeGatewayResource]{
+func stripeGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, stripeGatewayResource]{
 		Type:        "stripe_gateways",
 		Description: "A Stripe account. login (the secret key), publishable_key and webhook_endpoint_secret (whsec_…) are write-only.",
-		Actions:     AllActions,
+		Actions:     engine.AllActions,
 		Within:      gatewayKind(models.GatewayStripe),
 		Stamp:       stampKind(models.GatewayStripe),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "stripe_payments", Target: "stripe_payments", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
@@ -157,14 +158,14 @@ type manualGatewayResource struct {
 	Metadata        map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func manualGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, manualGatewayResource]{
+func manualGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, manualGatewayResource]{
 		Type:        "manual_gateways",
 		Description: "A gateway without a provider: wire transfers, settled by the merchant.",
-		Actions:     AllActions,
+		Actions:     engine.AllActions,
 		Within:      gatewayKind(models.GatewayManual),
 		Stamp:       stampKind(models.GatewayManual),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
 		Access:   integrationOnly,
@@ -187,15 +188,15 @@ type sandboxGatewayResource struct {
 	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func sandboxGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, sandboxGatewayResource]{
+func sandboxGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, sandboxGatewayResource]{
 		Type: "sandbox_gateways",
 		Description: "Kasse's built-in test gateway (a Kasse extension): it processes checkout_com_payments without any network. " +
 			"Test tokens: tok_sandbox_approved, tok_sandbox_declined, tok_sandbox_3ds (a challenge page on Kasse), tok_sandbox_timeout.",
-		Actions: AllActions,
+		Actions: engine.AllActions,
 		Within:  gatewayKind(models.GatewaySandbox),
 		Stamp:   stampKind(models.GatewaySandbox),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
 		},

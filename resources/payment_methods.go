@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -41,25 +42,25 @@ func paymentMethodsOfMarkets(p *models.Principal) []db.Condition {
 	}}
 }
 
-func paymentMethods() *Definition {
-	return Define(Spec[models.PaymentMethod, paymentMethodResource]{
+func paymentMethods() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentMethod, paymentMethodResource]{
 		Type:        "payment_methods",
 		Description: "A payment method is a way to pay in a market: a payment source type, a currency and a price.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true, Update: true},
 			{Name: "payment_gateway", Target: "payment_gateways", ForeignKey: "payment_gateway_id", Create: true, Update: true,
 				Accepts: []string{"checkout_com_gateways", "stripe_gateways", "manual_gateways", "sandbox_gateways"}},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(paymentMethodsOfMarkets, Retrieve),
-			models.RoleCustomer:     AllowScoped(paymentMethodsOfMarkets, Retrieve),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(paymentMethodsOfMarkets, engine.Retrieve),
+			models.RoleCustomer:     engine.AllowScoped(paymentMethodsOfMarkets, engine.Retrieve),
 		},
-		Triggers: []Trigger[models.PaymentMethod]{
+		Triggers: []engine.Trigger[models.PaymentMethod]{
 			{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
-				Run: func(c *Call, pm *models.PaymentMethod, _ json.RawMessage) error { return pm.Disable(c.Tx) }},
+				Run: func(c *engine.Call, pm *models.PaymentMethod, _ json.RawMessage) error { return pm.Disable(c.Tx) }},
 			{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
-				Run: func(c *Call, pm *models.PaymentMethod, _ json.RawMessage) error { return pm.Enable(c.Tx) }},
+				Run: func(c *engine.Call, pm *models.PaymentMethod, _ json.RawMessage) error { return pm.Enable(c.Tx) }},
 		},
 		Derive: func(pm *models.PaymentMethod, out *paymentMethodResource) {
 			currency := ""

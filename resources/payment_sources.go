@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"kasse/db"
+	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
 	"kasse/serializers"
@@ -14,10 +15,10 @@ func sourceKind(kind string) []db.Condition {
 	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
 }
 
-func sourceAccess() Access {
-	return Access{
-		models.RoleSalesChannel: AllowScoped(throughOrder(cartOfGuest), Create, Retrieve, Update),
-		models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), Create, Retrieve, Update),
+func sourceAccess() engine.Access {
+	return engine.Access{
+		models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update),
+		models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.Create, engine.Retrieve, engine.Update),
 	}
 }
 
@@ -27,7 +28,7 @@ func stampSource(kind string) func(*models.Principal, *models.PaymentSource) {
 
 // authorizeAfterCommit asks the provider once the payment's row is
 // committed: never inside a transaction.
-func authorizeAfterCommit(c *Call, ps *models.PaymentSource) {
+func authorizeAfterCommit(c *engine.Call, ps *models.PaymentSource) {
 	if ps.Status != models.SourcePending || c.PaymentFlow() == nil {
 		return
 	}
@@ -35,8 +36,8 @@ func authorizeAfterCommit(c *Call, ps *models.PaymentSource) {
 	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Authorize(ctx, id) })
 }
 
-func sourceTrigger(run func(c *Call, ps *models.PaymentSource) error) func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
-	return func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
+func sourceTrigger(run func(c *engine.Call, ps *models.PaymentSource) error) func(c *engine.Call, ps *models.PaymentSource, _ json.RawMessage) error {
+	return func(c *engine.Call, ps *models.PaymentSource, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
 			return errNoGateways()
 		}
@@ -46,7 +47,7 @@ func sourceTrigger(run func(c *Call, ps *models.PaymentSource) error) func(c *Ca
 
 // refreshAfterCommit re-reads the payment and retries the transactions
 // whose outcome is unknown (the `_refresh` trigger).
-func refreshAfterCommit(c *Call, ps *models.PaymentSource) error {
+func refreshAfterCommit(c *engine.Call, ps *models.PaymentSource) error {
 	id := ps.ID
 	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Refresh(ctx, id) })
 	return nil
@@ -78,32 +79,32 @@ type checkoutComPaymentResource struct {
 }
 
 // sourceRelationships are every payment source's relationships.
-func sourceRelationships() []Relationship {
-	return []Relationship{
+func sourceRelationships() []engine.Relationship {
+	return []engine.Relationship{
 		{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
 		{Name: "payment_gateway", Target: "payment_gateways", ForeignKey: "payment_gateway_id"},
 	}
 }
 
-func checkoutComPayments() *Definition {
-	return Define(Spec[models.PaymentSource, checkoutComPaymentResource]{
+func checkoutComPayments() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentSource, checkoutComPaymentResource]{
 		Type: "checkout_com_payments",
 		Description: "A tokenized card payment processed by the order's payment method's gateway (Checkout.com, or the sandbox). " +
 			"Creating it with a token authorizes the order's total at once; redirect_uri is set when the customer must pass 3DS.",
-		Actions:       AllActions,
+		Actions:       engine.AllActions,
 		Within:        sourceKind(models.SourceCheckoutCom),
 		Stamp:         stampSource(models.SourceCheckoutCom),
 		Relationships: sourceRelationships(),
 		Access:        sourceAccess(),
-		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			if ps.Token != nil && *ps.Token != "" {
 				authorizeAfterCommit(c, ps)
 			}
 			return nil
 		},
-		Triggers: []Trigger[models.PaymentSource]{
+		Triggers: []engine.Trigger[models.PaymentSource]{
 			{Name: "_authorize", Description: "Send this attribute (with a token) to authorize the payment; kept for the clients that still send it.",
-				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+				Run: sourceTrigger(func(c *engine.Call, ps *models.PaymentSource) error {
 					if err := ps.Retry(c.Tx); err != nil {
 						return err
 					}
@@ -111,7 +112,7 @@ func checkoutComPayments() *Definition {
 					return nil
 				})},
 			{Name: "_details", Description: "Send this attribute after the customer came back from 3DS: Kasse reads the payment's outcome from the provider.",
-				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+				Run: sourceTrigger(func(c *engine.Call, ps *models.PaymentSource) error {
 					id, session := ps.ID, deref(ps.SessionID)
 					c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Details(ctx, id, session) })
 					return nil
@@ -147,17 +148,17 @@ type stripePaymentResource struct {
 	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func stripePayments() *Definition {
-	return Define(Spec[models.PaymentSource, stripePaymentResource]{
+func stripePayments() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentSource, stripePaymentResource]{
 		Type: "stripe_payments",
 		Description: "A Stripe PaymentIntent for the order's total. Without options.payment_method the intent is created for the browser to confirm " +
 			"with Stripe.js (client_secret); with a pm_… it is confirmed at once. _refresh reads its outcome.",
-		Actions:       AllActions,
+		Actions:       engine.AllActions,
 		Within:        sourceKind(models.SourceStripe),
 		Stamp:         stampSource(models.SourceStripe),
 		Relationships: sourceRelationships(),
 		Access:        sourceAccess(),
-		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" {
 				ps.Token = &method
 				if err := c.Tx.Save(ps).Error; err != nil {
@@ -167,9 +168,9 @@ func stripePayments() *Definition {
 			authorizeAfterCommit(c, ps)
 			return nil
 		},
-		Triggers: []Trigger[models.PaymentSource]{
+		Triggers: []engine.Trigger[models.PaymentSource]{
 			{Name: "_update", Description: "Send this attribute to update the PaymentIntent with the payment's options (a new payment_method retries it).",
-				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+				Run: sourceTrigger(func(c *engine.Call, ps *models.PaymentSource) error {
 					if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" && method != deref(ps.Token) {
 						ps.Token = &method
 						if err := ps.Retry(c.Tx); err != nil {
@@ -196,11 +197,11 @@ type wireTransferResource struct {
 	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func wireTransfers() *Definition {
-	return Define(Spec[models.PaymentSource, wireTransferResource]{
+func wireTransfers() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentSource, wireTransferResource]{
 		Type:          "wire_transfers",
 		Description:   "A payment by bank transfer through a manual gateway: the order is placed unpaid-but-authorized and captured when the money arrives.",
-		Actions:       AllActions,
+		Actions:       engine.AllActions,
 		Within:        sourceKind(models.SourceWireTransfer),
 		Stamp:         stampSource(models.SourceWireTransfer),
 		Relationships: sourceRelationships(),

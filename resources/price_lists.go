@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -22,17 +23,17 @@ type priceListResource struct {
 	Metadata        map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func priceLists() *Definition {
-	return Define(Spec[models.PriceList, priceListResource]{
+func priceLists() *engine.Definition {
+	return engine.Define(engine.Spec[models.PriceList, priceListResource]{
 		Type:        "price_lists",
 		Description: "A price list holds the prices of SKUs in one currency.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "price_list_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(priceListsOfMarkets("id"), Retrieve),
-			models.RoleCustomer:     AllowScoped(priceListsOfMarkets("id"), Retrieve),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(priceListsOfMarkets("id"), engine.Retrieve),
+			models.RoleCustomer:     engine.AllowScoped(priceListsOfMarkets("id"), engine.Retrieve),
 		},
 	})
 }

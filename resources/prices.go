@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -29,19 +30,19 @@ type priceResource struct {
 	Metadata                 map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func prices() *Definition {
-	return Define(Spec[models.Price, priceResource]{
+func prices() *engine.Definition {
+	return engine.Define(engine.Spec[models.Price, priceResource]{
 		Type:        "prices",
 		Description: "A price is what a SKU costs in a price list, in minor units of the list's currency.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "price_list", Target: "price_lists", ForeignKey: "price_list_id", Create: true, Update: true, Required: true},
 			// Required in effect: either this or sku_code (models.Price checks).
 			{Name: "sku", Target: "skus", ForeignKey: "sku_id", Create: true, Update: true},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(priceListsOfMarkets("price_list_id"), List, Retrieve),
-			models.RoleCustomer:     AllowScoped(priceListsOfMarkets("price_list_id"), List, Retrieve),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(priceListsOfMarkets("price_list_id"), engine.List, engine.Retrieve),
+			models.RoleCustomer:     engine.AllowScoped(priceListsOfMarkets("price_list_id"), engine.List, engine.Retrieve),
 		},
 		Derive: func(m *models.Price, out *priceResource) {
 			amount := m.Amount()

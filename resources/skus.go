@@ -2,6 +2,7 @@ package resources
 
 import (
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -41,17 +42,17 @@ func pricedInTokenMarkets(p *models.Principal) []db.Condition {
 	}}}
 }
 
-func skus() *Definition {
-	return Define(Spec[models.Sku, skuResource]{
+func skus() *engine.Definition {
+	return engine.Define(engine.Spec[models.Sku, skuResource]{
 		Type:        "skus",
 		Description: "A SKU is an item you sell; its prices live in price lists.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "sku_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(pricedInTokenMarkets, List, Retrieve),
-			models.RoleCustomer:     AllowScoped(pricedInTokenMarkets, List, Retrieve),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(pricedInTokenMarkets, engine.List, engine.Retrieve),
+			models.RoleCustomer:     engine.AllowScoped(pricedInTokenMarkets, engine.List, engine.Retrieve),
 		},
 	})
 }

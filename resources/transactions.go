@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/serializers"
 )
@@ -15,15 +16,15 @@ func transactionKind(kind string) []db.Condition {
 }
 
 // Customers read the transactions of their orders; guests none.
-func transactionAccess(verbs ...Verb) Access {
-	return Access{
+func transactionAccess(verbs ...engine.Verb) engine.Access {
+	return engine.Access{
 		models.RoleSalesChannel: {},
-		models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), verbs...),
+		models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), verbs...),
 	}
 }
 
-func transactionRelationships(extra ...Relationship) []Relationship {
-	return append([]Relationship{
+func transactionRelationships(extra ...engine.Relationship) []engine.Relationship {
+	return append([]engine.Relationship{
 		{Name: "order", Target: "orders", ForeignKey: "order_id"},
 		{Name: "payment_source", Polymorphic: models.SourceKinds, TypeColumn: "payment_source_type", ForeignKey: "payment_source_id"},
 	}, extra...)
@@ -56,13 +57,13 @@ type transactionResource struct {
 	Metadata             map[string]any   `jsonapi:"attr,metadata"`
 }
 
-func transactions() *Definition {
-	return Define(Spec[models.Transaction, transactionResource]{
+func transactions() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, transactionResource]{
 		Type:          "transactions",
 		Description:   "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
-		Actions:       Actions{List: true, Retrieve: true},
+		Actions:       engine.Actions{List: true, Retrieve: true},
 		Relationships: transactionRelationships(),
-		Access:        transactionAccess(List, Retrieve),
+		Access:        transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *transactionResource) {
 			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
 		},
@@ -108,8 +109,8 @@ type authorizationResource struct {
 
 // transactionAction begins a capture, void or refund under the order's
 // lock and finishes it with the provider once committed.
-func transactionAction(begin func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error)) func(c *Call, t *models.Transaction, _ json.RawMessage) error {
-	return func(c *Call, t *models.Transaction, _ json.RawMessage) error {
+func transactionAction(begin func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error)) func(c *engine.Call, t *models.Transaction, _ json.RawMessage) error {
+	return func(c *engine.Call, t *models.Transaction, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
 			return errNoGateways()
 		}
@@ -134,25 +135,25 @@ func amountOf(p *int64) int64 {
 	return *p
 }
 
-func authorizations() *Definition {
-	return Define(Spec[models.Transaction, authorizationResource]{
+func authorizations() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, authorizationResource]{
 		Type:        "authorizations",
 		Description: "An authorization of a payment, with what is left to capture (capture_balance) or void.",
-		Actions:     Actions{List: true, Retrieve: true, Update: true},
+		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
 		Within:      transactionKind(models.TxAuthorization),
 		Relationships: transactionRelationships(
-			Relationship{Name: "captures", Target: "captures", ToMany: true, InverseKey: "reference_authorization_id"},
-			Relationship{Name: "voids", Target: "voids", ToMany: true, InverseKey: "reference_authorization_id"},
+			engine.Relationship{Name: "captures", Target: "captures", ToMany: true, InverseKey: "reference_authorization_id"},
+			engine.Relationship{Name: "voids", Target: "voids", ToMany: true, InverseKey: "reference_authorization_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Load:   models.LoadBalances,
-		Triggers: []Trigger[models.Transaction]{
+		Triggers: []engine.Trigger[models.Transaction]{
 			{Name: "_capture", Writers: backOffice, Description: "Send this attribute to capture the authorization (all of its balance, or _capture_amount_cents).",
-				Run: transactionAction(func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
+				Run: transactionAction(func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
 					return models.BeginCapture(c.Tx, o, t, amountOf(t.ActionAmountCents))
 				})},
 			{Name: "_void", Writers: backOffice, Description: "Send this attribute to void the authorization (nothing may have been captured).",
-				Run: transactionAction(func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
+				Run: transactionAction(func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
 					return models.BeginVoid(c.Tx, o, t)
 				})},
 		},
@@ -204,21 +205,21 @@ type captureResource struct {
 	Metadata              map[string]any   `jsonapi:"attr,metadata"`
 }
 
-func captures() *Definition {
-	return Define(Spec[models.Transaction, captureResource]{
+func captures() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, captureResource]{
 		Type:        "captures",
 		Description: "A capture of an authorization, with what is left to refund (refund_balance).",
-		Actions:     Actions{List: true, Retrieve: true, Update: true},
+		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
 		Within:      transactionKind(models.TxCapture),
 		Relationships: transactionRelationships(
-			Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
-			Relationship{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "reference_capture_id"},
+			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
+			engine.Relationship{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "reference_capture_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Load:   models.LoadBalances,
-		Triggers: []Trigger[models.Transaction]{
+		Triggers: []engine.Trigger[models.Transaction]{
 			{Name: "_refund", Writers: backOffice, Description: "Send this attribute to refund the capture (all of its balance, or _refund_amount_cents).",
-				Run: transactionAction(func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
+				Run: transactionAction(func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
 					return models.BeginRefund(c.Tx, o, t, amountOf(t.ActionAmountCents))
 				})},
 		},
@@ -258,16 +259,16 @@ type voidResource struct {
 	Metadata             map[string]any   `jsonapi:"attr,metadata"`
 }
 
-func voids() *Definition {
-	return Define(Spec[models.Transaction, voidResource]{
+func voids() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, voidResource]{
 		Type:        "voids",
 		Description: "A void of an authorization.",
-		Actions:     Actions{List: true, Retrieve: true},
+		Actions:     engine.Actions{List: true, Retrieve: true},
 		Within:      transactionKind(models.TxVoid),
 		Relationships: transactionRelationships(
-			Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
+			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *voidResource) {
 			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
 		},
@@ -295,16 +296,16 @@ type refundResource struct {
 	Metadata             map[string]any   `jsonapi:"attr,metadata"`
 }
 
-func refunds() *Definition {
-	return Define(Spec[models.Transaction, refundResource]{
+func refunds() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, refundResource]{
 		Type:        "refunds",
 		Description: "A refund of (part of) a capture.",
-		Actions:     Actions{List: true, Retrieve: true},
+		Actions:     engine.Actions{List: true, Retrieve: true},
 		Within:      transactionKind(models.TxRefund),
 		Relationships: transactionRelationships(
-			Relationship{Name: "reference_capture", Target: "captures", ForeignKey: "reference_capture_id"},
+			engine.Relationship{Name: "reference_capture", Target: "captures", ForeignKey: "reference_capture_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *refundResource) {
 			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
 		},

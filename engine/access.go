@@ -1,4 +1,4 @@
-package resources
+package engine
 
 import (
 	"fmt"
@@ -121,32 +121,4 @@ func checkAccess(d *Definition) {
 			}
 		}
 	}
-}
-
-// Scope helpers shared by the catalog and customer resources.
-
-// inTokenMarkets selects rows whose column holds one of the principal's
-// markets' price lists (column is a price_list_id).
-func priceListsOfMarkets(column string) Scope {
-	return func(p *models.Principal) []db.Condition {
-		return []db.Condition{{{Path: []db.Hop{{Table: "markets", LocalKey: column, RemoteKey: "price_list_id"}}, Column: "id", Predicate: db.In, Values: ids(p.MarketIDs)}}}
-	}
-}
-
-// ownedBy selects rows whose column is the principal's customer id.
-func ownedBy(column string) Scope {
-	return func(p *models.Principal) []db.Condition {
-		return []db.Condition{{{Column: column, Predicate: db.Eq, Values: []any{p.CustomerID}}}}
-	}
-}
-
-func ids(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	if len(out) == 0 {
-		out = append(out, "") // matches nothing
-	}
-	return out
 }

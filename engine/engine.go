@@ -1,4 +1,4 @@
-package resources
+package engine
 
 import (
 	"context"
@@ -26,8 +26,8 @@ type Engine struct {
 	Payments *models.Payments
 }
 
-// NewEngine serves the registry's types from gdb.
-func NewEngine(gdb *gorm.DB, registry *Registry) *Engine {
+// New serves the registry's types from gdb.
+func New(gdb *gorm.DB, registry *Registry) *Engine {
 	return &Engine{DB: gdb, Registry: registry}
 }
 

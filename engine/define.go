@@ -1,10 +1,4 @@
-// Package resources declares every resource type Kasse serves and runs them:
-// one definition per type (its google/jsonapi-tagged representation, its
-// attributes and their flags, relationships and how to batch-load them,
-// filters, sorts and triggers) drives routing, request validation,
-// serialization, include loading and the OpenAPI document. The Engine here
-// carries out reads and writes for any definition.
-package resources
+package engine
 
 import (
 	"context"
@@ -653,33 +647,3 @@ func (r *Registry) Lookup(typ string) (*Definition, bool) {
 
 // All lists the definitions in registration order.
 func (r *Registry) All() []*Definition { return slices.Clone(r.order) }
-
-// Default is every resource type Kasse serves. Adding a resource means
-// writing its file in this package and naming it here.
-func Default() *Registry {
-	return NewRegistry(
-		markets(),
-		priceLists(),
-		prices(),
-		skus(),
-		customers(),
-		addresses(),
-		customerAddresses(),
-		paymentMethods(),
-		orders(),
-		lineItems(),
-		paymentGateways(),
-		checkoutComGateways(),
-		stripeGateways(),
-		manualGateways(),
-		sandboxGateways(),
-		checkoutComPayments(),
-		stripePayments(),
-		wireTransfers(),
-		transactions(),
-		authorizations(),
-		captures(),
-		voids(),
-		refunds(),
-	)
-}
