@@ -200,6 +200,12 @@ type Spec[M any, R any] struct {
 	// (payment_gateways and checkout_com_gateways, transactions and
 	// captures): every read and write of the type adds it.
 	Within []db.Condition
+	// ParentOrder is the model column holding the id of the order a row
+	// belongs to (line items, payment sources, transactions). The engine
+	// then locks that order before it locks the row, on every write, so
+	// writers of an order and of its children take their locks in one
+	// order and cannot deadlock.
+	ParentOrder string
 }
 
 // Definition is one registered resource type.
@@ -212,8 +218,11 @@ type Definition struct {
 	Triggers      []*TriggerInfo
 	Table         string
 	Access        Access
-	fixed         []db.Condition
-	specs         []serializers.RelationshipSpec // what the serializer needs of Relationships, built once
+	// ParentOrder is Spec.ParentOrder: the column holding the order id
+	// the engine locks first ("" for a type that belongs to no order).
+	ParentOrder string
+	fixed       []db.Condition
+	specs       []serializers.RelationshipSpec // what the serializer needs of Relationships, built once
 
 	reprType  reflect.Type
 	modelType reflect.Type
@@ -423,6 +432,12 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 	}
 	cols := modelColumns(mt)
 	d.idField = cols["id"]
+	if s.ParentOrder != "" {
+		if _, ok := cols[s.ParentOrder]; !ok {
+			panic(fmt.Sprintf("%s: model has no parent order column %s", s.Type, s.ParentOrder))
+		}
+		d.ParentOrder = s.ParentOrder
+	}
 	for i := range s.Relationships {
 		r := s.Relationships[i]
 		if len(r.Polymorphic) > 0 && r.Target == "" {

@@ -314,18 +314,16 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	if body.ID != nil {
 		return "", errs.New(errs.Forbidden, "client-generated ids are not supported").At("/data/id")
 	}
-	model := def.newModel()
-	if d, ok := model.(models.Defaulter); ok {
-		d.SetDefaults()
-	}
-	if def.stamp != nil && p != nil {
-		def.stamp(p, model)
-	}
 	call := &Call{Ctx: ctx, Principal: p, engine: e}
-	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		call.Tx = tx
+	var model any
+	err := e.transact(ctx, func(tx *gorm.DB) error {
+		model = e.newModel(p, def)
+		call.Tx, call.after = tx, nil
 		triggers, err := e.apply(ctx, tx, p, def, model, body, true)
 		if err != nil {
+			return err
+		}
+		if err := lockParent(tx, def, model); err != nil {
 			return err
 		}
 		if err := e.write(call, model, true, triggers); err != nil {
@@ -344,6 +342,18 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	return def.ID(model), call.runAfterCommit()
 }
 
+// newModel is a fresh model with its defaults and what its creator implies.
+func (e *Engine) newModel(p *models.Principal, def *Definition) any {
+	model := def.newModel()
+	if d, ok := model.(models.Defaulter); ok {
+		d.SetDefaults()
+	}
+	if def.stamp != nil && p != nil {
+		def.stamp(p, model)
+	}
+	return model
+}
+
 // checkIdentity holds a PATCH body to the URL: the same type and id.
 func checkIdentity(def *Definition, id string, body *serializers.ResourceBody) error {
 	if body.Type != def.Type {
@@ -358,11 +368,6 @@ func checkIdentity(def *Definition, id string, body *serializers.ResourceBody) e
 	return nil
 }
 
-// lockedFind loads a row for writing, holding its lock to the end of tx.
-func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, id string, scope []db.Condition) (any, error) {
-	return e.find(ctx, db.ForUpdate(tx), def, id, scope)
-}
-
 // Update changes only the attributes and relationships the body sent, on
 // a resource p may update.
 func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definition, id string, body *serializers.ResourceBody) error {
@@ -374,8 +379,8 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 		return err
 	}
 	call := &Call{Ctx: ctx, Principal: p, engine: e}
-	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		call.Tx = tx
+	err := e.transact(ctx, func(tx *gorm.DB) error {
+		call.Tx, call.after = tx, nil
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
 		if err != nil {
 			return err
@@ -398,7 +403,7 @@ func (e *Engine) Delete(ctx context.Context, p *models.Principal, def *Definitio
 	if !allowed {
 		return errs.NotFound(def.Type, id)
 	}
-	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := e.transact(ctx, func(tx *gorm.DB) error {
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
 		if err != nil {
 			return err

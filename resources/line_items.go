@@ -67,6 +67,7 @@ func lineItems() *engine.Definition {
 		Type:        "line_items",
 		Description: "A line item is a SKU and a quantity in an order, priced from the order's market.",
 		Actions:     engine.AllActions,
+		ParentOrder: "order_id",
 		Relationships: []engine.Relationship{
 			{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
 			{Name: "item", Target: "skus", ForeignKey: "item_id", Create: true},

@@ -95,6 +95,7 @@ func checkoutComPayments() *engine.Definition {
 		Within:        sourceKind(models.SourceCheckoutCom),
 		Stamp:         stampSource(models.SourceCheckoutCom),
 		Relationships: sourceRelationships(),
+		ParentOrder:   "order_id",
 		Access:        sourceAccess(),
 		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			if ps.Token != nil && *ps.Token != "" {
@@ -157,6 +158,7 @@ func stripePayments() *engine.Definition {
 		Within:        sourceKind(models.SourceStripe),
 		Stamp:         stampSource(models.SourceStripe),
 		Relationships: sourceRelationships(),
+		ParentOrder:   "order_id",
 		Access:        sourceAccess(),
 		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" {
@@ -205,6 +207,7 @@ func wireTransfers() *engine.Definition {
 		Within:        sourceKind(models.SourceWireTransfer),
 		Stamp:         stampSource(models.SourceWireTransfer),
 		Relationships: sourceRelationships(),
+		ParentOrder:   "order_id",
 		Access:        sourceAccess(),
 	})
 }

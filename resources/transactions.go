@@ -62,6 +62,7 @@ func transactions() *engine.Definition {
 		Type:          "transactions",
 		Description:   "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
 		Actions:       engine.Actions{List: true, Retrieve: true},
+		ParentOrder:   "order_id",
 		Relationships: transactionRelationships(),
 		Access:        transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *transactionResource) {
@@ -141,6 +142,7 @@ func authorizations() *engine.Definition {
 		Description: "An authorization of a payment, with what is left to capture (capture_balance) or void.",
 		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
 		Within:      transactionKind(models.TxAuthorization),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
 			engine.Relationship{Name: "captures", Target: "captures", ToMany: true, InverseKey: "reference_authorization_id"},
 			engine.Relationship{Name: "voids", Target: "voids", ToMany: true, InverseKey: "reference_authorization_id"},
@@ -211,6 +213,7 @@ func captures() *engine.Definition {
 		Description: "A capture of an authorization, with what is left to refund (refund_balance).",
 		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
 		Within:      transactionKind(models.TxCapture),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
 			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
 			engine.Relationship{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "reference_capture_id"},
@@ -265,6 +268,7 @@ func voids() *engine.Definition {
 		Description: "A void of an authorization.",
 		Actions:     engine.Actions{List: true, Retrieve: true},
 		Within:      transactionKind(models.TxVoid),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
 			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
 		),
@@ -302,6 +306,7 @@ func refunds() *engine.Definition {
 		Description: "A refund of (part of) a capture.",
 		Actions:     engine.Actions{List: true, Retrieve: true},
 		Within:      transactionKind(models.TxRefund),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
 			engine.Relationship{Name: "reference_capture", Target: "captures", ForeignKey: "reference_capture_id"},
 		),
