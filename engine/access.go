@@ -23,6 +23,26 @@ const (
 // Verbs lists every verb.
 var Verbs = []Verb{List, Retrieve, Create, Update, Delete}
 
+// The vocabulary scopes and computed relationships are written in: the db
+// package's conditions (terms ANDed across a slice, ORed within one), so
+// resource files need not import db.
+type (
+	Condition = db.Condition
+	Term      = db.Term
+	Hop       = db.Hop
+	Predicate = db.Predicate
+)
+
+// The predicates scopes use.
+const (
+	Eq      = db.Eq
+	NotEq   = db.NotEq
+	In      = db.In
+	NotIn   = db.NotIn
+	Null    = db.Null
+	NotNull = db.NotNull
+)
+
 // Scope selects the rows a principal may act on; nil selects all.
 type Scope func(p *models.Principal) []db.Condition
 

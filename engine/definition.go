@@ -26,6 +26,10 @@ const (
 	Array    AttrType = "array"
 )
 
+// Time is the representation type of a timestamp attribute (ISO 8601 in
+// UTC with milliseconds).
+type Time = serializers.Time
+
 // Attribute is one declared attribute, read from the representation
 // struct's tags: `jsonapi:"attr,name"` and `kasse:"create,update,required,
 // filter,sort,writeonly,enum=a|b,column=x"`.

@@ -3,19 +3,18 @@ package resources
 import (
 	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // customerAddressResource is an entry of a customer's address book.
 type customerAddressResource struct {
-	ID              string           `jsonapi:"primary,customer_addresses"`
-	Name            *string          `jsonapi:"attr,name"`
-	CustomerEmail   *string          `jsonapi:"attr,customer_email" kasse:"create"`
-	CreatedAt       serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata        map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID              string         `jsonapi:"primary,customer_addresses"`
+	Name            *string        `jsonapi:"attr,name"`
+	CustomerEmail   *string        `jsonapi:"attr,customer_email" kasse:"create"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata        map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func customerAddresses() *engine.Definition {

@@ -3,25 +3,24 @@ package resources
 import (
 	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // customerResource is a customer on the wire; password is write-only.
 type customerResource struct {
-	ID               string           `jsonapi:"primary,customers"`
-	Email            string           `jsonapi:"attr,email" kasse:"create,update,required,filter,sort"`
-	Password         *string          `jsonapi:"attr,password,omitempty" kasse:"create,update,writeonly"`
-	Status           string           `jsonapi:"attr,status" kasse:"stored,filter,sort,enum=prospect|acquired|repeat"`
-	HasPassword      bool             `jsonapi:"attr,has_password"`
-	TotalOrdersCount int              `jsonapi:"attr,total_orders_count" kasse:"filter,sort"`
-	ShopperReference *string          `jsonapi:"attr,shopper_reference" kasse:"create,update"`
-	ProfileID        *string          `jsonapi:"attr,profile_id" kasse:"create,update"`
-	TaxExemptionCode *string          `jsonapi:"attr,tax_exemption_code" kasse:"create,update,writers=integration"`
-	CreatedAt        serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt        serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference        *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin  *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata         map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID               string         `jsonapi:"primary,customers"`
+	Email            string         `jsonapi:"attr,email" kasse:"create,update,required,filter,sort"`
+	Password         *string        `jsonapi:"attr,password,omitempty" kasse:"create,update,writeonly"`
+	Status           string         `jsonapi:"attr,status" kasse:"stored,filter,sort,enum=prospect|acquired|repeat"`
+	HasPassword      bool           `jsonapi:"attr,has_password"`
+	TotalOrdersCount int            `jsonapi:"attr,total_orders_count" kasse:"filter,sort"`
+	ShopperReference *string        `jsonapi:"attr,shopper_reference" kasse:"create,update"`
+	ProfileID        *string        `jsonapi:"attr,profile_id" kasse:"create,update"`
+	TaxExemptionCode *string        `jsonapi:"attr,tax_exemption_code" kasse:"create,update,writers=integration"`
+	CreatedAt        engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt        engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference        *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin  *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata         map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func customers() *engine.Definition {

@@ -4,69 +4,67 @@ import (
 	"context"
 	"encoding/json"
 
-	"kasse/db"
 	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // orderResource is an order on the wire. Money comes as the reference's
 // triples: `*_cents`, `*_float` and `formatted_*`.
 type orderResource struct {
-	ID                            string            `jsonapi:"primary,orders"`
-	Number                        int64             `jsonapi:"attr,number" kasse:"filter,sort"`
-	Status                        string            `jsonapi:"attr,status" kasse:"filter,sort,enum=draft|pending|placing|placed|approved|cancelled"`
-	PaymentStatus                 string            `jsonapi:"attr,payment_status" kasse:"filter,sort"`
-	FulfillmentStatus             string            `jsonapi:"attr,fulfillment_status" kasse:"filter,sort"`
-	Guest                         bool              `jsonapi:"attr,guest" kasse:"filter"`
-	Editable                      bool              `jsonapi:"attr,editable"`
-	CustomerEmail                 *string           `jsonapi:"attr,customer_email" kasse:"create,update,filter,sort"`
-	LanguageCode                  *string           `jsonapi:"attr,language_code" kasse:"create,update,filter"`
-	CurrencyCode                  string            `jsonapi:"attr,currency_code" kasse:"filter,sort"`
-	TaxIncluded                   bool              `jsonapi:"attr,tax_included"`
-	CountryCode                   *string           `jsonapi:"attr,country_code" kasse:"filter"`
-	CartURL                       *string           `jsonapi:"attr,cart_url" kasse:"create,update"`
-	ReturnURL                     *string           `jsonapi:"attr,return_url" kasse:"create,update"`
-	TermsURL                      *string           `jsonapi:"attr,terms_url" kasse:"create,update"`
-	PrivacyURL                    *string           `jsonapi:"attr,privacy_url" kasse:"create,update"`
-	SubtotalAmountCents           int64             `jsonapi:"attr,subtotal_amount_cents" kasse:"filter,sort"`
-	SubtotalAmountFloat           float64           `jsonapi:"attr,subtotal_amount_float"`
-	FormattedSubtotalAmount       string            `jsonapi:"attr,formatted_subtotal_amount"`
-	ShippingAmountCents           int64             `jsonapi:"attr,shipping_amount_cents"`
-	ShippingAmountFloat           float64           `jsonapi:"attr,shipping_amount_float"`
-	FormattedShippingAmount       string            `jsonapi:"attr,formatted_shipping_amount"`
-	PaymentMethodAmountCents      int64             `jsonapi:"attr,payment_method_amount_cents"`
-	PaymentMethodAmountFloat      float64           `jsonapi:"attr,payment_method_amount_float"`
-	FormattedPaymentMethodAmount  string            `jsonapi:"attr,formatted_payment_method_amount"`
-	DiscountAmountCents           int64             `jsonapi:"attr,discount_amount_cents"`
-	DiscountAmountFloat           float64           `jsonapi:"attr,discount_amount_float"`
-	FormattedDiscountAmount       string            `jsonapi:"attr,formatted_discount_amount"`
-	TotalTaxAmountCents           int64             `jsonapi:"attr,total_tax_amount_cents"`
-	TotalTaxAmountFloat           float64           `jsonapi:"attr,total_tax_amount_float"`
-	FormattedTotalTaxAmount       string            `jsonapi:"attr,formatted_total_tax_amount"`
-	TotalAmountCents              int64             `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
-	TotalAmountFloat              float64           `jsonapi:"attr,total_amount_float"`
-	FormattedTotalAmount          string            `jsonapi:"attr,formatted_total_amount"`
-	TotalAmountWithTaxesCents     int64             `jsonapi:"attr,total_amount_with_taxes_cents" kasse:"filter,sort"`
-	TotalAmountWithTaxesFloat     float64           `jsonapi:"attr,total_amount_with_taxes_float"`
-	FormattedTotalAmountWithTaxes string            `jsonapi:"attr,formatted_total_amount_with_taxes"`
-	PlaceTotalAmountCents         *int64            `jsonapi:"attr,place_total_amount_cents"`
-	RefundAmountCents             *int64            `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=refund_amount_cents,writers=integration"`
-	SkusCount                     int               `jsonapi:"attr,skus_count"`
-	PlacedAt                      *serializers.Time `jsonapi:"attr,placed_at" kasse:"filter,sort"`
-	ApprovedAt                    *serializers.Time `jsonapi:"attr,approved_at" kasse:"filter,sort"`
-	CancelledAt                   *serializers.Time `jsonapi:"attr,cancelled_at" kasse:"filter,sort"`
-	ArchivedAt                    *serializers.Time `jsonapi:"attr,archived_at" kasse:"filter,sort"`
-	PaymentUpdatedAt              *serializers.Time `jsonapi:"attr,payment_updated_at" kasse:"filter,sort"`
-	FulfillmentUpdatedAt          *serializers.Time `jsonapi:"attr,fulfillment_updated_at" kasse:"filter,sort"`
-	RefreshedAt                   *serializers.Time `jsonapi:"attr,refreshed_at"`
-	ExpiresAt                     *serializers.Time `jsonapi:"attr,expires_at" kasse:"filter,sort"`
-	CreatedAt                     serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                     serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                     *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin               *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                      map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                            string         `jsonapi:"primary,orders"`
+	Number                        int64          `jsonapi:"attr,number" kasse:"filter,sort"`
+	Status                        string         `jsonapi:"attr,status" kasse:"filter,sort,enum=draft|pending|placing|placed|approved|cancelled"`
+	PaymentStatus                 string         `jsonapi:"attr,payment_status" kasse:"filter,sort"`
+	FulfillmentStatus             string         `jsonapi:"attr,fulfillment_status" kasse:"filter,sort"`
+	Guest                         bool           `jsonapi:"attr,guest" kasse:"filter"`
+	Editable                      bool           `jsonapi:"attr,editable"`
+	CustomerEmail                 *string        `jsonapi:"attr,customer_email" kasse:"create,update,filter,sort"`
+	LanguageCode                  *string        `jsonapi:"attr,language_code" kasse:"create,update,filter"`
+	CurrencyCode                  string         `jsonapi:"attr,currency_code" kasse:"filter,sort"`
+	TaxIncluded                   bool           `jsonapi:"attr,tax_included"`
+	CountryCode                   *string        `jsonapi:"attr,country_code" kasse:"filter"`
+	CartURL                       *string        `jsonapi:"attr,cart_url" kasse:"create,update"`
+	ReturnURL                     *string        `jsonapi:"attr,return_url" kasse:"create,update"`
+	TermsURL                      *string        `jsonapi:"attr,terms_url" kasse:"create,update"`
+	PrivacyURL                    *string        `jsonapi:"attr,privacy_url" kasse:"create,update"`
+	SubtotalAmountCents           int64          `jsonapi:"attr,subtotal_amount_cents" kasse:"filter,sort"`
+	SubtotalAmountFloat           float64        `jsonapi:"attr,subtotal_amount_float"`
+	FormattedSubtotalAmount       string         `jsonapi:"attr,formatted_subtotal_amount"`
+	ShippingAmountCents           int64          `jsonapi:"attr,shipping_amount_cents"`
+	ShippingAmountFloat           float64        `jsonapi:"attr,shipping_amount_float"`
+	FormattedShippingAmount       string         `jsonapi:"attr,formatted_shipping_amount"`
+	PaymentMethodAmountCents      int64          `jsonapi:"attr,payment_method_amount_cents"`
+	PaymentMethodAmountFloat      float64        `jsonapi:"attr,payment_method_amount_float"`
+	FormattedPaymentMethodAmount  string         `jsonapi:"attr,formatted_payment_method_amount"`
+	DiscountAmountCents           int64          `jsonapi:"attr,discount_amount_cents"`
+	DiscountAmountFloat           float64        `jsonapi:"attr,discount_amount_float"`
+	FormattedDiscountAmount       string         `jsonapi:"attr,formatted_discount_amount"`
+	TotalTaxAmountCents           int64          `jsonapi:"attr,total_tax_amount_cents"`
+	TotalTaxAmountFloat           float64        `jsonapi:"attr,total_tax_amount_float"`
+	FormattedTotalTaxAmount       string         `jsonapi:"attr,formatted_total_tax_amount"`
+	TotalAmountCents              int64          `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
+	TotalAmountFloat              float64        `jsonapi:"attr,total_amount_float"`
+	FormattedTotalAmount          string         `jsonapi:"attr,formatted_total_amount"`
+	TotalAmountWithTaxesCents     int64          `jsonapi:"attr,total_amount_with_taxes_cents" kasse:"filter,sort"`
+	TotalAmountWithTaxesFloat     float64        `jsonapi:"attr,total_amount_with_taxes_float"`
+	FormattedTotalAmountWithTaxes string         `jsonapi:"attr,formatted_total_amount_with_taxes"`
+	PlaceTotalAmountCents         *int64         `jsonapi:"attr,place_total_amount_cents"`
+	RefundAmountCents             *int64         `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=refund_amount_cents,writers=integration"`
+	SkusCount                     int            `jsonapi:"attr,skus_count"`
+	PlacedAt                      *engine.Time   `jsonapi:"attr,placed_at" kasse:"filter,sort"`
+	ApprovedAt                    *engine.Time   `jsonapi:"attr,approved_at" kasse:"filter,sort"`
+	CancelledAt                   *engine.Time   `jsonapi:"attr,cancelled_at" kasse:"filter,sort"`
+	ArchivedAt                    *engine.Time   `jsonapi:"attr,archived_at" kasse:"filter,sort"`
+	PaymentUpdatedAt              *engine.Time   `jsonapi:"attr,payment_updated_at" kasse:"filter,sort"`
+	FulfillmentUpdatedAt          *engine.Time   `jsonapi:"attr,fulfillment_updated_at" kasse:"filter,sort"`
+	RefreshedAt                   *engine.Time   `jsonapi:"attr,refreshed_at"`
+	ExpiresAt                     *engine.Time   `jsonapi:"attr,expires_at" kasse:"filter,sort"`
+	CreatedAt                     engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference                     *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata                      map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 // Roles that run the back office: guests and customers may not send these
@@ -74,16 +72,16 @@ type orderResource struct {
 var backOffice = []string{models.RoleIntegration}
 
 // ordersInMarkets and cartsInMarkets select what a sales channel reaches.
-func ordersInMarkets(p *models.Principal) db.Condition {
-	return db.Condition{{Column: "market_id", Predicate: db.In, Values: ids(p.MarketIDs)}}
+func ordersInMarkets(p *models.Principal) engine.Condition {
+	return engine.Condition{{Column: "market_id", Predicate: engine.In, Values: ids(p.MarketIDs)}}
 }
 
-func cartOfGuest(p *models.Principal) []db.Condition {
-	return []db.Condition{ordersInMarkets(p), {{Column: "status", Predicate: db.In, Values: []any{models.OrderDraft, models.OrderPending}}}}
+func cartOfGuest(p *models.Principal) []engine.Condition {
+	return []engine.Condition{ordersInMarkets(p), {{Column: "status", Predicate: engine.In, Values: []any{models.OrderDraft, models.OrderPending}}}}
 }
 
-func ordersOfCustomer(p *models.Principal) []db.Condition {
-	return []db.Condition{ordersInMarkets(p), {{Column: "customer_id", Predicate: db.Eq, Values: []any{p.CustomerID}}}}
+func ordersOfCustomer(p *models.Principal) []engine.Condition {
+	return []engine.Condition{ordersInMarkets(p), {{Column: "customer_id", Predicate: engine.Eq, Values: []any{p.CustomerID}}}}
 }
 
 func orderTrigger(run func(c *engine.Call, o *models.Order) error) func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
@@ -139,12 +137,12 @@ func orders() *engine.Definition {
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
 			{Name: "shipping_address", Target: "addresses", ForeignKey: "shipping_address_id", Create: true, Update: true},
 			{Name: "billing_address", Target: "addresses", ForeignKey: "billing_address_id", Create: true, Update: true},
-			{Name: "available_payment_methods", Target: "payment_methods", ToMany: true, Where: func(parent any) []db.Condition {
+			{Name: "available_payment_methods", Target: "payment_methods", ToMany: true, Where: func(parent any) []engine.Condition {
 				o := parent.(*models.Order)
-				return []db.Condition{
-					{{Column: "disabled_at", Predicate: db.Null, Values: []any{true}}},
-					{{Column: "market_id", Predicate: db.Eq, Values: []any{o.MarketID}}, {Column: "market_id", Predicate: db.Null, Values: []any{true}}},
-					{{Column: "currency_code", Predicate: db.Eq, Values: []any{o.CurrencyCode}}, {Column: "currency_code", Predicate: db.Null, Values: []any{true}}},
+				return []engine.Condition{
+					{{Column: "disabled_at", Predicate: engine.Null, Values: []any{true}}},
+					{{Column: "market_id", Predicate: engine.Eq, Values: []any{o.MarketID}}, {Column: "market_id", Predicate: engine.Null, Values: []any{true}}},
+					{{Column: "currency_code", Predicate: engine.Eq, Values: []any{o.CurrencyCode}}, {Column: "currency_code", Predicate: engine.Null, Values: []any{true}}},
 				}
 			}},
 			{Name: "payment_method", Target: "payment_methods", ForeignKey: "payment_method_id", Create: true, Update: true},

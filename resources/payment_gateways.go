@@ -3,15 +3,13 @@ package resources
 import (
 	"encoding/json"
 
-	"kasse/db"
 	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // Gateways share one model and table; each concrete type sees its kind.
-func gatewayKind(kind string) []db.Condition {
-	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+func gatewayKind(kind string) []engine.Condition {
+	return []engine.Condition{{{Column: "kind", Predicate: engine.Eq, Values: []any{kind}}}}
 }
 
 func gatewayTriggers() []engine.Trigger[models.PaymentGateway] {
@@ -41,15 +39,15 @@ func stampKind(kind string) func(*models.Principal, *models.PaymentGateway) {
 
 // paymentGatewayResource is the parent type listing every gateway.
 type paymentGatewayResource struct {
-	ID              string            `jsonapi:"primary,payment_gateways"`
-	Name            string            `jsonapi:"attr,name" kasse:"filter,sort"`
-	ForcePayments   bool              `jsonapi:"attr,force_payments" kasse:"filter"`
-	DisabledAt      *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt       serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string           `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin *string           `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata        map[string]any    `jsonapi:"attr,metadata"`
+	ID              string         `jsonapi:"primary,payment_gateways"`
+	Name            string         `jsonapi:"attr,name" kasse:"filter,sort"`
+	ForcePayments   bool           `jsonapi:"attr,force_payments" kasse:"filter"`
+	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata        map[string]any `jsonapi:"attr,metadata"`
 }
 
 // Anyone may read a gateway by id (its name and kind: its secrets are
@@ -71,20 +69,20 @@ func paymentGateways() *engine.Definition {
 // checkoutComGatewayResource is a Checkout.com account; its keys are
 // write-only.
 type checkoutComGatewayResource struct {
-	ID                    string            `jsonapi:"primary,checkout_com_gateways"`
-	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	SecretKey             *string           `jsonapi:"attr,secret_key,omitempty" kasse:"create,update,required,writeonly"`
-	PublicKey             *string           `jsonapi:"attr,public_key,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointID     *string           `jsonapi:"attr,webhook_endpoint_id"`
-	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                    string         `jsonapi:"primary,checkout_com_gateways"`
+	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	SecretKey             *string        `jsonapi:"attr,secret_key,omitempty" kasse:"create,update,required,writeonly"`
+	PublicKey             *string        `jsonapi:"attr,public_key,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointID     *string        `jsonapi:"attr,webhook_endpoint_id"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func checkoutComGateways() *engine.Definition {
@@ -108,22 +106,22 @@ func checkoutComGateways() *engine.Definition {
 
 // stripeGatewayResource is a Stripe account; login is its secret key.
 type stripeGatewayResource struct {
-	ID                    string            `jsonapi:"primary,stripe_gateways"`
-	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	Login                 *string           `jsonapi:"attr,login,omitempty" kasse:"create,update,required,writeonly"`
-	PublishableKey        *string           `jsonapi:"attr,publishable_key,omitempty" kasse:"create,update,writeonly"`
-	ConnectedAccount      *string           `jsonapi:"attr,connected_account" kasse:"create,update"`
-	AutoPayments          bool              `jsonapi:"attr,auto_payments" kasse:"create,update"`
-	WebhookEndpointID     *string           `jsonapi:"attr,webhook_endpoint_id"`
-	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                    string         `jsonapi:"primary,stripe_gateways"`
+	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	Login                 *string        `jsonapi:"attr,login,omitempty" kasse:"create,update,required,writeonly"`
+	PublishableKey        *string        `jsonapi:"attr,publishable_key,omitempty" kasse:"create,update,writeonly"`
+	ConnectedAccount      *string        `jsonapi:"attr,connected_account" kasse:"create,update"`
+	AutoPayments          bool           `jsonapi:"attr,auto_payments" kasse:"create,update"`
+	WebhookEndpointID     *string        `jsonapi:"attr,webhook_endpoint_id"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func stripeGateways() *engine.Definition {
@@ -147,15 +145,15 @@ func stripeGateways() *engine.Definition {
 
 // manualGatewayResource is a gateway without a provider (wire transfers).
 type manualGatewayResource struct {
-	ID              string            `jsonapi:"primary,manual_gateways"`
-	Name            string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments   bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt      *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt       serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata        map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID              string         `jsonapi:"primary,manual_gateways"`
+	Name            string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments   bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata        map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func manualGateways() *engine.Definition {
@@ -175,17 +173,17 @@ func manualGateways() *engine.Definition {
 
 // sandboxGatewayResource is Kasse's built-in test gateway (an extension).
 type sandboxGatewayResource struct {
-	ID                    string            `jsonapi:"primary,sandbox_gateways"`
-	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                    string         `jsonapi:"primary,sandbox_gateways"`
+	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func sandboxGateways() *engine.Definition {

@@ -4,15 +4,13 @@ import (
 	"context"
 	"encoding/json"
 
-	"kasse/db"
 	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
-	"kasse/serializers"
 )
 
-func sourceKind(kind string) []db.Condition {
-	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+func sourceKind(kind string) []engine.Condition {
+	return []engine.Condition{{{Column: "kind", Predicate: engine.Eq, Values: []any{kind}}}}
 }
 
 func sourceAccess() engine.Access {
@@ -57,25 +55,25 @@ func refreshAfterCommit(c *engine.Call, ps *models.PaymentSource) error {
 // reference's current shape; the legacy payment_type and session_id are
 // accepted too.
 type checkoutComPaymentResource struct {
-	ID                string           `jsonapi:"primary,checkout_com_payments"`
-	PublicKey         *string          `jsonapi:"attr,public_key"`
-	Token             *string          `jsonapi:"attr,token" kasse:"create,update"`
-	PaymentSession    map[string]any   `jsonapi:"attr,payment_session"`
-	PaymentType       *string          `jsonapi:"attr,payment_type,omitempty" kasse:"create,update,writeonly"`
-	SessionID         *string          `jsonapi:"attr,session_id" kasse:"create,update"`
-	SuccessURL        *string          `jsonapi:"attr,success_url" kasse:"create,update"`
-	FailureURL        *string          `jsonapi:"attr,failure_url" kasse:"create,update"`
-	SourceID          *string          `jsonapi:"attr,source_id"`
-	CustomerToken     *string          `jsonapi:"attr,customer_token"`
-	RedirectURI       *string          `jsonapi:"attr,redirect_uri"`
-	PaymentResponse   map[string]any   `jsonapi:"attr,payment_response"`
-	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
-	PaymentInstrument map[string]any   `jsonapi:"attr,payment_instrument"`
-	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                string         `jsonapi:"primary,checkout_com_payments"`
+	PublicKey         *string        `jsonapi:"attr,public_key"`
+	Token             *string        `jsonapi:"attr,token" kasse:"create,update"`
+	PaymentSession    map[string]any `jsonapi:"attr,payment_session"`
+	PaymentType       *string        `jsonapi:"attr,payment_type,omitempty" kasse:"create,update,writeonly"`
+	SessionID         *string        `jsonapi:"attr,session_id" kasse:"create,update"`
+	SuccessURL        *string        `jsonapi:"attr,success_url" kasse:"create,update"`
+	FailureURL        *string        `jsonapi:"attr,failure_url" kasse:"create,update"`
+	SourceID          *string        `jsonapi:"attr,source_id"`
+	CustomerToken     *string        `jsonapi:"attr,customer_token"`
+	RedirectURI       *string        `jsonapi:"attr,redirect_uri"`
+	PaymentResponse   map[string]any `jsonapi:"attr,payment_response"`
+	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
+	PaymentInstrument map[string]any `jsonapi:"attr,payment_instrument"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 // sourceRelationships are every payment source's relationships.
@@ -131,22 +129,22 @@ func checkoutComPayments() *engine.Definition {
 
 // stripePaymentResource is a Stripe payment (a PaymentIntent).
 type stripePaymentResource struct {
-	ID                string           `jsonapi:"primary,stripe_payments"`
-	StripeID          *string          `jsonapi:"attr,stripe_id" kasse:"column=gateway_payment_id"`
-	ClientSecret      *string          `jsonapi:"attr,client_secret"`
-	PublishableKey    *string          `jsonapi:"attr,publishable_key" kasse:"column=public_key"`
-	Options           map[string]any   `jsonapi:"attr,options" kasse:"create,update,column=stripe_options"`
-	ReturnURL         *string          `jsonapi:"attr,return_url" kasse:"create,update"`
-	ReceiptEmail      *string          `jsonapi:"attr,receipt_email" kasse:"create"`
-	ChargeID          *string          `jsonapi:"attr,charge_id"`
-	PaymentMethod     map[string]any   `jsonapi:"attr,payment_method" kasse:"column=payment_instrument"`
-	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
-	PaymentInstrument map[string]any   `jsonapi:"attr,payment_instrument"`
-	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                string         `jsonapi:"primary,stripe_payments"`
+	StripeID          *string        `jsonapi:"attr,stripe_id" kasse:"column=gateway_payment_id"`
+	ClientSecret      *string        `jsonapi:"attr,client_secret"`
+	PublishableKey    *string        `jsonapi:"attr,publishable_key" kasse:"column=public_key"`
+	Options           map[string]any `jsonapi:"attr,options" kasse:"create,update,column=stripe_options"`
+	ReturnURL         *string        `jsonapi:"attr,return_url" kasse:"create,update"`
+	ReceiptEmail      *string        `jsonapi:"attr,receipt_email" kasse:"create"`
+	ChargeID          *string        `jsonapi:"attr,charge_id"`
+	PaymentMethod     map[string]any `jsonapi:"attr,payment_method" kasse:"column=payment_instrument"`
+	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
+	PaymentInstrument map[string]any `jsonapi:"attr,payment_instrument"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func stripePayments() *engine.Definition {
@@ -190,13 +188,13 @@ func stripePayments() *engine.Definition {
 
 // wireTransferResource is a payment by bank transfer (manual gateway).
 type wireTransferResource struct {
-	ID                string           `jsonapi:"primary,wire_transfers"`
-	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
-	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                string         `jsonapi:"primary,wire_transfers"`
+	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func wireTransfers() *engine.Definition {

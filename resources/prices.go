@@ -3,31 +3,30 @@ package resources
 import (
 	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // priceResource is a price on the wire.
 type priceResource struct {
-	ID                       string            `jsonapi:"primary,prices"`
-	CurrencyCode             string            `jsonapi:"attr,currency_code"`
-	SkuCode                  *string           `jsonapi:"attr,sku_code" kasse:"create,update"`
-	AmountCents              int64             `jsonapi:"attr,amount_cents" kasse:"create,update,required,filter,sort"`
-	AmountFloat              float64           `jsonapi:"attr,amount_float"`
-	FormattedAmount          string            `jsonapi:"attr,formatted_amount"`
-	OriginalAmountCents      int64             `jsonapi:"attr,original_amount_cents"`
-	FormattedOriginalAmount  string            `jsonapi:"attr,formatted_original_amount"`
-	CompareAtAmountCents     *int64            `jsonapi:"attr,compare_at_amount_cents" kasse:"create,update,filter,sort"`
-	CompareAtAmountFloat     *float64          `jsonapi:"attr,compare_at_amount_float"`
-	FormattedCompareAtAmount *string           `jsonapi:"attr,formatted_compare_at_amount"`
-	RuleOutcomes             map[string]any    `jsonapi:"attr,rule_outcomes"`
-	ProcessedAt              *serializers.Time `jsonapi:"attr,processed_at" kasse:"update"`
-	Rules                    map[string]any    `jsonapi:"attr,rules" kasse:"create,update"`
-	ResourcePayload          map[string]any    `jsonapi:"attr,resource_payload"`
-	CreatedAt                serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin          *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                 map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                       string         `jsonapi:"primary,prices"`
+	CurrencyCode             string         `jsonapi:"attr,currency_code"`
+	SkuCode                  *string        `jsonapi:"attr,sku_code" kasse:"create,update"`
+	AmountCents              int64          `jsonapi:"attr,amount_cents" kasse:"create,update,required,filter,sort"`
+	AmountFloat              float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount          string         `jsonapi:"attr,formatted_amount"`
+	OriginalAmountCents      int64          `jsonapi:"attr,original_amount_cents"`
+	FormattedOriginalAmount  string         `jsonapi:"attr,formatted_original_amount"`
+	CompareAtAmountCents     *int64         `jsonapi:"attr,compare_at_amount_cents" kasse:"create,update,filter,sort"`
+	CompareAtAmountFloat     *float64       `jsonapi:"attr,compare_at_amount_float"`
+	FormattedCompareAtAmount *string        `jsonapi:"attr,formatted_compare_at_amount"`
+	RuleOutcomes             map[string]any `jsonapi:"attr,rule_outcomes"`
+	ProcessedAt              *engine.Time   `jsonapi:"attr,processed_at" kasse:"update"`
+	Rules                    map[string]any `jsonapi:"attr,rules" kasse:"create,update"`
+	ResourcePayload          map[string]any `jsonapi:"attr,resource_payload"`
+	CreatedAt                engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt                engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference                *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin          *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata                 map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 func prices() *engine.Definition {

@@ -8,7 +8,6 @@
 package resources
 
 import (
-	"kasse/db"
 	"kasse/engine"
 	"kasse/models"
 )
@@ -48,15 +47,15 @@ func Default() *engine.Registry {
 // priceListsOfMarkets selects rows whose column holds one of the principal's
 // markets' price lists (column is a price_list_id).
 func priceListsOfMarkets(column string) engine.Scope {
-	return func(p *models.Principal) []db.Condition {
-		return []db.Condition{{{Path: []db.Hop{{Table: "markets", LocalKey: column, RemoteKey: "price_list_id"}}, Column: "id", Predicate: db.In, Values: ids(p.MarketIDs)}}}
+	return func(p *models.Principal) []engine.Condition {
+		return []engine.Condition{{{Path: []engine.Hop{{Table: "markets", LocalKey: column, RemoteKey: "price_list_id"}}, Column: "id", Predicate: engine.In, Values: ids(p.MarketIDs)}}}
 	}
 }
 
 // ownedBy selects rows whose column is the principal's customer id.
 func ownedBy(column string) engine.Scope {
-	return func(p *models.Principal) []db.Condition {
-		return []db.Condition{{{Column: column, Predicate: db.Eq, Values: []any{p.CustomerID}}}}
+	return func(p *models.Principal) []engine.Condition {
+		return []engine.Condition{{{Column: column, Predicate: engine.Eq, Values: []any{p.CustomerID}}}}
 	}
 }
 

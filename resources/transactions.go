@@ -4,15 +4,13 @@ import (
 	"context"
 	"encoding/json"
 
-	"kasse/db"
 	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // Every transaction kind shares the model and the table.
-func transactionKind(kind string) []db.Condition {
-	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+func transactionKind(kind string) []engine.Condition {
+	return []engine.Condition{{{Column: "kind", Predicate: engine.Eq, Values: []any{kind}}}}
 }
 
 // Customers read the transactions of their orders; guests none.
@@ -37,24 +35,24 @@ func money(cents int64, currency string) (float64, string) {
 
 // transactionResource is the parent type listing every transaction.
 type transactionResource struct {
-	ID                   string           `jsonapi:"primary,transactions"`
-	Number               string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat          float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount      string           `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message              *string          `jsonapi:"attr,message"`
-	ErrorCode            *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail          *string          `jsonapi:"attr,error_detail"`
-	Token                *string          `jsonapi:"attr,token"`
-	GatewayTransactionID *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata             map[string]any   `jsonapi:"attr,metadata"`
+	ID                   string         `jsonapi:"primary,transactions"`
+	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat          float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
+	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message              *string        `jsonapi:"attr,message"`
+	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
+	Token                *string        `jsonapi:"attr,token"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
 func transactions() *engine.Definition {
@@ -73,39 +71,39 @@ func transactions() *engine.Definition {
 
 // authorizationResource is an authorization with its balances.
 type authorizationResource struct {
-	ID                     string           `jsonapi:"primary,authorizations"`
-	Number                 string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType      string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode           string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents            int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat            float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount        string           `jsonapi:"attr,formatted_amount"`
-	CaptureAmountCents     int64            `jsonapi:"attr,capture_amount_cents"`
-	CaptureAmountFloat     float64          `jsonapi:"attr,capture_amount_float"`
-	FormattedCaptureAmount string           `jsonapi:"attr,formatted_capture_amount"`
-	CaptureBalanceCents    int64            `jsonapi:"attr,capture_balance_cents"`
-	CaptureBalanceFloat    float64          `jsonapi:"attr,capture_balance_float"`
-	FormattedCaptureBal    string           `jsonapi:"attr,formatted_capture_balance"`
-	VoidBalanceCents       int64            `jsonapi:"attr,void_balance_cents"`
-	VoidBalanceFloat       float64          `jsonapi:"attr,void_balance_float"`
-	FormattedVoidBalance   string           `jsonapi:"attr,formatted_void_balance"`
-	Succeeded              bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message                *string          `jsonapi:"attr,message"`
-	ErrorCode              *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail            *string          `jsonapi:"attr,error_detail"`
-	Token                  *string          `jsonapi:"attr,token"`
-	GatewayTransactionID   *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CvvCode                *string          `jsonapi:"attr,cvv_code"`
-	CvvMessage             *string          `jsonapi:"attr,cvv_message"`
-	AvsCode                *string          `jsonapi:"attr,avs_code"`
-	AvsMessage             *string          `jsonapi:"attr,avs_message"`
-	FraudReview            *string          `jsonapi:"attr,fraud_review"`
-	CaptureAmountRequested *int64           `jsonapi:"attr,_capture_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
-	CreatedAt              serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt              serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference              *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin        *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata               map[string]any   `jsonapi:"attr,metadata"`
+	ID                     string         `jsonapi:"primary,authorizations"`
+	Number                 string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType      string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode           string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents            int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat            float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount        string         `jsonapi:"attr,formatted_amount"`
+	CaptureAmountCents     int64          `jsonapi:"attr,capture_amount_cents"`
+	CaptureAmountFloat     float64        `jsonapi:"attr,capture_amount_float"`
+	FormattedCaptureAmount string         `jsonapi:"attr,formatted_capture_amount"`
+	CaptureBalanceCents    int64          `jsonapi:"attr,capture_balance_cents"`
+	CaptureBalanceFloat    float64        `jsonapi:"attr,capture_balance_float"`
+	FormattedCaptureBal    string         `jsonapi:"attr,formatted_capture_balance"`
+	VoidBalanceCents       int64          `jsonapi:"attr,void_balance_cents"`
+	VoidBalanceFloat       float64        `jsonapi:"attr,void_balance_float"`
+	FormattedVoidBalance   string         `jsonapi:"attr,formatted_void_balance"`
+	Succeeded              bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message                *string        `jsonapi:"attr,message"`
+	ErrorCode              *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail            *string        `jsonapi:"attr,error_detail"`
+	Token                  *string        `jsonapi:"attr,token"`
+	GatewayTransactionID   *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CvvCode                *string        `jsonapi:"attr,cvv_code"`
+	CvvMessage             *string        `jsonapi:"attr,cvv_message"`
+	AvsCode                *string        `jsonapi:"attr,avs_code"`
+	AvsMessage             *string        `jsonapi:"attr,avs_message"`
+	FraudReview            *string        `jsonapi:"attr,fraud_review"`
+	CaptureAmountRequested *int64         `jsonapi:"attr,_capture_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
+	CreatedAt              engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt              engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference              *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin        *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata               map[string]any `jsonapi:"attr,metadata"`
 }
 
 // transactionAction begins a capture, void or refund under the order's
@@ -180,31 +178,31 @@ func authorizations() *engine.Definition {
 
 // captureResource is a capture with what is left to refund.
 type captureResource struct {
-	ID                    string           `jsonapi:"primary,captures"`
-	Number                string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType     string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode          string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents           int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat           float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount       string           `jsonapi:"attr,formatted_amount"`
-	RefundAmountCents     int64            `jsonapi:"attr,refund_amount_cents"`
-	RefundAmountFloat     float64          `jsonapi:"attr,refund_amount_float"`
-	FormattedRefundAmount string           `jsonapi:"attr,formatted_refund_amount"`
-	RefundBalanceCents    int64            `jsonapi:"attr,refund_balance_cents"`
-	RefundBalanceFloat    float64          `jsonapi:"attr,refund_balance_float"`
-	FormattedRefundBal    string           `jsonapi:"attr,formatted_refund_balance"`
-	Succeeded             bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message               *string          `jsonapi:"attr,message"`
-	ErrorCode             *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail           *string          `jsonapi:"attr,error_detail"`
-	Token                 *string          `jsonapi:"attr,token"`
-	GatewayTransactionID  *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	RefundAmountRequested *int64           `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
-	CreatedAt             serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin       *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata              map[string]any   `jsonapi:"attr,metadata"`
+	ID                    string         `jsonapi:"primary,captures"`
+	Number                string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType     string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode          string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents           int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat           float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount       string         `jsonapi:"attr,formatted_amount"`
+	RefundAmountCents     int64          `jsonapi:"attr,refund_amount_cents"`
+	RefundAmountFloat     float64        `jsonapi:"attr,refund_amount_float"`
+	FormattedRefundAmount string         `jsonapi:"attr,formatted_refund_amount"`
+	RefundBalanceCents    int64          `jsonapi:"attr,refund_balance_cents"`
+	RefundBalanceFloat    float64        `jsonapi:"attr,refund_balance_float"`
+	FormattedRefundBal    string         `jsonapi:"attr,formatted_refund_balance"`
+	Succeeded             bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message               *string        `jsonapi:"attr,message"`
+	ErrorCode             *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail           *string        `jsonapi:"attr,error_detail"`
+	Token                 *string        `jsonapi:"attr,token"`
+	GatewayTransactionID  *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	RefundAmountRequested *int64         `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata"`
 }
 
 func captures() *engine.Definition {
@@ -242,24 +240,24 @@ func captures() *engine.Definition {
 
 // voidResource and refundResource show the plain transaction attributes.
 type voidResource struct {
-	ID                   string           `jsonapi:"primary,voids"`
-	Number               string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat          float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount      string           `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message              *string          `jsonapi:"attr,message"`
-	ErrorCode            *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail          *string          `jsonapi:"attr,error_detail"`
-	Token                *string          `jsonapi:"attr,token"`
-	GatewayTransactionID *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata             map[string]any   `jsonapi:"attr,metadata"`
+	ID                   string         `jsonapi:"primary,voids"`
+	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat          float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
+	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message              *string        `jsonapi:"attr,message"`
+	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
+	Token                *string        `jsonapi:"attr,token"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
 func voids() *engine.Definition {
@@ -280,24 +278,24 @@ func voids() *engine.Definition {
 }
 
 type refundResource struct {
-	ID                   string           `jsonapi:"primary,refunds"`
-	Number               string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat          float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount      string           `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message              *string          `jsonapi:"attr,message"`
-	ErrorCode            *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail          *string          `jsonapi:"attr,error_detail"`
-	Token                *string          `jsonapi:"attr,token"`
-	GatewayTransactionID *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata             map[string]any   `jsonapi:"attr,metadata"`
+	ID                   string         `jsonapi:"primary,refunds"`
+	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat          float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
+	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message              *string        `jsonapi:"attr,message"`
+	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
+	Token                *string        `jsonapi:"attr,token"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
 func refunds() *engine.Definition {
