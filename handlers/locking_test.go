@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -97,7 +96,7 @@ func TestParentOrderLock(t *testing.T) {
 			t.Errorf("order totals %v do not add up to its line items (quantity %d, subtotal %d)", attrs(o), quantity, subtotal)
 		}
 		if t.Failed() {
-			fmt.Println(string(r.body))
+			t.Logf("the order: %s", r.body)
 		}
 	})
 }
