@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -18,6 +19,18 @@ func IsUniqueViolation(err error) bool {
 // either engine.
 func IsForeignKeyViolation(err error) bool {
 	return errors.Is(err, gorm.ErrForeignKeyViolated) || (err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
+}
+
+// IsRetryable reports whether err is PostgreSQL aborting a transaction
+// because of a concurrent one: a deadlock (SQLSTATE 40P01) or a
+// serialization failure (40001). Running the whole transaction again may
+// succeed; nothing of the failed attempt was kept.
+func IsRetryable(err error) bool {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return false
+	}
+	return pg.Code == "40P01" || pg.Code == "40001"
 }
 
 // ForUpdate locks the selected rows until the transaction ends

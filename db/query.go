@@ -290,6 +290,17 @@ func Find(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) err
 	return query.Find(dest).Error
 }
 
+// IDs returns the ids of the rows conds select, oldest first.
+func IDs(ctx context.Context, tx *gorm.DB, table string, conds []Condition) ([]string, error) {
+	query, err := Apply(tx.WithContext(ctx).Table(table), table, conds)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	err = query.Order(quote(table) + ".created_at, " + quote(table) + ".id").Pluck(quote(table)+".id", &ids).Error
+	return ids, err
+}
+
 // Count counts the rows a list query matches, ignoring its window.
 func Count(ctx context.Context, tx *gorm.DB, table string, q Query) (int64, error) {
 	query, err := Apply(tx.WithContext(ctx).Table(table), table, q.Where)

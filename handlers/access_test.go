@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"kasse/engine"
 	"kasse/models"
 	"kasse/resources"
 )
@@ -13,34 +14,34 @@ import (
 // accessMatrix is what each role may do with each type, besides the
 // integration role, which may do everything a type offers. A new type
 // fails TestAccessMatrix until its row is written here.
-var accessMatrix = map[string]map[string][]resources.Verb{
-	"markets":            {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
-	"price_lists":        {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
-	"prices":             {models.RoleSalesChannel: {resources.List, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve}},
-	"skus":               {models.RoleSalesChannel: {resources.List, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve}},
-	"customers":          {models.RoleSalesChannel: {resources.Create}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Update}},
-	"addresses":          {models.RoleSalesChannel: {resources.Create, resources.Retrieve}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
-	"customer_addresses": {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve, resources.Create, resources.Update, resources.Delete}},
-	"payment_methods":    {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
-	"orders":             {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update}},
-	"line_items":         {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update, resources.Delete}, models.RoleCustomer: {resources.List, resources.Create, resources.Retrieve, resources.Update, resources.Delete}},
+var accessMatrix = map[string]map[string][]engine.Verb{
+	"markets":            {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
+	"price_lists":        {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
+	"prices":             {models.RoleSalesChannel: {engine.List, engine.Retrieve}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"skus":               {models.RoleSalesChannel: {engine.List, engine.Retrieve}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"customers":          {models.RoleSalesChannel: {engine.Create}, models.RoleCustomer: {engine.List, engine.Retrieve, engine.Update}},
+	"addresses":          {models.RoleSalesChannel: {engine.Create, engine.Retrieve}, models.RoleCustomer: {engine.List, engine.Retrieve, engine.Create, engine.Update, engine.Delete}},
+	"customer_addresses": {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve, engine.Create, engine.Update, engine.Delete}},
+	"payment_methods":    {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
+	"orders":             {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update}},
+	"line_items":         {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update, engine.Delete}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete}},
 	// Gateways are the back office's: others may only read one by id
 	// (name and kind; secrets are write-only) to follow a payment's link.
-	"payment_gateways":      {models.RoleSalesChannel: {resources.Retrieve}, models.RoleCustomer: {resources.Retrieve}},
+	"payment_gateways":      {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"checkout_com_gateways": {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
 	"stripe_gateways":       {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
 	"manual_gateways":       {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
 	"sandbox_gateways":      {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
 	// Payments: whoever reaches the order pays for it.
-	"checkout_com_payments": {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.Create, resources.Retrieve, resources.Update}},
-	"stripe_payments":       {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.Create, resources.Retrieve, resources.Update}},
-	"wire_transfers":        {models.RoleSalesChannel: {resources.Create, resources.Retrieve, resources.Update}, models.RoleCustomer: {resources.Create, resources.Retrieve, resources.Update}},
+	"checkout_com_payments": {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.Create, engine.Retrieve, engine.Update}},
+	"stripe_payments":       {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.Create, engine.Retrieve, engine.Update}},
+	"wire_transfers":        {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.Create, engine.Retrieve, engine.Update}},
 	// Transactions: customers read their orders'; triggers are back office.
-	"transactions":   {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
-	"authorizations": {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
-	"captures":       {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
-	"voids":          {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
-	"refunds":        {models.RoleSalesChannel: {}, models.RoleCustomer: {resources.List, resources.Retrieve}},
+	"transactions":   {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"authorizations": {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"captures":       {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"voids":          {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"refunds":        {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
 }
 
 // roleEnv holds a token per role and the ids of resources the customer
@@ -128,7 +129,7 @@ func TestAccessMatrix(t *testing.T) {
 				t.Fatalf("no fixture of %s", def.Type)
 			}
 			for _, role := range models.Roles {
-				for _, verb := range resources.Verbs {
+				for _, verb := range engine.Verbs {
 					want := def.Offers(verb) && (role == models.RoleIntegration || slices.Contains(rows[role], verb))
 					if _, got := def.Permit(principals[role], verb); got != want {
 						t.Errorf("%s %s %s: registry allows=%v, want %v", def.Type, role, verb, got, want)
@@ -138,17 +139,17 @@ func TestAccessMatrix(t *testing.T) {
 					}
 					var r *response
 					switch verb {
-					case resources.List:
+					case engine.List:
 						r = re.as(role, "GET", "/api/"+def.Type, nil)
 						r.wantError(t, http.StatusUnauthorized, "UNAUTHORIZED")
-					case resources.Create:
+					case engine.Create:
 						r = re.as(role, "POST", "/api/"+def.Type, resource(def.Type, "", map[string]any{}, nil))
 						r.wantError(t, http.StatusUnauthorized, "UNAUTHORIZED")
-					case resources.Retrieve:
+					case engine.Retrieve:
 						re.as(role, "GET", "/api/"+def.Type+"/"+target, nil).wantError(t, http.StatusNotFound, "RECORD_NOT_FOUND")
-					case resources.Update:
+					case engine.Update:
 						re.as(role, "PATCH", "/api/"+def.Type+"/"+target, resource(def.Type, target, map[string]any{}, nil)).wantError(t, http.StatusNotFound, "RECORD_NOT_FOUND")
-					case resources.Delete:
+					case engine.Delete:
 						re.as(role, "DELETE", "/api/"+def.Type+"/"+target, nil).wantError(t, http.StatusNotFound, "RECORD_NOT_FOUND")
 					}
 				}

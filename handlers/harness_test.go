@@ -25,6 +25,7 @@ import (
 	"kasse/auth"
 	"kasse/db"
 	"kasse/db/dbtest"
+	"kasse/engine"
 	"kasse/gateways"
 	"kasse/handlers"
 	"kasse/models"
@@ -83,7 +84,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second})
 		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
 	}
-	cfg.Engine = resources.NewEngine(gdb, cfg.Registry)
+	cfg.Engine = engine.New(gdb, cfg.Registry)
 	cfg.Engine.BaseURL, cfg.Engine.Payments = cfg.BaseURL, cfg.Payments
 	router := handlers.NewRouter(cfg)
 	e := &env{t: t, db: gdb, router: router, auth: svc}

@@ -14,10 +14,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"kasse/auth"
+	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
 	"kasse/openapi"
-	"kasse/resources"
 	"kasse/serializers"
 )
 
@@ -33,10 +33,10 @@ type Pinger interface {
 type Config struct {
 	// Engine serves the registry's types (built by the caller over the
 	// database, with its BaseURL and Payments set).
-	Engine *resources.Engine
+	Engine *engine.Engine
 	// Database answers /readyz; nil reports the database unreachable.
 	Database  Pinger
-	Registry  *resources.Registry
+	Registry  *engine.Registry
 	Auth      *auth.Service
 	BaseURL   string // absolute origin used in every link
 	Logger    *slog.Logger
@@ -55,7 +55,7 @@ type Config struct {
 
 // api serves the generic JSON:API endpoints.
 type api struct {
-	engine *resources.Engine
+	engine *engine.Engine
 	cfg    Config
 	log    *slog.Logger
 }
@@ -129,7 +129,7 @@ func openAPIDocument(cfg Config) []byte {
 	return spec
 }
 
-func (a *api) routes(g *gin.RouterGroup, def *resources.Definition) {
+func (a *api) routes(g *gin.RouterGroup, def *engine.Definition) {
 	base := "/" + def.Type
 	if def.Actions.List {
 		g.GET(base, a.list(def))
@@ -182,11 +182,11 @@ func (a *api) requestURL(c *gin.Context) *url.URL {
 }
 
 // query parses and checks the query parameters against def.
-func (a *api) query(c *gin.Context, def *resources.Definition) (serializers.Params, resources.Query, bool) {
+func (a *api) query(c *gin.Context, def *engine.Definition) (serializers.Params, engine.Query, bool) {
 	params, err := serializers.ParseParams(c.Request.URL.Query())
 	if err != nil {
 		a.fail(c, err)
-		return params, resources.Query{}, false
+		return params, engine.Query{}, false
 	}
 	q, err := a.cfg.Registry.Compile(def, params)
 	if err != nil {
@@ -196,7 +196,7 @@ func (a *api) query(c *gin.Context, def *resources.Definition) (serializers.Para
 	return params, q, true
 }
 
-func (a *api) options(params serializers.Params, q resources.Query) serializers.Options {
+func (a *api) options(params serializers.Params, q engine.Query) serializers.Options {
 	return serializers.Options{BaseURL: a.cfg.BaseURL, Include: q.Include, HasInclude: params.HasInclude, Fields: params.Fields, ResourceMeta: a.cfg.ResourceMeta}
 }
 
@@ -209,7 +209,7 @@ func (a *api) body(c *gin.Context) ([]byte, bool) {
 	return body, true
 }
 
-func (a *api) list(def *resources.Definition) gin.HandlerFunc {
+func (a *api) list(def *engine.Definition) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		params, q, ok := a.query(c, def)
 		if !ok {
@@ -220,7 +220,7 @@ func (a *api) list(def *resources.Definition) gin.HandlerFunc {
 	}
 }
 
-func (a *api) renderList(c *gin.Context, params serializers.Params, q resources.Query, nodes []*serializers.Node, count int64, err error) {
+func (a *api) renderList(c *gin.Context, params serializers.Params, q engine.Query, nodes []*serializers.Node, count int64, err error) {
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -235,7 +235,7 @@ func (a *api) renderList(c *gin.Context, params serializers.Params, q resources.
 
 // renderOne answers with one resource: as p may retrieve it (200), or as
 // p just wrote it (201 and 200 after writes).
-func (a *api) renderOne(c *gin.Context, status int, def *resources.Definition, id string, params serializers.Params, q resources.Query, written bool) {
+func (a *api) renderOne(c *gin.Context, status int, def *engine.Definition, id string, params serializers.Params, q engine.Query, written bool) {
 	get := a.engine.Get
 	if written {
 		get = a.engine.GetWritten
@@ -256,7 +256,7 @@ func (a *api) renderOne(c *gin.Context, status int, def *resources.Definition, i
 	write(c, status, doc)
 }
 
-func (a *api) show(def *resources.Definition) gin.HandlerFunc {
+func (a *api) show(def *engine.Definition) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		params, q, ok := a.query(c, def)
 		if !ok {
@@ -266,7 +266,7 @@ func (a *api) show(def *resources.Definition) gin.HandlerFunc {
 	}
 }
 
-func (a *api) create(def *resources.Definition) gin.HandlerFunc {
+func (a *api) create(def *engine.Definition) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		params, q, ok := a.query(c, def)
 		if !ok {
@@ -290,7 +290,7 @@ func (a *api) create(def *resources.Definition) gin.HandlerFunc {
 	}
 }
 
-func (a *api) update(def *resources.Definition) gin.HandlerFunc {
+func (a *api) update(def *engine.Definition) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		params, q, ok := a.query(c, def)
 		if !ok {
@@ -314,7 +314,7 @@ func (a *api) update(def *resources.Definition) gin.HandlerFunc {
 	}
 }
 
-func (a *api) destroy(def *resources.Definition) gin.HandlerFunc {
+func (a *api) destroy(def *engine.Definition) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := a.engine.Delete(c.Request.Context(), principal(c), def, c.Param("id")); err != nil {
 			a.fail(c, err)
@@ -326,7 +326,7 @@ func (a *api) destroy(def *resources.Definition) gin.HandlerFunc {
 
 // related serves GET /api/{type}/{id}/{relationship}: the related resource,
 // or a paginated, filterable list of them.
-func (a *api) related(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+func (a *api) related(def *engine.Definition, rel *engine.Relationship) gin.HandlerFunc {
 	if len(rel.Polymorphic) > 0 {
 		return a.relatedPolymorphic(def, rel)
 	}
@@ -357,7 +357,7 @@ func (a *api) related(def *resources.Definition, rel *resources.Relationship) gi
 // renderRelatedOne answers a to-one related endpoint with node (nil: data
 // null, as for an empty relationship or one pointing to what the caller
 // may not see), or the error reading it.
-func (a *api) renderRelatedOne(c *gin.Context, params serializers.Params, q resources.Query, node *serializers.Node, err error) {
+func (a *api) renderRelatedOne(c *gin.Context, params serializers.Params, q engine.Query, node *serializers.Node, err error) {
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -373,7 +373,7 @@ func (a *api) renderRelatedOne(c *gin.Context, params serializers.Params, q reso
 // relatedPolymorphic serves the related endpoint of a polymorphic to-one
 // (an order's payment_source): the query is checked against the type the
 // relationship points to now.
-func (a *api) relatedPolymorphic(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+func (a *api) relatedPolymorphic(def *engine.Definition, rel *engine.Relationship) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		params, err := serializers.ParseParams(c.Request.URL.Query())
 		if err != nil {
@@ -385,7 +385,7 @@ func (a *api) relatedPolymorphic(def *resources.Definition, rel *resources.Relat
 			a.fail(c, err)
 			return
 		}
-		q := resources.Query{}
+		q := engine.Query{}
 		if target != nil {
 			if q, err = a.cfg.Registry.Compile(target, params); err != nil {
 				a.fail(c, err)
@@ -424,13 +424,13 @@ func (a *api) gatewayWebhook(c *gin.Context) {
 	}
 }
 
-func (a *api) relationshipLinks(def *resources.Definition, id string, rel *resources.Relationship) (string, string) {
+func (a *api) relationshipLinks(def *engine.Definition, id string, rel *engine.Relationship) (string, string) {
 	self := serializers.SelfLink(a.cfg.BaseURL, def.Type, id)
 	return self + "/relationships/" + rel.Name, self + "/" + rel.Name
 }
 
 // linkage serves GET /api/{type}/{id}/relationships/{relationship}.
-func (a *api) linkage(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+func (a *api) linkage(def *engine.Definition, rel *engine.Relationship) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, err := serializers.ParseParams(c.Request.URL.Query()); err != nil {
 			a.fail(c, err)
@@ -448,7 +448,7 @@ func (a *api) linkage(def *resources.Definition, rel *resources.Relationship) gi
 }
 
 // setToOne serves PATCH on a to-one relationship endpoint.
-func (a *api) setToOne(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+func (a *api) setToOne(def *engine.Definition, rel *engine.Relationship) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		raw, ok := a.body(c)
 		if !ok {
@@ -470,12 +470,12 @@ func (a *api) setToOne(def *resources.Definition, rel *resources.Relationship) g
 // changeToMany serves PATCH/POST/DELETE on a to-many relationship endpoint.
 // Kasse's to-many relationships are owned by the related resources, so
 // they are changed there: the spec's 403 for an unsupported change.
-func (a *api) changeToMany(def *resources.Definition, rel *resources.Relationship) gin.HandlerFunc {
+func (a *api) changeToMany(def *engine.Definition, rel *engine.Relationship) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, err := a.engine.Linkage(c.Request.Context(), principal(c), def, c.Param("id"), rel); err != nil {
 			a.fail(c, err)
 			return
 		}
-		a.fail(c, resources.ErrToManyReadOnly(def, rel))
+		a.fail(c, engine.ErrToManyReadOnly(def, rel))
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"kasse/resources"
+	"kasse/engine"
 	"kasse/serializers"
 )
 
@@ -36,8 +36,8 @@ type Options struct {
 
 // generator builds one document.
 type generator struct {
-	reg  *resources.Registry
-	defs []*resources.Definition
+	reg  *engine.Registry
+	defs []*engine.Definition
 	doc  *Document
 	// server is the origin the document names.
 	server string
@@ -46,7 +46,7 @@ type generator struct {
 }
 
 // Generate builds the OpenAPI document of every type in reg.
-func Generate(reg *resources.Registry, opts Options) *Document {
+func Generate(reg *engine.Registry, opts Options) *Document {
 	server := strings.TrimRight(opts.ServerURL, "/")
 	if server == "" {
 		server = DefaultServerURL
@@ -89,7 +89,7 @@ func Generate(reg *resources.Registry, opts Options) *Document {
 
 // JSON is the document as indented JSON with a final newline: the bytes
 // of docs/openapi.json and of GET /openapi.json.
-func JSON(reg *resources.Registry, opts Options) ([]byte, error) {
+func JSON(reg *engine.Registry, opts Options) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

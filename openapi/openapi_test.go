@@ -13,6 +13,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 
+	"kasse/engine"
 	"kasse/models"
 	"kasse/openapi"
 	"kasse/resources"
@@ -115,7 +116,7 @@ func TestSchemaName(t *testing.T) {
 }
 
 // doc generates the default registry's document as plain JSON values.
-func doc(t *testing.T, reg *resources.Registry) map[string]any {
+func doc(t *testing.T, reg *engine.Registry) map[string]any {
 	t.Helper()
 	spec, err := openapi.JSON(reg, openapi.Options{})
 	if err != nil {
@@ -247,7 +248,7 @@ func TestPathsAreTheRoutes(t *testing.T) {
 // TestOnlyOfferedActions documents a type that offers only list and
 // retrieve: no POST, PATCH or DELETE, and no Create or Update schema.
 func TestOnlyOfferedActions(t *testing.T) {
-	reg := resources.NewRegistry(readOnlyMarkets())
+	reg := engine.NewRegistry(readOnlyMarkets())
 	d := doc(t, reg)
 	paths := at(t, d, "paths").(map[string]any)
 	for _, p := range []string{"/api/markets", "/api/markets/{id}"} {
@@ -275,13 +276,13 @@ type readOnlyMarket struct {
 	Name string `jsonapi:"attr,name" kasse:"filter,sort"`
 }
 
-func readOnlyMarkets() *resources.Definition {
-	return resources.Define(resources.Spec[models.Market, readOnlyMarket]{
+func readOnlyMarkets() *engine.Definition {
+	return engine.Define(engine.Spec[models.Market, readOnlyMarket]{
 		Type:    "markets",
-		Actions: resources.Actions{List: true, Retrieve: true},
-		Access: resources.Access{
-			models.RoleSalesChannel: resources.Allow(resources.Retrieve),
-			models.RoleCustomer:     resources.Allow(resources.Retrieve),
+		Actions: engine.Actions{List: true, Retrieve: true},
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.Allow(engine.Retrieve),
+			models.RoleCustomer:     engine.Allow(engine.Retrieve),
 		},
 	})
 }
@@ -384,7 +385,7 @@ func TestSchemas(t *testing.T) {
 }
 
 // compile asks the server's own parameter checks about params.
-func compile(t *testing.T, reg *resources.Registry, def *resources.Definition, params serializers.Params) error {
+func compile(t *testing.T, reg *engine.Registry, def *engine.Definition, params serializers.Params) error {
 	t.Helper()
 	if params.Fields == nil {
 		params.Fields = map[string][]string{}
@@ -448,8 +449,8 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 			}
 			// Every include path the server accepts is listed: walk the
 			// relationships as the server does, up to the depth limit.
-			var walk func(d *resources.Definition, prefix []string)
-			walk = func(d *resources.Definition, prefix []string) {
+			var walk func(d *engine.Definition, prefix []string)
+			walk = func(d *engine.Definition, prefix []string) {
 				if len(prefix) == serializers.MaxIncludeDepth {
 					return
 				}
@@ -505,10 +506,10 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 
 			filters := openapi.Filters(reg, def)
 			for _, f := range filters {
-				sample := map[resources.AttrType]string{resources.String: "x", resources.Integer: "12", resources.Float: "1.5",
-					resources.Boolean: "true", resources.DateTime: "2026-01-01T00:00:00.000Z", resources.Object: "true", resources.Array: "true"}[f.Type]
+				sample := map[engine.AttrType]string{engine.String: "x", engine.Integer: "12", engine.Float: "1.5",
+					engine.Boolean: "true", engine.DateTime: "2026-01-01T00:00:00.000Z", engine.Object: "true", engine.Array: "true"}[f.Type]
 				key := f.Name + "_eq"
-				if f.Type == resources.Object || f.Type == resources.Array {
+				if f.Type == engine.Object || f.Type == engine.Array {
 					key = f.Name + "_null"
 				}
 				err := compile(t, reg, def, serializers.Params{Filters: map[string]string{key: sample}, FilterKeys: []string{key}})
@@ -516,7 +517,7 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 					t.Errorf("filter[q][%s]=%s is listed but refused: %v", key, sample, err)
 				}
 				param := name + "Filter." + f.Name + "_eq"
-				if f.Type == resources.Integer {
+				if f.Type == engine.Integer {
 					if compile(t, reg, def, serializers.Params{Filters: map[string]string{key: "x"}, FilterKeys: []string{key}}) == nil {
 						t.Errorf("filter[q][%s]=x is accepted for an integer", key)
 					}
@@ -524,7 +525,7 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 						t.Errorf("%s is not an integer parameter", param)
 					}
 				}
-				if def.Actions.List && f.Type != resources.Object && f.Type != resources.Array && at(t, params, param, "name") != "filter[q]["+key+"]" {
+				if def.Actions.List && f.Type != engine.Object && f.Type != engine.Array && at(t, params, param, "name") != "filter[q]["+key+"]" {
 					t.Errorf("%s names %v", param, at(t, params, param, "name"))
 				}
 			}

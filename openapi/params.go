@@ -7,16 +7,16 @@ import (
 	"strings"
 
 	"kasse/db"
-	"kasse/resources"
+	"kasse/engine"
 )
 
 // IncludePaths lists every include path of def, as the server accepts them:
 // dot-joined relationship names up to the include depth, depth first in
 // declaration order; a polymorphic relationship ends a path.
-func IncludePaths(reg *resources.Registry, def *resources.Definition) []string {
+func IncludePaths(reg *engine.Registry, def *engine.Definition) []string {
 	var out []string
-	var walk func(d *resources.Definition, prefix string, depth int)
-	walk = func(d *resources.Definition, prefix string, depth int) {
+	var walk func(d *engine.Definition, prefix string, depth int)
+	walk = func(d *engine.Definition, prefix string, depth int) {
 		if depth == maxIncludeDepth {
 			return
 		}
@@ -35,10 +35,10 @@ func IncludePaths(reg *resources.Registry, def *resources.Definition) []string {
 }
 
 // includedTypes lists the types an include on def can add to `included`.
-func includedTypes(reg *resources.Registry, def *resources.Definition) []string {
+func includedTypes(reg *engine.Registry, def *engine.Definition) []string {
 	seen := map[string]bool{}
-	var walk func(d *resources.Definition, depth int)
-	walk = func(d *resources.Definition, depth int) {
+	var walk func(d *engine.Definition, depth int)
+	walk = func(d *engine.Definition, depth int) {
 		if depth == maxIncludeDepth {
 			return
 		}
@@ -68,9 +68,9 @@ func includedTypes(reg *resources.Registry, def *resources.Definition) []string 
 // values the server accepts as paths: a comma-separated list of include
 // paths, or nothing. It nests the relationship tree, so it grows with the
 // number of paths, not with their combinations.
-func includePattern(reg *resources.Registry, def *resources.Definition) string {
-	var tree func(d *resources.Definition, depth int) string
-	tree = func(d *resources.Definition, depth int) string {
+func includePattern(reg *engine.Registry, def *engine.Definition) string {
+	var tree func(d *engine.Definition, depth int) string
+	tree = func(d *engine.Definition, depth int) string {
 		if depth == maxIncludeDepth || len(d.Relationships) == 0 {
 			return ""
 		}
@@ -112,7 +112,7 @@ func listPattern(names []string, prefix string, empty bool) string {
 
 // FieldNames lists what `fields[type]` may name: attributes that are shown
 // (not write-only) and relationships.
-func FieldNames(def *resources.Definition) []string {
+func FieldNames(def *engine.Definition) []string {
 	var out []string
 	for _, a := range def.Attributes {
 		if !a.WriteOnly {
@@ -126,7 +126,7 @@ func FieldNames(def *resources.Definition) []string {
 }
 
 // SortFields lists what `sort` may name: id and the sortable attributes.
-func SortFields(def *resources.Definition) []string {
+func SortFields(def *engine.Definition) []string {
 	out := []string{"id"}
 	for _, a := range def.Attributes {
 		if a.Sort && a.Column != "" && a.Name != "id" {
@@ -140,7 +140,7 @@ func SortFields(def *resources.Definition) []string {
 // and the type of the attribute it tests.
 type Filter struct {
 	Name string
-	Type resources.AttrType
+	Type engine.AttrType
 	// Via is the relationship a one-hop filter crosses ("" for the type's own).
 	Via string
 }
@@ -151,9 +151,9 @@ type Filter struct {
 // `<name>_id`, then for each relationship that can be joined the same of
 // its target type prefixed with `<relationship>_` (not across a
 // polymorphic one).
-func Filters(reg *resources.Registry, def *resources.Definition) []Filter {
-	own := func(d *resources.Definition, prefix, via string) []Filter {
-		out := []Filter{{Name: prefix + "id", Type: resources.String, Via: via}}
+func Filters(reg *engine.Registry, def *engine.Definition) []Filter {
+	own := func(d *engine.Definition, prefix, via string) []Filter {
+		out := []Filter{{Name: prefix + "id", Type: engine.String, Via: via}}
 		for _, a := range d.Attributes {
 			if a.Filter && a.Column != "" {
 				out = append(out, Filter{Name: prefix + a.Name, Type: a.Type, Via: via})
@@ -161,7 +161,7 @@ func Filters(reg *resources.Registry, def *resources.Definition) []Filter {
 		}
 		for _, r := range d.Relationships {
 			if !r.ToMany && r.ForeignKey != "" {
-				out = append(out, Filter{Name: prefix + r.Name + "_id", Type: resources.String, Via: via})
+				out = append(out, Filter{Name: prefix + r.Name + "_id", Type: engine.String, Via: via})
 			}
 		}
 		return out
@@ -188,17 +188,17 @@ func Filters(reg *resources.Registry, def *resources.Definition) []Filter {
 
 // filterValueSchema is the schema of an `_eq` filter's value for an
 // attribute type, as the server parses it.
-func filterValueSchema(t resources.AttrType) (*Schema, bool) {
+func filterValueSchema(t engine.AttrType) (*Schema, bool) {
 	switch t {
-	case resources.String:
+	case engine.String:
 		return &Schema{Type: "string"}, true
-	case resources.Integer:
+	case engine.Integer:
 		return &Schema{Type: "integer"}, true
-	case resources.Float:
+	case engine.Float:
 		return &Schema{Type: "number"}, true
-	case resources.Boolean:
+	case engine.Boolean:
 		return &Schema{Type: "string", Pattern: booleanPattern, Description: "true or false (also t, f, yes, no, 1, 0; any case)"}, true
-	case resources.DateTime:
+	case engine.DateTime:
 		return &Schema{Type: "string", Description: "an ISO 8601 time (2026-01-01T12:00:00.000Z) or date (2026-01-01)"}, true
 	}
 	return nil, false // JSON attributes take no value predicates

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"kasse/auth"
-	"kasse/resources"
+	"kasse/engine"
 	"kasse/serializers"
 )
 
@@ -152,7 +152,7 @@ func (g *generator) param(name string, build func() *Parameter) *Parameter {
 	return &Parameter{Ref: ref("parameters", name)}
 }
 
-func (g *generator) includeParam(def *resources.Definition) *Parameter {
+func (g *generator) includeParam(def *engine.Definition) *Parameter {
 	return g.param(SchemaName(def.Type)+"Include", func() *Parameter {
 		paths := IncludePaths(g.reg, def)
 		if paths == nil {
@@ -196,7 +196,7 @@ func (g *generator) fieldsParams(primary ...string) []*Parameter {
 	return out
 }
 
-func (g *generator) sortParam(def *resources.Definition) *Parameter {
+func (g *generator) sortParam(def *engine.Definition) *Parameter {
 	return g.param(SchemaName(def.Type)+"Sort", func() *Parameter {
 		fields := SortFields(def)
 		return &Parameter{Name: "sort", In: "query",
@@ -217,7 +217,7 @@ func (g *generator) pageParams() []*Parameter {
 	return []*Parameter{number, size}
 }
 
-func (g *generator) filterParams(def *resources.Definition) []*Parameter {
+func (g *generator) filterParams(def *engine.Definition) []*Parameter {
 	var out []*Parameter
 	for _, f := range Filters(g.reg, def) {
 		value, ok := filterValueSchema(f.Type)
@@ -236,7 +236,7 @@ func (g *generator) filterParams(def *resources.Definition) []*Parameter {
 }
 
 // listParams are a list operation's query parameters for def's resources.
-func (g *generator) listParams(def *resources.Definition) []*Parameter {
+func (g *generator) listParams(def *engine.Definition) []*Parameter {
 	out := []*Parameter{g.includeParam(def)}
 	out = append(out, g.fieldsParams(def.Type)...)
 	out = append(out, g.sortParam(def))
@@ -246,11 +246,11 @@ func (g *generator) listParams(def *resources.Definition) []*Parameter {
 
 // oneParams are the query parameters of an operation that answers with
 // one resource of def.
-func (g *generator) oneParams(def *resources.Definition) []*Parameter {
+func (g *generator) oneParams(def *engine.Definition) []*Parameter {
 	return append([]*Parameter{g.includeParam(def)}, g.fieldsParams(def.Type)...)
 }
 
-func idParam(def *resources.Definition) *Parameter {
+func idParam(def *engine.Definition) *Parameter {
 	return &Parameter{Name: "id", In: "path", Required: true, Description: "The " + singularWords(def.Type) + "'s id.", Schema: &Schema{Type: "string"}}
 }
 
@@ -265,14 +265,14 @@ func (g *generator) path(p string) *PathItem {
 
 // typePaths adds the endpoints def offers: exactly the routes the router
 // registers for it.
-func (g *generator) typePaths(def *resources.Definition) {
+func (g *generator) typePaths(def *engine.Definition) {
 	name, plural, one := SchemaName(def.Type), pascal(def.Type), singularWords(def.Type)
 	tags := []string{def.Type}
 	base := "/api/" + def.Type
 	item := base + "/{id}"
 	if def.Actions.List {
 		g.path(base).Get = &Operation{Tags: tags, OperationID: "list" + plural, Summary: "List " + human(def.Type),
-			Description: "A page of the " + human(def.Type) + " the token may see. " + roles(def, resources.List) + "\n\n" + predicateDescription(),
+			Description: "A page of the " + human(def.Type) + " the token may see. " + roles(def, engine.List) + "\n\n" + predicateDescription(),
 			Parameters:  g.listParams(def),
 			Responses:   g.responses(map[string]*Response{"200": ok("A page of "+human(def.Type)+".", g.responseList(def))}, listStatuses...)}
 	}
@@ -280,7 +280,7 @@ func (g *generator) typePaths(def *resources.Definition) {
 		created := ok("The new "+one+", as the token that created it sees it.", g.response(def))
 		created.Headers["Location"] = &Header{Ref: ref("headers", "Location")}
 		g.path(base).Post = &Operation{Tags: tags, OperationID: "create" + upperFirst(name), Summary: "Create " + article(one),
-			Description: roles(def, resources.Create),
+			Description: roles(def, engine.Create),
 			Parameters:  g.oneParams(def),
 			RequestBody: jsonAPIBody("The "+one+" to create.", g.write(def, true)),
 			Responses:   g.responses(map[string]*Response{"201": created}, createStatuses...)}
@@ -290,20 +290,20 @@ func (g *generator) typePaths(def *resources.Definition) {
 	}
 	if def.Actions.Retrieve {
 		g.path(item).Get = &Operation{Tags: tags, OperationID: "retrieve" + upperFirst(name), Summary: "Retrieve " + article(one),
-			Description: roles(def, resources.Retrieve),
+			Description: roles(def, engine.Retrieve),
 			Parameters:  g.oneParams(def),
 			Responses:   g.responses(map[string]*Response{"200": ok("The "+one+".", g.response(def))}, readStatuses...)}
 	}
 	if def.Actions.Update {
 		g.path(item).Patch = &Operation{Tags: tags, OperationID: "update" + upperFirst(name), Summary: "Update " + article(one),
-			Description: "Changes what the body sends, and runs the triggers it sends, in one transaction with the row locked. " + roles(def, resources.Update),
+			Description: "Changes what the body sends, and runs the triggers it sends, in one transaction with the row locked. " + roles(def, engine.Update),
 			Parameters:  g.oneParams(def),
 			RequestBody: jsonAPIBody("What to change.", g.write(def, false)),
 			Responses:   g.responses(map[string]*Response{"200": ok("The updated "+one+".", g.response(def))}, updateStatuses...)}
 	}
 	if def.Actions.Delete {
 		g.path(item).Delete = &Operation{Tags: tags, OperationID: "delete" + upperFirst(name), Summary: "Delete " + article(one),
-			Description: roles(def, resources.Delete),
+			Description: roles(def, engine.Delete),
 			Responses:   g.responses(map[string]*Response{"204": noContent("Deleted.")}, deleteStatuses...)}
 	}
 	for _, r := range def.Relationships {
@@ -311,7 +311,7 @@ func (g *generator) typePaths(def *resources.Definition) {
 	}
 }
 
-func (g *generator) relationshipPaths(def *resources.Definition, r *resources.Relationship) {
+func (g *generator) relationshipPaths(def *engine.Definition, r *engine.Relationship) {
 	target, _ := g.reg.Lookup(r.Target)
 	name, relName, one := upperFirst(SchemaName(def.Type)), pascal(r.Name), singularWords(def.Type)
 	tags := []string{def.Type}
@@ -355,7 +355,7 @@ func (g *generator) relationshipPaths(def *resources.Definition, r *resources.Re
 	op := &Operation{Tags: tags, OperationID: "update" + name + relName + "Relationship", Summary: "Set the " + human(r.Name) + " of " + article(one),
 		RequestBody: jsonAPIBody("The new related resource, or null to clear it.", g.relationshipUpdate(def, r))}
 	if r.Update && r.ForeignKey != "" {
-		op.Description = "Points the " + one + " to another " + singularWords(r.Target) + " (null clears an optional relationship), as a PATCH of the " + one + " would. " + roles(def, resources.Update)
+		op.Description = "Points the " + one + " to another " + singularWords(r.Target) + " (null clears an optional relationship), as a PATCH of the " + one + " would. " + roles(def, engine.Update)
 		op.Responses = g.responses(map[string]*Response{"204": noContent("Changed.")}, setToOneStatuses...)
 	} else {
 		op.Description = "Always 403 FORBIDDEN: " + r.Name + " cannot be changed once the " + one + " exists."

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
-	"kasse/resources"
 )
 
 // schema registers a component schema the first time it is used and
@@ -36,19 +36,19 @@ func nullable(s *Schema) *Schema {
 }
 
 // valueSchema is the JSON schema of an attribute type.
-func valueSchema(t resources.AttrType) *Schema {
+func valueSchema(t engine.AttrType) *Schema {
 	switch t {
-	case resources.Integer:
+	case engine.Integer:
 		return &Schema{Type: "integer"}
-	case resources.Float:
+	case engine.Float:
 		return &Schema{Type: "number"}
-	case resources.Boolean:
+	case engine.Boolean:
 		return &Schema{Type: "boolean"}
-	case resources.DateTime:
+	case engine.DateTime:
 		return &Schema{Type: "string", Format: "date-time"}
-	case resources.Object:
+	case engine.Object:
 		return freeObject()
-	case resources.Array:
+	case engine.Array:
 		return &Schema{Type: "array", Items: &Schema{}}
 	}
 	return &Schema{Type: "string"}
@@ -60,7 +60,7 @@ func freeObject() *Schema { return &Schema{Type: "object", AdditionalProperties:
 // attributeSchema is an attribute's schema in a resource object
 // (request false) or in a request body, where null is allowed only for an
 // optional nullable attribute (null on a required one is 422).
-func attributeSchema(a *resources.Attribute, request bool) *Schema {
+func attributeSchema(a *engine.Attribute, request bool) *Schema {
 	s := valueSchema(a.Type)
 	s.Description = a.Description
 	for _, e := range a.Enum {
@@ -83,9 +83,9 @@ func attributeSchema(a *resources.Attribute, request bool) *Schema {
 // triggerSchema is a trigger attribute: write-only. A boolean trigger runs
 // on true, 1, "true" or "1" and is skipped on anything else but an object
 // or an array; a valued trigger runs on any value but null.
-func triggerSchema(t *resources.TriggerInfo) *Schema {
+func triggerSchema(t *engine.TriggerInfo) *Schema {
 	var s *Schema
-	if t.Type == resources.Boolean {
+	if t.Type == engine.Boolean {
 		s = &Schema{Type: []string{"boolean", "number", "string", "null"},
 			Description: strings.TrimSpace(t.Description + " Trigger: send true to run it (1, \"true\" and \"1\" also run it; false or null skips it).")}
 	} else {
@@ -127,7 +127,7 @@ func (g *generator) identifiers(types []string) *Schema {
 
 // shown is the types a relationship's linkage shows: its target, or for
 // a polymorphic one every type it may point to.
-func shown(r *resources.Relationship) []string {
+func shown(r *engine.Relationship) []string {
 	if len(r.Polymorphic) > 0 {
 		return r.Polymorphic
 	}
@@ -135,17 +135,17 @@ func shown(r *resources.Relationship) []string {
 }
 
 // accepted is the types a write may name for a relationship.
-func accepted(r *resources.Relationship) []string {
+func accepted(r *engine.Relationship) []string {
 	return append([]string{r.Target}, r.Accepts...)
 }
 
 // typeComponents builds the schemas every type has.
-func (g *generator) typeComponents(def *resources.Definition) {
+func (g *generator) typeComponents(def *engine.Definition) {
 	g.resource(def)
 }
 
 // resource is the `{type}` schema: a resource object as the server renders it.
-func (g *generator) resource(def *resources.Definition) *Schema {
+func (g *generator) resource(def *engine.Definition) *Schema {
 	return g.schema(SchemaName(def.Type), func() *Schema {
 		attrs := map[string]*Schema{}
 		for _, a := range def.Attributes {
@@ -223,7 +223,7 @@ func (g *generator) resourceMeta() *Schema {
 }
 
 // included is the `included` member of a document whose primary data is def.
-func (g *generator) included(def *resources.Definition) *Schema {
+func (g *generator) included(def *engine.Definition) *Schema {
 	types := includedTypes(g.reg, def)
 	s := &Schema{Type: "array", Description: "The included resources, each once; present (maybe empty) whenever include was given."}
 	switch len(types) {
@@ -246,7 +246,7 @@ func (g *generator) resourceOf(typ string) *Schema {
 }
 
 // response is `{type}Response`: one resource as primary data.
-func (g *generator) response(def *resources.Definition) *Schema {
+func (g *generator) response(def *engine.Definition) *Schema {
 	return g.schema(SchemaName(def.Type)+"Response", func() *Schema {
 		return &Schema{Type: "object", Required: []string{"data"}, Properties: map[string]*Schema{
 			"data":     g.resource(def),
@@ -257,7 +257,7 @@ func (g *generator) response(def *resources.Definition) *Schema {
 
 // polymorphicResponse is a polymorphic to-one's related endpoint's
 // document: a resource of one of its types, or null.
-func (g *generator) polymorphicResponse(def *resources.Definition, r *resources.Relationship) *Schema {
+func (g *generator) polymorphicResponse(def *engine.Definition, r *engine.Relationship) *Schema {
 	return g.schema(SchemaName(def.Type)+pascal(r.Name)+"RelatedResponse", func() *Schema {
 		data := &Schema{}
 		var included []*Schema
@@ -289,7 +289,7 @@ func (g *generator) polymorphicResponse(def *resources.Definition, r *resources.
 }
 
 // relatedResponse is a to-one related endpoint's document: the resource or null.
-func (g *generator) relatedResponse(def *resources.Definition) *Schema {
+func (g *generator) relatedResponse(def *engine.Definition) *Schema {
 	return g.schema(SchemaName(def.Type)+"RelatedResponse", func() *Schema {
 		return &Schema{Type: "object", Description: "The related " + singularWords(def.Type) + ", or null when there is none.", Required: []string{"data"}, Properties: map[string]*Schema{
 			"data":     nullable(g.resource(def)),
@@ -299,7 +299,7 @@ func (g *generator) relatedResponse(def *resources.Definition) *Schema {
 }
 
 // responseList is `{type}ResponseList`: a page of resources.
-func (g *generator) responseList(def *resources.Definition) *Schema {
+func (g *generator) responseList(def *engine.Definition) *Schema {
 	return g.schema(SchemaName(def.Type)+"ResponseList", func() *Schema {
 		return &Schema{Type: "object", Required: []string{"data", "meta", "links"}, Properties: map[string]*Schema{
 			"data":     {Type: "array", Items: g.resource(def)},
@@ -336,7 +336,7 @@ func (g *generator) listLinks() *Schema {
 }
 
 // linkageResponse is a relationship endpoint's document.
-func (g *generator) linkageResponse(def *resources.Definition, r *resources.Relationship) *Schema {
+func (g *generator) linkageResponse(def *engine.Definition, r *engine.Relationship) *Schema {
 	name := SchemaName(r.Target) + "RelationshipResponse"
 	data := nullable(g.identifiers(shown(r)))
 	switch {
@@ -355,7 +355,7 @@ func (g *generator) linkageResponse(def *resources.Definition, r *resources.Rela
 }
 
 // relationshipUpdate is the body of PATCH on a to-one relationship endpoint.
-func (g *generator) relationshipUpdate(def *resources.Definition, r *resources.Relationship) *Schema {
+func (g *generator) relationshipUpdate(def *engine.Definition, r *engine.Relationship) *Schema {
 	types := accepted(r)
 	if len(r.Polymorphic) > 0 {
 		types = r.Polymorphic
@@ -373,7 +373,7 @@ func (g *generator) relationshipUpdate(def *resources.Definition, r *resources.R
 
 // linkage is a relationship in a request body: `{"data": identifier}`, or
 // null when the relationship may be cleared.
-func (g *generator) linkage(r *resources.Relationship) *Schema {
+func (g *generator) linkage(r *engine.Relationship) *Schema {
 	data := g.identifiers(accepted(r))
 	if !r.Required {
 		data = nullable(data)
@@ -383,7 +383,7 @@ func (g *generator) linkage(r *resources.Relationship) *Schema {
 
 // write is `{type}Create` (creating) or `{type}Update`: the attributes,
 // relationships and triggers a body may send, and what it must.
-func (g *generator) write(def *resources.Definition, creating bool) *Schema {
+func (g *generator) write(def *engine.Definition, creating bool) *Schema {
 	name := SchemaName(def.Type) + "Update"
 	if creating {
 		name = SchemaName(def.Type) + "Create"
@@ -482,7 +482,7 @@ func sortedCodes() []errs.Code {
 }
 
 // roles describes who may use a verb on a type, from its access rules.
-func roles(def *resources.Definition, v resources.Verb) string {
+func roles(def *engine.Definition, v engine.Verb) string {
 	var out []string
 	for _, role := range models.Roles {
 		if role == models.RoleIntegration {

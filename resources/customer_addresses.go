@@ -1,35 +1,35 @@
 package resources
 
 import (
+	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // customerAddressResource is an entry of a customer's address book.
 type customerAddressResource struct {
-	ID              string           `jsonapi:"primary,customer_addresses"`
-	Name            *string          `jsonapi:"attr,name"`
-	CustomerEmail   *string          `jsonapi:"attr,customer_email" kasse:"create"`
-	CreatedAt       serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata        map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID              string         `jsonapi:"primary,customer_addresses"`
+	Name            *string        `jsonapi:"attr,name"`
+	CustomerEmail   *string        `jsonapi:"attr,customer_email" kasse:"create"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata        map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func customerAddresses() *Definition {
-	return Define(Spec[models.CustomerAddress, customerAddressResource]{
+func customerAddresses() *engine.Definition {
+	return engine.Define(engine.Spec[models.CustomerAddress, customerAddressResource]{
 		Type:        "customer_addresses",
 		Description: "A customer address puts an address in a customer's address book.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			// Required in effect: either this or customer_email (models.CustomerAddress checks).
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
 			{Name: "address", Target: "addresses", ForeignKey: "address_id", Create: true, Update: true, Required: true},
 		},
-		Access: Access{
+		Access: engine.Access{
 			models.RoleSalesChannel: {},
-			models.RoleCustomer:     AllowScoped(ownedBy("customer_id"), List, Retrieve, Create, Update, Delete),
+			models.RoleCustomer:     engine.AllowScoped(ownedBy("customer_id"), engine.List, engine.Retrieve, engine.Create, engine.Update, engine.Delete),
 		},
 		Stamp: func(p *models.Principal, m *models.CustomerAddress) {
 			if p.Role == models.RoleCustomer {

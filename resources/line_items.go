@@ -1,58 +1,57 @@
 package resources
 
 import (
-	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // lineItemResource is a line item on the wire. Guests and customers never
 // set prices: unit_amount_cents and _external_price are for integrations.
 type lineItemResource struct {
-	ID                       string           `jsonapi:"primary,line_items"`
-	SkuCode                  *string          `jsonapi:"attr,sku_code" kasse:"create,filter,sort"`
-	Name                     *string          `jsonapi:"attr,name" kasse:"create,update,filter,sort"`
-	ImageURL                 *string          `jsonapi:"attr,image_url" kasse:"create,update"`
-	Quantity                 int              `jsonapi:"attr,quantity" kasse:"create,update,required,filter,sort"`
-	ItemType                 string           `jsonapi:"attr,item_type" kasse:"filter,enum=skus"`
-	CurrencyCode             string           `jsonapi:"attr,currency_code"`
-	UnitAmountCents          int64            `jsonapi:"attr,unit_amount_cents" kasse:"create,update,filter,sort,writers=integration"`
-	UnitAmountFloat          float64          `jsonapi:"attr,unit_amount_float"`
-	FormattedUnitAmount      string           `jsonapi:"attr,formatted_unit_amount"`
-	CompareAtAmountCents     *int64           `jsonapi:"attr,compare_at_amount_cents"`
-	CompareAtAmountFloat     *float64         `jsonapi:"attr,compare_at_amount_float"`
-	FormattedCompareAtAmount *string          `jsonapi:"attr,formatted_compare_at_amount"`
-	OptionsAmountCents       int64            `jsonapi:"attr,options_amount_cents"`
-	OptionsAmountFloat       float64          `jsonapi:"attr,options_amount_float"`
-	FormattedOptionsAmount   string           `jsonapi:"attr,formatted_options_amount"`
-	DiscountCents            int64            `jsonapi:"attr,discount_cents"`
-	DiscountFloat            float64          `jsonapi:"attr,discount_float"`
-	FormattedDiscount        string           `jsonapi:"attr,formatted_discount"`
-	TotalAmountCents         int64            `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
-	TotalAmountFloat         float64          `jsonapi:"attr,total_amount_float"`
-	FormattedTotalAmount     string           `jsonapi:"attr,formatted_total_amount"`
-	TaxAmountCents           int64            `jsonapi:"attr,tax_amount_cents"`
-	TaxAmountFloat           float64          `jsonapi:"attr,tax_amount_float"`
-	FormattedTaxAmount       string           `jsonapi:"attr,formatted_tax_amount"`
-	TaxRate                  *float64         `jsonapi:"attr,tax_rate"`
-	ExternalPrice            *bool            `jsonapi:"attr,_external_price,omitempty" kasse:"create,update,writeonly,column=external_price,writers=integration"`
-	UpdateQuantity           *bool            `jsonapi:"attr,_update_quantity,omitempty" kasse:"create,writeonly,column=update_quantity"`
-	CreatedAt                serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin          *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                 map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                       string         `jsonapi:"primary,line_items"`
+	SkuCode                  *string        `jsonapi:"attr,sku_code" kasse:"create,filter,sort"`
+	Name                     *string        `jsonapi:"attr,name" kasse:"create,update,filter,sort"`
+	ImageURL                 *string        `jsonapi:"attr,image_url" kasse:"create,update"`
+	Quantity                 int            `jsonapi:"attr,quantity" kasse:"create,update,required,filter,sort"`
+	ItemType                 string         `jsonapi:"attr,item_type" kasse:"filter,enum=skus"`
+	CurrencyCode             string         `jsonapi:"attr,currency_code"`
+	UnitAmountCents          int64          `jsonapi:"attr,unit_amount_cents" kasse:"create,update,filter,sort,writers=integration"`
+	UnitAmountFloat          float64        `jsonapi:"attr,unit_amount_float"`
+	FormattedUnitAmount      string         `jsonapi:"attr,formatted_unit_amount"`
+	CompareAtAmountCents     *int64         `jsonapi:"attr,compare_at_amount_cents"`
+	CompareAtAmountFloat     *float64       `jsonapi:"attr,compare_at_amount_float"`
+	FormattedCompareAtAmount *string        `jsonapi:"attr,formatted_compare_at_amount"`
+	OptionsAmountCents       int64          `jsonapi:"attr,options_amount_cents"`
+	OptionsAmountFloat       float64        `jsonapi:"attr,options_amount_float"`
+	FormattedOptionsAmount   string         `jsonapi:"attr,formatted_options_amount"`
+	DiscountCents            int64          `jsonapi:"attr,discount_cents"`
+	DiscountFloat            float64        `jsonapi:"attr,discount_float"`
+	FormattedDiscount        string         `jsonapi:"attr,formatted_discount"`
+	TotalAmountCents         int64          `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
+	TotalAmountFloat         float64        `jsonapi:"attr,total_amount_float"`
+	FormattedTotalAmount     string         `jsonapi:"attr,formatted_total_amount"`
+	TaxAmountCents           int64          `jsonapi:"attr,tax_amount_cents"`
+	TaxAmountFloat           float64        `jsonapi:"attr,tax_amount_float"`
+	FormattedTaxAmount       string         `jsonapi:"attr,formatted_tax_amount"`
+	TaxRate                  *float64       `jsonapi:"attr,tax_rate"`
+	ExternalPrice            *bool          `jsonapi:"attr,_external_price,omitempty" kasse:"create,update,writeonly,column=external_price,writers=integration"`
+	UpdateQuantity           *bool          `jsonapi:"attr,_update_quantity,omitempty" kasse:"create,writeonly,column=update_quantity"`
+	CreatedAt                engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt                engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference                *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin          *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata                 map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 // throughOrder selects the rows (line items, payments, transactions) of
 // the orders orderScope selects, through their order_id.
-func throughOrder(orderScope func(p *models.Principal) []db.Condition) Scope {
-	return func(p *models.Principal) []db.Condition {
-		var out []db.Condition
+func throughOrder(orderScope func(p *models.Principal) []engine.Condition) engine.Scope {
+	return func(p *models.Principal) []engine.Condition {
+		var out []engine.Condition
 		for _, cond := range orderScope(p) {
-			var hop db.Condition
+			var hop engine.Condition
 			for _, term := range cond {
-				term.Path = append([]db.Hop{{Table: "orders", LocalKey: "order_id", RemoteKey: "id"}}, term.Path...)
+				term.Path = append([]engine.Hop{{Table: "orders", LocalKey: "order_id", RemoteKey: "id"}}, term.Path...)
 				hop = append(hop, term)
 			}
 			out = append(out, hop)
@@ -61,19 +60,20 @@ func throughOrder(orderScope func(p *models.Principal) []db.Condition) Scope {
 	}
 }
 
-func lineItems() *Definition {
-	return Define(Spec[models.LineItem, lineItemResource]{
+func lineItems() *engine.Definition {
+	return engine.Define(engine.Spec[models.LineItem, lineItemResource]{
 		Type:        "line_items",
 		Description: "A line item is a SKU and a quantity in an order, priced from the order's market.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		ParentOrder: "order_id",
+		Relationships: []engine.Relationship{
 			{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
 			{Name: "item", Target: "skus", ForeignKey: "item_id", Create: true},
 			{Name: "sku", Target: "skus", ForeignKey: "item_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(throughOrder(cartOfGuest), Create, Retrieve, Update, Delete),
-			models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), List, Create, Retrieve, Update, Delete),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update, engine.Delete),
+			models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete),
 		},
 		Derive: func(li *models.LineItem, out *lineItemResource) {
 			m := func(cents int64) models.Money { return models.Money{Cents: cents, Currency: li.CurrencyCode} }

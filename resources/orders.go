@@ -4,68 +4,67 @@ import (
 	"context"
 	"encoding/json"
 
-	"kasse/db"
+	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // orderResource is an order on the wire. Money comes as the reference's
 // triples: `*_cents`, `*_float` and `formatted_*`.
 type orderResource struct {
-	ID                            string            `jsonapi:"primary,orders"`
-	Number                        int64             `jsonapi:"attr,number" kasse:"filter,sort"`
-	Status                        string            `jsonapi:"attr,status" kasse:"filter,sort,enum=draft|pending|placing|placed|approved|cancelled"`
-	PaymentStatus                 string            `jsonapi:"attr,payment_status" kasse:"filter,sort"`
-	FulfillmentStatus             string            `jsonapi:"attr,fulfillment_status" kasse:"filter,sort"`
-	Guest                         bool              `jsonapi:"attr,guest" kasse:"filter"`
-	Editable                      bool              `jsonapi:"attr,editable"`
-	CustomerEmail                 *string           `jsonapi:"attr,customer_email" kasse:"create,update,filter,sort"`
-	LanguageCode                  *string           `jsonapi:"attr,language_code" kasse:"create,update,filter"`
-	CurrencyCode                  string            `jsonapi:"attr,currency_code" kasse:"filter,sort"`
-	TaxIncluded                   bool              `jsonapi:"attr,tax_included"`
-	CountryCode                   *string           `jsonapi:"attr,country_code" kasse:"filter"`
-	CartURL                       *string           `jsonapi:"attr,cart_url" kasse:"create,update"`
-	ReturnURL                     *string           `jsonapi:"attr,return_url" kasse:"create,update"`
-	TermsURL                      *string           `jsonapi:"attr,terms_url" kasse:"create,update"`
-	PrivacyURL                    *string           `jsonapi:"attr,privacy_url" kasse:"create,update"`
-	SubtotalAmountCents           int64             `jsonapi:"attr,subtotal_amount_cents" kasse:"filter,sort"`
-	SubtotalAmountFloat           float64           `jsonapi:"attr,subtotal_amount_float"`
-	FormattedSubtotalAmount       string            `jsonapi:"attr,formatted_subtotal_amount"`
-	ShippingAmountCents           int64             `jsonapi:"attr,shipping_amount_cents"`
-	ShippingAmountFloat           float64           `jsonapi:"attr,shipping_amount_float"`
-	FormattedShippingAmount       string            `jsonapi:"attr,formatted_shipping_amount"`
-	PaymentMethodAmountCents      int64             `jsonapi:"attr,payment_method_amount_cents"`
-	PaymentMethodAmountFloat      float64           `jsonapi:"attr,payment_method_amount_float"`
-	FormattedPaymentMethodAmount  string            `jsonapi:"attr,formatted_payment_method_amount"`
-	DiscountAmountCents           int64             `jsonapi:"attr,discount_amount_cents"`
-	DiscountAmountFloat           float64           `jsonapi:"attr,discount_amount_float"`
-	FormattedDiscountAmount       string            `jsonapi:"attr,formatted_discount_amount"`
-	TotalTaxAmountCents           int64             `jsonapi:"attr,total_tax_amount_cents"`
-	TotalTaxAmountFloat           float64           `jsonapi:"attr,total_tax_amount_float"`
-	FormattedTotalTaxAmount       string            `jsonapi:"attr,formatted_total_tax_amount"`
-	TotalAmountCents              int64             `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
-	TotalAmountFloat              float64           `jsonapi:"attr,total_amount_float"`
-	FormattedTotalAmount          string            `jsonapi:"attr,formatted_total_amount"`
-	TotalAmountWithTaxesCents     int64             `jsonapi:"attr,total_amount_with_taxes_cents" kasse:"filter,sort"`
-	TotalAmountWithTaxesFloat     float64           `jsonapi:"attr,total_amount_with_taxes_float"`
-	FormattedTotalAmountWithTaxes string            `jsonapi:"attr,formatted_total_amount_with_taxes"`
-	PlaceTotalAmountCents         *int64            `jsonapi:"attr,place_total_amount_cents"`
-	RefundAmountCents             *int64            `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=refund_amount_cents,writers=integration"`
-	SkusCount                     int               `jsonapi:"attr,skus_count"`
-	PlacedAt                      *serializers.Time `jsonapi:"attr,placed_at" kasse:"filter,sort"`
-	ApprovedAt                    *serializers.Time `jsonapi:"attr,approved_at" kasse:"filter,sort"`
-	CancelledAt                   *serializers.Time `jsonapi:"attr,cancelled_at" kasse:"filter,sort"`
-	ArchivedAt                    *serializers.Time `jsonapi:"attr,archived_at" kasse:"filter,sort"`
-	PaymentUpdatedAt              *serializers.Time `jsonapi:"attr,payment_updated_at" kasse:"filter,sort"`
-	FulfillmentUpdatedAt          *serializers.Time `jsonapi:"attr,fulfillment_updated_at" kasse:"filter,sort"`
-	RefreshedAt                   *serializers.Time `jsonapi:"attr,refreshed_at"`
-	ExpiresAt                     *serializers.Time `jsonapi:"attr,expires_at" kasse:"filter,sort"`
-	CreatedAt                     serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                     serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                     *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin               *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                      map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                            string         `jsonapi:"primary,orders"`
+	Number                        int64          `jsonapi:"attr,number" kasse:"filter,sort"`
+	Status                        string         `jsonapi:"attr,status" kasse:"filter,sort,enum=draft|pending|placing|placed|approved|cancelled"`
+	PaymentStatus                 string         `jsonapi:"attr,payment_status" kasse:"filter,sort"`
+	FulfillmentStatus             string         `jsonapi:"attr,fulfillment_status" kasse:"filter,sort"`
+	Guest                         bool           `jsonapi:"attr,guest" kasse:"filter"`
+	Editable                      bool           `jsonapi:"attr,editable"`
+	CustomerEmail                 *string        `jsonapi:"attr,customer_email" kasse:"create,update,filter,sort"`
+	LanguageCode                  *string        `jsonapi:"attr,language_code" kasse:"create,update,filter"`
+	CurrencyCode                  string         `jsonapi:"attr,currency_code" kasse:"filter,sort"`
+	TaxIncluded                   bool           `jsonapi:"attr,tax_included"`
+	CountryCode                   *string        `jsonapi:"attr,country_code" kasse:"filter"`
+	CartURL                       *string        `jsonapi:"attr,cart_url" kasse:"create,update"`
+	ReturnURL                     *string        `jsonapi:"attr,return_url" kasse:"create,update"`
+	TermsURL                      *string        `jsonapi:"attr,terms_url" kasse:"create,update"`
+	PrivacyURL                    *string        `jsonapi:"attr,privacy_url" kasse:"create,update"`
+	SubtotalAmountCents           int64          `jsonapi:"attr,subtotal_amount_cents" kasse:"filter,sort"`
+	SubtotalAmountFloat           float64        `jsonapi:"attr,subtotal_amount_float"`
+	FormattedSubtotalAmount       string         `jsonapi:"attr,formatted_subtotal_amount"`
+	ShippingAmountCents           int64          `jsonapi:"attr,shipping_amount_cents"`
+	ShippingAmountFloat           float64        `jsonapi:"attr,shipping_amount_float"`
+	FormattedShippingAmount       string         `jsonapi:"attr,formatted_shipping_amount"`
+	PaymentMethodAmountCents      int64          `jsonapi:"attr,payment_method_amount_cents"`
+	PaymentMethodAmountFloat      float64        `jsonapi:"attr,payment_method_amount_float"`
+	FormattedPaymentMethodAmount  string         `jsonapi:"attr,formatted_payment_method_amount"`
+	DiscountAmountCents           int64          `jsonapi:"attr,discount_amount_cents"`
+	DiscountAmountFloat           float64        `jsonapi:"attr,discount_amount_float"`
+	FormattedDiscountAmount       string         `jsonapi:"attr,formatted_discount_amount"`
+	TotalTaxAmountCents           int64          `jsonapi:"attr,total_tax_amount_cents"`
+	TotalTaxAmountFloat           float64        `jsonapi:"attr,total_tax_amount_float"`
+	FormattedTotalTaxAmount       string         `jsonapi:"attr,formatted_total_tax_amount"`
+	TotalAmountCents              int64          `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
+	TotalAmountFloat              float64        `jsonapi:"attr,total_amount_float"`
+	FormattedTotalAmount          string         `jsonapi:"attr,formatted_total_amount"`
+	TotalAmountWithTaxesCents     int64          `jsonapi:"attr,total_amount_with_taxes_cents" kasse:"filter,sort"`
+	TotalAmountWithTaxesFloat     float64        `jsonapi:"attr,total_amount_with_taxes_float"`
+	FormattedTotalAmountWithTaxes string         `jsonapi:"attr,formatted_total_amount_with_taxes"`
+	PlaceTotalAmountCents         *int64         `jsonapi:"attr,place_total_amount_cents"`
+	RefundAmountCents             *int64         `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=refund_amount_cents,writers=integration"`
+	SkusCount                     int            `jsonapi:"attr,skus_count"`
+	PlacedAt                      *engine.Time   `jsonapi:"attr,placed_at" kasse:"filter,sort"`
+	ApprovedAt                    *engine.Time   `jsonapi:"attr,approved_at" kasse:"filter,sort"`
+	CancelledAt                   *engine.Time   `jsonapi:"attr,cancelled_at" kasse:"filter,sort"`
+	ArchivedAt                    *engine.Time   `jsonapi:"attr,archived_at" kasse:"filter,sort"`
+	PaymentUpdatedAt              *engine.Time   `jsonapi:"attr,payment_updated_at" kasse:"filter,sort"`
+	FulfillmentUpdatedAt          *engine.Time   `jsonapi:"attr,fulfillment_updated_at" kasse:"filter,sort"`
+	RefreshedAt                   *engine.Time   `jsonapi:"attr,refreshed_at"`
+	ExpiresAt                     *engine.Time   `jsonapi:"attr,expires_at" kasse:"filter,sort"`
+	CreatedAt                     engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference                     *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata                      map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 // Roles that run the back office: guests and customers may not send these
@@ -73,33 +72,33 @@ type orderResource struct {
 var backOffice = []string{models.RoleIntegration}
 
 // ordersInMarkets and cartsInMarkets select what a sales channel reaches.
-func ordersInMarkets(p *models.Principal) db.Condition {
-	return db.Condition{{Column: "market_id", Predicate: db.In, Values: ids(p.MarketIDs)}}
+func ordersInMarkets(p *models.Principal) engine.Condition {
+	return engine.Condition{{Column: "market_id", Predicate: engine.In, Values: ids(p.MarketIDs)}}
 }
 
 // cartOfGuest is what a guest (a sales channel token without an owner)
 // reaches: the draft and pending orders of its markets that no customer
 // owns. A customer's order is that customer's and the integrations' only,
 // even to a guest who knows its id.
-func cartOfGuest(p *models.Principal) []db.Condition {
-	return []db.Condition{ordersInMarkets(p),
-		{{Column: "status", Predicate: db.In, Values: []any{models.OrderDraft, models.OrderPending}}},
-		{{Column: "customer_id", Predicate: db.Null, Values: []any{true}}}}
+func cartOfGuest(p *models.Principal) []engine.Condition {
+	return []engine.Condition{ordersInMarkets(p),
+		{{Column: "status", Predicate: engine.In, Values: []any{models.OrderDraft, models.OrderPending}}},
+		{{Column: "customer_id", Predicate: engine.Null, Values: []any{true}}}}
 }
 
-func ordersOfCustomer(p *models.Principal) []db.Condition {
-	return []db.Condition{ordersInMarkets(p), {{Column: "customer_id", Predicate: db.Eq, Values: []any{p.CustomerID}}}}
+func ordersOfCustomer(p *models.Principal) []engine.Condition {
+	return []engine.Condition{ordersInMarkets(p), {{Column: "customer_id", Predicate: engine.Eq, Values: []any{p.CustomerID}}}}
 }
 
-func orderTrigger(run func(c *Call, o *models.Order) error) func(c *Call, o *models.Order, _ json.RawMessage) error {
-	return func(c *Call, o *models.Order, _ json.RawMessage) error { return run(c, o) }
+func orderTrigger(run func(c *engine.Call, o *models.Order) error) func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
+	return func(c *engine.Call, o *models.Order, _ json.RawMessage) error { return run(c, o) }
 }
 
 // cloneAddress is the `_billing_address_clone_id` and
 // `_shipping_address_clone_id` triggers: it copies an address the caller
 // may see and points the order at the copy.
-func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Call, o *models.Order, value json.RawMessage) error {
-	return func(c *Call, o *models.Order, value json.RawMessage) error {
+func cloneAddress(name string, set func(o *models.Order, id string)) func(c *engine.Call, o *models.Order, value json.RawMessage) error {
+	return func(c *engine.Call, o *models.Order, value json.RawMessage) error {
 		var id string
 		if err := json.Unmarshal(value, &id); err != nil || id == "" {
 			return errs.New(errs.InvalidFieldValue, "%s must be an address id", name).At(errs.AttributePointer(name))
@@ -119,8 +118,8 @@ func cloneAddress(name string, set func(o *models.Order, id string)) func(c *Cal
 // orderAction begins a capture or refund of the order (locked by the
 // update) and finishes it with the provider once committed; the order's
 // payment status moves only when the provider confirms.
-func orderAction(begin func(c *Call, o *models.Order) (*models.Transaction, error)) func(c *Call, o *models.Order, _ json.RawMessage) error {
-	return func(c *Call, o *models.Order, _ json.RawMessage) error {
+func orderAction(begin func(c *engine.Call, o *models.Order) (*models.Transaction, error)) func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
+	return func(c *engine.Call, o *models.Order, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
 			return errNoGateways()
 		}
@@ -134,22 +133,22 @@ func orderAction(begin func(c *Call, o *models.Order) (*models.Transaction, erro
 	}
 }
 
-func orders() *Definition {
-	return Define(Spec[models.Order, orderResource]{
+func orders() *engine.Definition {
+	return engine.Define(engine.Spec[models.Order, orderResource]{
 		Type:        "orders",
 		Description: "An order: a cart priced server-side from its market, placed, approved, cancelled or archived with triggers.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true},
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
 			{Name: "shipping_address", Target: "addresses", ForeignKey: "shipping_address_id", Create: true, Update: true},
 			{Name: "billing_address", Target: "addresses", ForeignKey: "billing_address_id", Create: true, Update: true},
-			{Name: "available_payment_methods", Target: "payment_methods", ToMany: true, Where: func(parent any) []db.Condition {
+			{Name: "available_payment_methods", Target: "payment_methods", ToMany: true, Where: func(parent any) []engine.Condition {
 				o := parent.(*models.Order)
-				return []db.Condition{
-					{{Column: "disabled_at", Predicate: db.Null, Values: []any{true}}},
-					{{Column: "market_id", Predicate: db.Eq, Values: []any{o.MarketID}}, {Column: "market_id", Predicate: db.Null, Values: []any{true}}},
-					{{Column: "currency_code", Predicate: db.Eq, Values: []any{o.CurrencyCode}}, {Column: "currency_code", Predicate: db.Null, Values: []any{true}}},
+				return []engine.Condition{
+					{{Column: "disabled_at", Predicate: engine.Null, Values: []any{true}}},
+					{{Column: "market_id", Predicate: engine.Eq, Values: []any{o.MarketID}}, {Column: "market_id", Predicate: engine.Null, Values: []any{true}}},
+					{{Column: "currency_code", Predicate: engine.Eq, Values: []any{o.CurrencyCode}}, {Column: "currency_code", Predicate: engine.Null, Values: []any{true}}},
 				}
 			}},
 			{Name: "payment_method", Target: "payment_methods", ForeignKey: "payment_method_id", Create: true, Update: true},
@@ -161,9 +160,9 @@ func orders() *Definition {
 			{Name: "voids", Target: "voids", ToMany: true, InverseKey: "order_id"},
 			{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "order_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: Merge(Allow(Create), AllowScoped(cartOfGuest, Retrieve, Update)),
-			models.RoleCustomer:     Merge(Allow(Create), AllowScoped(ordersOfCustomer, List, Retrieve, Update)),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(cartOfGuest, engine.Retrieve, engine.Update)),
+			models.RoleCustomer:     engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(ordersOfCustomer, engine.List, engine.Retrieve, engine.Update)),
 		},
 		Stamp: func(p *models.Principal, o *models.Order) {
 			if p.Role != models.RoleIntegration && len(p.MarketIDs) > 0 {
@@ -174,23 +173,23 @@ func orders() *Definition {
 			}
 		},
 		// Triggers run in this order when a body sends several.
-		Triggers: []Trigger[models.Order]{
-			{Name: "_billing_address_clone_id", Type: String, OnCreate: true, Description: "The id of the address you want to clone to create the order's billing address.",
+		Triggers: []engine.Trigger[models.Order]{
+			{Name: "_billing_address_clone_id", Type: engine.String, OnCreate: true, Description: "The id of the address you want to clone to create the order's billing address.",
 				Run: cloneAddress("_billing_address_clone_id", func(o *models.Order, id string) { o.BillingAddressID = &id })},
-			{Name: "_shipping_address_clone_id", Type: String, OnCreate: true, Description: "The id of the address you want to clone to create the order's shipping address.",
+			{Name: "_shipping_address_clone_id", Type: engine.String, OnCreate: true, Description: "The id of the address you want to clone to create the order's shipping address.",
 				Run: cloneAddress("_shipping_address_clone_id", func(o *models.Order, id string) { o.ShippingAddressID = &id })},
 			{Name: "_shipping_address_same_as_billing", OnCreate: true, Description: "Send this attribute if you want the shipping address to be cloned from the order's billing address.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.ShipToBilling(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.ShipToBilling(c.Tx) })},
 			{Name: "_billing_address_same_as_shipping", OnCreate: true, Description: "Send this attribute if you want the billing address to be cloned from the order's shipping address.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.BillToShipping(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.BillToShipping(c.Tx) })},
 			{Name: "_refresh", Description: "Send this attribute if you want to refresh all the prices of a draft or pending order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Refresh(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Refresh(c.Tx) })},
 			{Name: "_update_taxes", Description: "Send this attribute if you want to force tax calculation for this order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.UpdateTaxes(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.UpdateTaxes(c.Tx) })},
 			{Name: "_place", Description: "Send this attribute if you want to place the order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
 			{Name: "_cancel", Writers: backOffice, Description: "Send this attribute if you want to cancel a placed order; the payment is voided.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error {
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error {
 					voidID, err := o.Cancel(c.Tx, c.Payments())
 					if voidID != "" {
 						c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Finish(ctx, voidID) })
@@ -198,26 +197,26 @@ func orders() *Definition {
 					return err
 				})},
 			{Name: "_approve", Writers: backOffice, Description: "Send this attribute if you want to approve a placed order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Approve(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Approve(c.Tx) })},
 			{Name: "_capture", Writers: backOffice, Description: "Send this attribute to capture the order's authorized payment.",
-				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					return models.BeginCapture(c.Tx, o, nil, 0)
 				})},
 			{Name: "_approve_and_capture", Writers: backOffice, Description: "Send this attribute to approve the order and capture its payment.",
-				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					if err := o.Approve(c.Tx); err != nil {
 						return nil, err
 					}
 					return models.BeginCapture(c.Tx, o, nil, 0)
 				})},
 			{Name: "_refund", Writers: backOffice, Description: "Send this attribute to refund the order's captured payment: all of it, or _refund_amount_cents. A full refund cancels the order.",
-				Run: orderAction(func(c *Call, o *models.Order) (*models.Transaction, error) {
+				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					return models.BeginRefund(c.Tx, o, nil, amountOf(o.RefundAmountCents))
 				})},
 			{Name: "_archive", Writers: backOffice, Description: "Send this attribute if you want to archive the order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Archive(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Archive(c.Tx) })},
 			{Name: "_unarchive", Writers: backOffice, Description: "Send this attribute if you want to unarchive the order.",
-				Run: orderTrigger(func(c *Call, o *models.Order) error { return o.Unarchive(c.Tx) })},
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Unarchive(c.Tx) })},
 		},
 		Derive: func(o *models.Order, out *orderResource) {
 			out.Editable = o.Editable()

@@ -3,22 +3,21 @@ package resources
 import (
 	"encoding/json"
 
-	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // Gateways share one model and table; each concrete type sees its kind.
-func gatewayKind(kind string) []db.Condition {
-	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+func gatewayKind(kind string) []engine.Condition {
+	return []engine.Condition{{{Column: "kind", Predicate: engine.Eq, Values: []any{kind}}}}
 }
 
-func gatewayTriggers() []Trigger[models.PaymentGateway] {
-	return []Trigger[models.PaymentGateway]{
+func gatewayTriggers() []engine.Trigger[models.PaymentGateway] {
+	return []engine.Trigger[models.PaymentGateway]{
 		{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
-			Run: func(c *Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Disable(c.Tx) }},
+			Run: func(c *engine.Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Disable(c.Tx) }},
 		{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
-			Run: func(c *Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Enable(c.Tx) }},
+			Run: func(c *engine.Call, g *models.PaymentGateway, _ json.RawMessage) error { return g.Enable(c.Tx) }},
 	}
 }
 
@@ -32,7 +31,7 @@ func webhookURL(baseURL string, g *models.PaymentGateway) *string {
 }
 
 // Gateways are managed by integrations only: no other role sees them.
-var integrationOnly = Access{models.RoleSalesChannel: {}, models.RoleCustomer: {}}
+var integrationOnly = engine.Access{models.RoleSalesChannel: {}, models.RoleCustomer: {}}
 
 func stampKind(kind string) func(*models.Principal, *models.PaymentGateway) {
 	return func(_ *models.Principal, g *models.PaymentGateway) { g.Kind = kind }
@@ -40,27 +39,27 @@ func stampKind(kind string) func(*models.Principal, *models.PaymentGateway) {
 
 // paymentGatewayResource is the parent type listing every gateway.
 type paymentGatewayResource struct {
-	ID              string            `jsonapi:"primary,payment_gateways"`
-	Name            string            `jsonapi:"attr,name" kasse:"filter,sort"`
-	ForcePayments   bool              `jsonapi:"attr,force_payments" kasse:"filter"`
-	DisabledAt      *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt       serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string           `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin *string           `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata        map[string]any    `jsonapi:"attr,metadata"`
+	ID              string         `jsonapi:"primary,payment_gateways"`
+	Name            string         `jsonapi:"attr,name" kasse:"filter,sort"`
+	ForcePayments   bool           `jsonapi:"attr,force_payments" kasse:"filter"`
+	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata        map[string]any `jsonapi:"attr,metadata"`
 }
 
 // Anyone may read a gateway by id (its name and kind: its secrets are
 // write-only), so a payment's payment_gateway can be followed.
-var readableByID = Access{models.RoleSalesChannel: Allow(Retrieve), models.RoleCustomer: Allow(Retrieve)}
+var readableByID = engine.Access{models.RoleSalesChannel: engine.Allow(engine.Retrieve), models.RoleCustomer: engine.Allow(engine.Retrieve)}
 
-func paymentGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, paymentGatewayResource]{
+func paymentGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, paymentGatewayResource]{
 		Type:        "payment_gateways",
 		Description: "Every configured payment gateway, whatever its kind (read-only: manage them through their own types).",
-		Actions:     Actions{List: true, Retrieve: true},
-		Relationships: []Relationship{
+		Actions:     engine.Actions{List: true, Retrieve: true},
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
 		Access: readableByID,
@@ -70,30 +69,30 @@ func paymentGateways() *Definition {
 // checkoutComGatewayResource is a Checkout.com account; its keys are
 // write-only.
 type checkoutComGatewayResource struct {
-	ID                    string            `jsonapi:"primary,checkout_com_gateways"`
-	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	SecretKey             *string           `jsonapi:"attr,secret_key,omitempty" kasse:"create,update,required,writeonly"`
-	PublicKey             *string           `jsonapi:"attr,public_key,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointID     *string           `jsonapi:"attr,webhook_endpoint_id"`
-	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                    string         `jsonapi:"primary,checkout_com_gateways"`
+	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	SecretKey             *string        `jsonapi:"attr,secret_key,omitempty" kasse:"create,update,required,writeonly"`
+	PublicKey             *string        `jsonapi:"attr,public_key,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointID     *string        `jsonapi:"attr,webhook_endpoint_id"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func checkoutComGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, checkoutComGatewayResource]{
+func checkoutComGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, checkoutComGatewayResource]{
 		Type:        "checkout_com_gateways",
 		Description: "A Checkout.com account. secret_key, public_key and webhook_endpoint_secret (the key Checkout.com signs webhooks with) are write-only.",
-		Actions:     AllActions,
+		Actions:     engine.AllActions,
 		Within:      gatewayKind(models.GatewayCheckoutCom),
 		Stamp:       stampKind(models.GatewayCheckoutCom),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
@@ -107,32 +106,32 @@ func checkoutComGateways() *Definition {
 
 // stripeGatewayResource is a Stripe account; login is its secret key.
 type stripeGatewayResource struct {
-	ID                    string            `jsonapi:"primary,stripe_gateways"`
-	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	Login                 *string           `jsonapi:"attr,login,omitempty" kasse:"create,update,required,writeonly"`
-	PublishableKey        *string           `jsonapi:"attr,publishable_key,omitempty" kasse:"create,update,writeonly"`
-	ConnectedAccount      *string           `jsonapi:"attr,connected_account" kasse:"create,update"`
-	AutoPayments          bool              `jsonapi:"attr,auto_payments" kasse:"create,update"`
-	WebhookEndpointID     *string           `jsonapi:"attr,webhook_endpoint_id"`
-	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                    string         `jsonapi:"primary,stripe_gateways"`
+	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	Login                 *string        `jsonapi:"attr,login,omitempty" kasse:"create,update,required,writeonly"`
+	PublishableKey        *string        `jsonapi:"attr,publishable_key,omitempty" kasse:"create,update,writeonly"`
+	ConnectedAccount      *string        `jsonapi:"attr,connected_account" kasse:"create,update"`
+	AutoPayments          bool           `jsonapi:"attr,auto_payments" kasse:"create,update"`
+	WebhookEndpointID     *string        `jsonapi:"attr,webhook_endpoint_id"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func stripeGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, stripeGatewayResource]{
+func stripeGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, stripeGatewayResource]{
 		Type:        "stripe_gateways",
 		Description: "A Stripe account. login (the secret key), publishable_key and webhook_endpoint_secret (whsec_…) are write-only.",
-		Actions:     AllActions,
+		Actions:     engine.AllActions,
 		Within:      gatewayKind(models.GatewayStripe),
 		Stamp:       stampKind(models.GatewayStripe),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "stripe_payments", Target: "stripe_payments", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
@@ -146,25 +145,25 @@ func stripeGateways() *Definition {
 
 // manualGatewayResource is a gateway without a provider (wire transfers).
 type manualGatewayResource struct {
-	ID              string            `jsonapi:"primary,manual_gateways"`
-	Name            string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments   bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt      *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt       serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata        map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID              string         `jsonapi:"primary,manual_gateways"`
+	Name            string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments   bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference       *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata        map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func manualGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, manualGatewayResource]{
+func manualGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, manualGatewayResource]{
 		Type:        "manual_gateways",
 		Description: "A gateway without a provider: wire transfers, settled by the merchant.",
-		Actions:     AllActions,
+		Actions:     engine.AllActions,
 		Within:      gatewayKind(models.GatewayManual),
 		Stamp:       stampKind(models.GatewayManual),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
 		Access:   integrationOnly,
@@ -174,28 +173,28 @@ func manualGateways() *Definition {
 
 // sandboxGatewayResource is Kasse's built-in test gateway (an extension).
 type sandboxGatewayResource struct {
-	ID                    string            `jsonapi:"primary,sandbox_gateways"`
-	Name                  string            `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool              `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *serializers.Time `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	WebhookEndpointSecret *string           `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
-	WebhookEndpointURL    *string           `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             serializers.Time  `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time  `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string           `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string           `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any    `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                    string         `jsonapi:"primary,sandbox_gateways"`
+	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func sandboxGateways() *Definition {
-	return Define(Spec[models.PaymentGateway, sandboxGatewayResource]{
+func sandboxGateways() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentGateway, sandboxGatewayResource]{
 		Type: "sandbox_gateways",
 		Description: "Kasse's built-in test gateway (a Kasse extension): it processes checkout_com_payments without any network. " +
 			"Test tokens: tok_sandbox_approved, tok_sandbox_declined, tok_sandbox_3ds (a challenge page on Kasse), tok_sandbox_timeout.",
-		Actions: AllActions,
+		Actions: engine.AllActions,
 		Within:  gatewayKind(models.GatewaySandbox),
 		Stamp:   stampKind(models.GatewaySandbox),
-		Relationships: []Relationship{
+		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
 		},

@@ -4,20 +4,19 @@ import (
 	"context"
 	"encoding/json"
 
-	"kasse/db"
+	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
-	"kasse/serializers"
 )
 
-func sourceKind(kind string) []db.Condition {
-	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+func sourceKind(kind string) []engine.Condition {
+	return []engine.Condition{{{Column: "kind", Predicate: engine.Eq, Values: []any{kind}}}}
 }
 
-func sourceAccess() Access {
-	return Access{
-		models.RoleSalesChannel: AllowScoped(throughOrder(cartOfGuest), Create, Retrieve, Update),
-		models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), Create, Retrieve, Update),
+func sourceAccess() engine.Access {
+	return engine.Access{
+		models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update),
+		models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.Create, engine.Retrieve, engine.Update),
 	}
 }
 
@@ -27,7 +26,7 @@ func stampSource(kind string) func(*models.Principal, *models.PaymentSource) {
 
 // authorizeAfterCommit asks the provider once the payment's row is
 // committed: never inside a transaction.
-func authorizeAfterCommit(c *Call, ps *models.PaymentSource) {
+func authorizeAfterCommit(c *engine.Call, ps *models.PaymentSource) {
 	if ps.Status != models.SourcePending || c.PaymentFlow() == nil {
 		return
 	}
@@ -37,7 +36,7 @@ func authorizeAfterCommit(c *Call, ps *models.PaymentSource) {
 
 // releaseAfterCommit finishes, once committed, the void a new payment
 // began on the authorized payment it replaced (see PaymentSource.AfterWrite).
-func releaseAfterCommit(c *Call, ps *models.PaymentSource) {
+func releaseAfterCommit(c *engine.Call, ps *models.PaymentSource) {
 	if ps.ReleaseVoidID == "" || c.PaymentFlow() == nil {
 		return
 	}
@@ -45,8 +44,8 @@ func releaseAfterCommit(c *Call, ps *models.PaymentSource) {
 	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Release(ctx, id) })
 }
 
-func sourceTrigger(run func(c *Call, ps *models.PaymentSource) error) func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
-	return func(c *Call, ps *models.PaymentSource, _ json.RawMessage) error {
+func sourceTrigger(run func(c *engine.Call, ps *models.PaymentSource) error) func(c *engine.Call, ps *models.PaymentSource, _ json.RawMessage) error {
+	return func(c *engine.Call, ps *models.PaymentSource, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
 			return errNoGateways()
 		}
@@ -56,7 +55,7 @@ func sourceTrigger(run func(c *Call, ps *models.PaymentSource) error) func(c *Ca
 
 // refreshAfterCommit re-reads the payment and retries the transactions
 // whose outcome is unknown (the `_refresh` trigger).
-func refreshAfterCommit(c *Call, ps *models.PaymentSource) error {
+func refreshAfterCommit(c *engine.Call, ps *models.PaymentSource) error {
 	id := ps.ID
 	c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Refresh(ctx, id) })
 	return nil
@@ -66,55 +65,56 @@ func refreshAfterCommit(c *Call, ps *models.PaymentSource) error {
 // reference's current shape; the legacy payment_type and session_id are
 // accepted too.
 type checkoutComPaymentResource struct {
-	ID                string           `jsonapi:"primary,checkout_com_payments"`
-	PublicKey         *string          `jsonapi:"attr,public_key"`
-	Token             *string          `jsonapi:"attr,token" kasse:"create,update"`
-	PaymentSession    map[string]any   `jsonapi:"attr,payment_session"`
-	PaymentType       *string          `jsonapi:"attr,payment_type,omitempty" kasse:"create,update,writeonly"`
-	SessionID         *string          `jsonapi:"attr,session_id" kasse:"create,update"`
-	SuccessURL        *string          `jsonapi:"attr,success_url" kasse:"create,update"`
-	FailureURL        *string          `jsonapi:"attr,failure_url" kasse:"create,update"`
-	SourceID          *string          `jsonapi:"attr,source_id"`
-	CustomerToken     *string          `jsonapi:"attr,customer_token"`
-	RedirectURI       *string          `jsonapi:"attr,redirect_uri"`
-	PaymentResponse   map[string]any   `jsonapi:"attr,payment_response"`
-	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
-	PaymentInstrument map[string]any   `jsonapi:"attr,payment_instrument"`
-	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                string         `jsonapi:"primary,checkout_com_payments"`
+	PublicKey         *string        `jsonapi:"attr,public_key"`
+	Token             *string        `jsonapi:"attr,token" kasse:"create,update"`
+	PaymentSession    map[string]any `jsonapi:"attr,payment_session"`
+	PaymentType       *string        `jsonapi:"attr,payment_type,omitempty" kasse:"create,update,writeonly"`
+	SessionID         *string        `jsonapi:"attr,session_id" kasse:"create,update"`
+	SuccessURL        *string        `jsonapi:"attr,success_url" kasse:"create,update"`
+	FailureURL        *string        `jsonapi:"attr,failure_url" kasse:"create,update"`
+	SourceID          *string        `jsonapi:"attr,source_id"`
+	CustomerToken     *string        `jsonapi:"attr,customer_token"`
+	RedirectURI       *string        `jsonapi:"attr,redirect_uri"`
+	PaymentResponse   map[string]any `jsonapi:"attr,payment_response"`
+	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
+	PaymentInstrument map[string]any `jsonapi:"attr,payment_instrument"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 // sourceRelationships are every payment source's relationships.
-func sourceRelationships() []Relationship {
-	return []Relationship{
+func sourceRelationships() []engine.Relationship {
+	return []engine.Relationship{
 		{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
 		{Name: "payment_gateway", Target: "payment_gateways", ForeignKey: "payment_gateway_id"},
 	}
 }
 
-func checkoutComPayments() *Definition {
-	return Define(Spec[models.PaymentSource, checkoutComPaymentResource]{
+func checkoutComPayments() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentSource, checkoutComPaymentResource]{
 		Type: "checkout_com_payments",
 		Description: "A tokenized card payment processed by the order's payment method's gateway (Checkout.com, or the sandbox). " +
 			"Creating it with a token authorizes the order's total at once; redirect_uri is set when the customer must pass 3DS.",
-		Actions:       AllActions,
+		Actions:       engine.AllActions,
 		Within:        sourceKind(models.SourceCheckoutCom),
 		Stamp:         stampSource(models.SourceCheckoutCom),
 		Relationships: sourceRelationships(),
+		ParentOrder:   "order_id",
 		Access:        sourceAccess(),
-		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			releaseAfterCommit(c, ps)
 			if ps.Token != nil && *ps.Token != "" {
 				authorizeAfterCommit(c, ps)
 			}
 			return nil
 		},
-		Triggers: []Trigger[models.PaymentSource]{
+		Triggers: []engine.Trigger[models.PaymentSource]{
 			{Name: "_authorize", Description: "Send this attribute (with a token) to authorize the payment; kept for the clients that still send it.",
-				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+				Run: sourceTrigger(func(c *engine.Call, ps *models.PaymentSource) error {
 					if err := ps.Retry(c.Tx); err != nil {
 						return err
 					}
@@ -122,7 +122,7 @@ func checkoutComPayments() *Definition {
 					return nil
 				})},
 			{Name: "_details", Description: "Send this attribute after the customer came back from 3DS: Kasse reads the payment's outcome from the provider.",
-				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+				Run: sourceTrigger(func(c *engine.Call, ps *models.PaymentSource) error {
 					id, session := ps.ID, deref(ps.SessionID)
 					c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Details(ctx, id, session) })
 					return nil
@@ -140,35 +140,36 @@ func checkoutComPayments() *Definition {
 
 // stripePaymentResource is a Stripe payment (a PaymentIntent).
 type stripePaymentResource struct {
-	ID                string           `jsonapi:"primary,stripe_payments"`
-	StripeID          *string          `jsonapi:"attr,stripe_id" kasse:"column=gateway_payment_id"`
-	ClientSecret      *string          `jsonapi:"attr,client_secret"`
-	PublishableKey    *string          `jsonapi:"attr,publishable_key" kasse:"column=public_key"`
-	Options           map[string]any   `jsonapi:"attr,options" kasse:"create,update,column=stripe_options"`
-	ReturnURL         *string          `jsonapi:"attr,return_url" kasse:"create,update"`
-	ReceiptEmail      *string          `jsonapi:"attr,receipt_email" kasse:"create"`
-	ChargeID          *string          `jsonapi:"attr,charge_id"`
-	PaymentMethod     map[string]any   `jsonapi:"attr,payment_method" kasse:"column=payment_instrument"`
-	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
-	PaymentInstrument map[string]any   `jsonapi:"attr,payment_instrument"`
-	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                string         `jsonapi:"primary,stripe_payments"`
+	StripeID          *string        `jsonapi:"attr,stripe_id" kasse:"column=gateway_payment_id"`
+	ClientSecret      *string        `jsonapi:"attr,client_secret"`
+	PublishableKey    *string        `jsonapi:"attr,publishable_key" kasse:"column=public_key"`
+	Options           map[string]any `jsonapi:"attr,options" kasse:"create,update,column=stripe_options"`
+	ReturnURL         *string        `jsonapi:"attr,return_url" kasse:"create,update"`
+	ReceiptEmail      *string        `jsonapi:"attr,receipt_email" kasse:"create"`
+	ChargeID          *string        `jsonapi:"attr,charge_id"`
+	PaymentMethod     map[string]any `jsonapi:"attr,payment_method" kasse:"column=payment_instrument"`
+	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
+	PaymentInstrument map[string]any `jsonapi:"attr,payment_instrument"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func stripePayments() *Definition {
-	return Define(Spec[models.PaymentSource, stripePaymentResource]{
+func stripePayments() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentSource, stripePaymentResource]{
 		Type: "stripe_payments",
 		Description: "A Stripe PaymentIntent for the order's total. Without options.payment_method the intent is created for the browser to confirm " +
 			"with Stripe.js (client_secret); with a pm_… it is confirmed at once. _refresh reads its outcome.",
-		Actions:       AllActions,
+		Actions:       engine.AllActions,
 		Within:        sourceKind(models.SourceStripe),
 		Stamp:         stampSource(models.SourceStripe),
 		Relationships: sourceRelationships(),
+		ParentOrder:   "order_id",
 		Access:        sourceAccess(),
-		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			releaseAfterCommit(c, ps)
 			if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" {
 				ps.Token = &method
@@ -179,9 +180,9 @@ func stripePayments() *Definition {
 			authorizeAfterCommit(c, ps)
 			return nil
 		},
-		Triggers: []Trigger[models.PaymentSource]{
+		Triggers: []engine.Trigger[models.PaymentSource]{
 			{Name: "_update", Description: "Send this attribute to update the PaymentIntent with the payment's options (a new payment_method retries it).",
-				Run: sourceTrigger(func(c *Call, ps *models.PaymentSource) error {
+				Run: sourceTrigger(func(c *engine.Call, ps *models.PaymentSource) error {
 					if method, ok := ps.StripeOptions["payment_method"].(string); ok && method != "" && method != deref(ps.Token) {
 						ps.Token = &method
 						if err := ps.Retry(c.Tx); err != nil {
@@ -199,25 +200,26 @@ func stripePayments() *Definition {
 
 // wireTransferResource is a payment by bank transfer (manual gateway).
 type wireTransferResource struct {
-	ID                string           `jsonapi:"primary,wire_transfers"`
-	MismatchedAmounts bool             `jsonapi:"attr,mismatched_amounts"`
-	CreatedAt         serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	ID                string         `jsonapi:"primary,wire_transfers"`
+	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
-func wireTransfers() *Definition {
-	return Define(Spec[models.PaymentSource, wireTransferResource]{
+func wireTransfers() *engine.Definition {
+	return engine.Define(engine.Spec[models.PaymentSource, wireTransferResource]{
 		Type:          "wire_transfers",
 		Description:   "A payment by bank transfer through a manual gateway: the order is placed unpaid-but-authorized and captured when the money arrives.",
-		Actions:       AllActions,
+		Actions:       engine.AllActions,
 		Within:        sourceKind(models.SourceWireTransfer),
 		Stamp:         stampSource(models.SourceWireTransfer),
 		Relationships: sourceRelationships(),
+		ParentOrder:   "order_id",
 		Access:        sourceAccess(),
-		OnCreate: func(c *Call, ps *models.PaymentSource) error {
+		OnCreate: func(c *engine.Call, ps *models.PaymentSource) error {
 			releaseAfterCommit(c, ps)
 			return nil
 		},

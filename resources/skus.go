@@ -1,9 +1,8 @@
 package resources
 
 import (
-	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // skuResource is a SKU on the wire.
@@ -21,37 +20,37 @@ type skuResource struct {
 	DoNotTrack     bool     `jsonapi:"attr,do_not_track" kasse:"create,update,filter,sort"`
 	// LimitOnePerCustomer is a Kasse extension: a SKU a customer can buy
 	// once (courses, licences).
-	LimitOnePerCustomer bool             `jsonapi:"attr,limit_one_per_customer" kasse:"create,update,filter"`
-	CreatedAt           serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt           serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference           *string          `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin     *string          `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata            map[string]any   `jsonapi:"attr,metadata" kasse:"create,update"`
+	LimitOnePerCustomer bool           `jsonapi:"attr,limit_one_per_customer" kasse:"create,update,filter"`
+	CreatedAt           engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt           engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference           *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin     *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata            map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
 }
 
 // pricedInTokenMarkets selects the SKUs with a price in one of the token's
 // markets: a SKU a market cannot sell is invisible there.
-func pricedInTokenMarkets(p *models.Principal) []db.Condition {
-	return []db.Condition{{{
-		Path: []db.Hop{
+func pricedInTokenMarkets(p *models.Principal) []engine.Condition {
+	return []engine.Condition{{{
+		Path: []engine.Hop{
 			{Table: "prices", LocalKey: "id", RemoteKey: "sku_id"},
 			{Table: "markets", LocalKey: "price_list_id", RemoteKey: "price_list_id"},
 		},
-		Column: "id", Predicate: db.In, Values: ids(p.MarketIDs),
+		Column: "id", Predicate: engine.In, Values: ids(p.MarketIDs),
 	}}}
 }
 
-func skus() *Definition {
-	return Define(Spec[models.Sku, skuResource]{
+func skus() *engine.Definition {
+	return engine.Define(engine.Spec[models.Sku, skuResource]{
 		Type:        "skus",
 		Description: "A SKU is an item you sell; its prices live in price lists.",
-		Actions:     AllActions,
-		Relationships: []Relationship{
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "sku_id"},
 		},
-		Access: Access{
-			models.RoleSalesChannel: AllowScoped(pricedInTokenMarkets, List, Retrieve),
-			models.RoleCustomer:     AllowScoped(pricedInTokenMarkets, List, Retrieve),
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(pricedInTokenMarkets, engine.List, engine.Retrieve),
+			models.RoleCustomer:     engine.AllowScoped(pricedInTokenMarkets, engine.List, engine.Retrieve),
 		},
 	})
 }

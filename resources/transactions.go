@@ -4,26 +4,25 @@ import (
 	"context"
 	"encoding/json"
 
-	"kasse/db"
+	"kasse/engine"
 	"kasse/models"
-	"kasse/serializers"
 )
 
 // Every transaction kind shares the model and the table.
-func transactionKind(kind string) []db.Condition {
-	return []db.Condition{{{Column: "kind", Predicate: db.Eq, Values: []any{kind}}}}
+func transactionKind(kind string) []engine.Condition {
+	return []engine.Condition{{{Column: "kind", Predicate: engine.Eq, Values: []any{kind}}}}
 }
 
 // Customers read the transactions of their orders; guests none.
-func transactionAccess(verbs ...Verb) Access {
-	return Access{
+func transactionAccess(verbs ...engine.Verb) engine.Access {
+	return engine.Access{
 		models.RoleSalesChannel: {},
-		models.RoleCustomer:     AllowScoped(throughOrder(ordersOfCustomer), verbs...),
+		models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), verbs...),
 	}
 }
 
-func transactionRelationships(extra ...Relationship) []Relationship {
-	return append([]Relationship{
+func transactionRelationships(extra ...engine.Relationship) []engine.Relationship {
+	return append([]engine.Relationship{
 		{Name: "order", Target: "orders", ForeignKey: "order_id"},
 		{Name: "payment_source", Polymorphic: models.SourceKinds, TypeColumn: "payment_source_type", ForeignKey: "payment_source_id"},
 	}, extra...)
@@ -36,33 +35,34 @@ func money(cents int64, currency string) (float64, string) {
 
 // transactionResource is the parent type listing every transaction.
 type transactionResource struct {
-	ID                   string           `jsonapi:"primary,transactions"`
-	Number               string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat          float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount      string           `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message              *string          `jsonapi:"attr,message"`
-	ErrorCode            *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail          *string          `jsonapi:"attr,error_detail"`
-	Token                *string          `jsonapi:"attr,token"`
-	GatewayTransactionID *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata             map[string]any   `jsonapi:"attr,metadata"`
+	ID                   string         `jsonapi:"primary,transactions"`
+	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat          float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
+	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message              *string        `jsonapi:"attr,message"`
+	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
+	Token                *string        `jsonapi:"attr,token"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
-func transactions() *Definition {
-	return Define(Spec[models.Transaction, transactionResource]{
+func transactions() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, transactionResource]{
 		Type:          "transactions",
 		Description:   "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
-		Actions:       Actions{List: true, Retrieve: true},
+		Actions:       engine.Actions{List: true, Retrieve: true},
+		ParentOrder:   "order_id",
 		Relationships: transactionRelationships(),
-		Access:        transactionAccess(List, Retrieve),
+		Access:        transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *transactionResource) {
 			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
 		},
@@ -71,45 +71,45 @@ func transactions() *Definition {
 
 // authorizationResource is an authorization with its balances.
 type authorizationResource struct {
-	ID                     string           `jsonapi:"primary,authorizations"`
-	Number                 string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType      string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode           string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents            int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat            float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount        string           `jsonapi:"attr,formatted_amount"`
-	CaptureAmountCents     int64            `jsonapi:"attr,capture_amount_cents"`
-	CaptureAmountFloat     float64          `jsonapi:"attr,capture_amount_float"`
-	FormattedCaptureAmount string           `jsonapi:"attr,formatted_capture_amount"`
-	CaptureBalanceCents    int64            `jsonapi:"attr,capture_balance_cents"`
-	CaptureBalanceFloat    float64          `jsonapi:"attr,capture_balance_float"`
-	FormattedCaptureBal    string           `jsonapi:"attr,formatted_capture_balance"`
-	VoidBalanceCents       int64            `jsonapi:"attr,void_balance_cents"`
-	VoidBalanceFloat       float64          `jsonapi:"attr,void_balance_float"`
-	FormattedVoidBalance   string           `jsonapi:"attr,formatted_void_balance"`
-	Succeeded              bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message                *string          `jsonapi:"attr,message"`
-	ErrorCode              *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail            *string          `jsonapi:"attr,error_detail"`
-	Token                  *string          `jsonapi:"attr,token"`
-	GatewayTransactionID   *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CvvCode                *string          `jsonapi:"attr,cvv_code"`
-	CvvMessage             *string          `jsonapi:"attr,cvv_message"`
-	AvsCode                *string          `jsonapi:"attr,avs_code"`
-	AvsMessage             *string          `jsonapi:"attr,avs_message"`
-	FraudReview            *string          `jsonapi:"attr,fraud_review"`
-	CaptureAmountRequested *int64           `jsonapi:"attr,_capture_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
-	CreatedAt              serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt              serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference              *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin        *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata               map[string]any   `jsonapi:"attr,metadata"`
+	ID                     string         `jsonapi:"primary,authorizations"`
+	Number                 string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType      string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode           string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents            int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat            float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount        string         `jsonapi:"attr,formatted_amount"`
+	CaptureAmountCents     int64          `jsonapi:"attr,capture_amount_cents"`
+	CaptureAmountFloat     float64        `jsonapi:"attr,capture_amount_float"`
+	FormattedCaptureAmount string         `jsonapi:"attr,formatted_capture_amount"`
+	CaptureBalanceCents    int64          `jsonapi:"attr,capture_balance_cents"`
+	CaptureBalanceFloat    float64        `jsonapi:"attr,capture_balance_float"`
+	FormattedCaptureBal    string         `jsonapi:"attr,formatted_capture_balance"`
+	VoidBalanceCents       int64          `jsonapi:"attr,void_balance_cents"`
+	VoidBalanceFloat       float64        `jsonapi:"attr,void_balance_float"`
+	FormattedVoidBalance   string         `jsonapi:"attr,formatted_void_balance"`
+	Succeeded              bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message                *string        `jsonapi:"attr,message"`
+	ErrorCode              *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail            *string        `jsonapi:"attr,error_detail"`
+	Token                  *string        `jsonapi:"attr,token"`
+	GatewayTransactionID   *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CvvCode                *string        `jsonapi:"attr,cvv_code"`
+	CvvMessage             *string        `jsonapi:"attr,cvv_message"`
+	AvsCode                *string        `jsonapi:"attr,avs_code"`
+	AvsMessage             *string        `jsonapi:"attr,avs_message"`
+	FraudReview            *string        `jsonapi:"attr,fraud_review"`
+	CaptureAmountRequested *int64         `jsonapi:"attr,_capture_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
+	CreatedAt              engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt              engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference              *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin        *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata               map[string]any `jsonapi:"attr,metadata"`
 }
 
 // transactionAction begins a capture, void or refund under the order's
 // lock and finishes it with the provider once committed.
-func transactionAction(begin func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error)) func(c *Call, t *models.Transaction, _ json.RawMessage) error {
-	return func(c *Call, t *models.Transaction, _ json.RawMessage) error {
+func transactionAction(begin func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error)) func(c *engine.Call, t *models.Transaction, _ json.RawMessage) error {
+	return func(c *engine.Call, t *models.Transaction, _ json.RawMessage) error {
 		if c.PaymentFlow() == nil {
 			return errNoGateways()
 		}
@@ -134,25 +134,26 @@ func amountOf(p *int64) int64 {
 	return *p
 }
 
-func authorizations() *Definition {
-	return Define(Spec[models.Transaction, authorizationResource]{
+func authorizations() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, authorizationResource]{
 		Type:        "authorizations",
 		Description: "An authorization of a payment, with what is left to capture (capture_balance) or void.",
-		Actions:     Actions{List: true, Retrieve: true, Update: true},
+		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
 		Within:      transactionKind(models.TxAuthorization),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
-			Relationship{Name: "captures", Target: "captures", ToMany: true, InverseKey: "reference_authorization_id"},
-			Relationship{Name: "voids", Target: "voids", ToMany: true, InverseKey: "reference_authorization_id"},
+			engine.Relationship{Name: "captures", Target: "captures", ToMany: true, InverseKey: "reference_authorization_id"},
+			engine.Relationship{Name: "voids", Target: "voids", ToMany: true, InverseKey: "reference_authorization_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Load:   models.LoadBalances,
-		Triggers: []Trigger[models.Transaction]{
+		Triggers: []engine.Trigger[models.Transaction]{
 			{Name: "_capture", Writers: backOffice, Description: "Send this attribute to capture the authorization (all of its balance, or _capture_amount_cents).",
-				Run: transactionAction(func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
+				Run: transactionAction(func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
 					return models.BeginCapture(c.Tx, o, t, amountOf(t.ActionAmountCents))
 				})},
 			{Name: "_void", Writers: backOffice, Description: "Send this attribute to void the authorization (nothing may have been captured).",
-				Run: transactionAction(func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
+				Run: transactionAction(func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
 					return models.BeginVoid(c.Tx, o, t)
 				})},
 		},
@@ -177,48 +178,49 @@ func authorizations() *Definition {
 
 // captureResource is a capture with what is left to refund.
 type captureResource struct {
-	ID                    string           `jsonapi:"primary,captures"`
-	Number                string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType     string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode          string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents           int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat           float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount       string           `jsonapi:"attr,formatted_amount"`
-	RefundAmountCents     int64            `jsonapi:"attr,refund_amount_cents"`
-	RefundAmountFloat     float64          `jsonapi:"attr,refund_amount_float"`
-	FormattedRefundAmount string           `jsonapi:"attr,formatted_refund_amount"`
-	RefundBalanceCents    int64            `jsonapi:"attr,refund_balance_cents"`
-	RefundBalanceFloat    float64          `jsonapi:"attr,refund_balance_float"`
-	FormattedRefundBal    string           `jsonapi:"attr,formatted_refund_balance"`
-	Succeeded             bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message               *string          `jsonapi:"attr,message"`
-	ErrorCode             *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail           *string          `jsonapi:"attr,error_detail"`
-	Token                 *string          `jsonapi:"attr,token"`
-	GatewayTransactionID  *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	RefundAmountRequested *int64           `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
-	CreatedAt             serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin       *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata              map[string]any   `jsonapi:"attr,metadata"`
+	ID                    string         `jsonapi:"primary,captures"`
+	Number                string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType     string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode          string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents           int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat           float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount       string         `jsonapi:"attr,formatted_amount"`
+	RefundAmountCents     int64          `jsonapi:"attr,refund_amount_cents"`
+	RefundAmountFloat     float64        `jsonapi:"attr,refund_amount_float"`
+	FormattedRefundAmount string         `jsonapi:"attr,formatted_refund_amount"`
+	RefundBalanceCents    int64          `jsonapi:"attr,refund_balance_cents"`
+	RefundBalanceFloat    float64        `jsonapi:"attr,refund_balance_float"`
+	FormattedRefundBal    string         `jsonapi:"attr,formatted_refund_balance"`
+	Succeeded             bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message               *string        `jsonapi:"attr,message"`
+	ErrorCode             *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail           *string        `jsonapi:"attr,error_detail"`
+	Token                 *string        `jsonapi:"attr,token"`
+	GatewayTransactionID  *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	RefundAmountRequested *int64         `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference             *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata              map[string]any `jsonapi:"attr,metadata"`
 }
 
-func captures() *Definition {
-	return Define(Spec[models.Transaction, captureResource]{
+func captures() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, captureResource]{
 		Type:        "captures",
 		Description: "A capture of an authorization, with what is left to refund (refund_balance).",
-		Actions:     Actions{List: true, Retrieve: true, Update: true},
+		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
 		Within:      transactionKind(models.TxCapture),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
-			Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
-			Relationship{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "reference_capture_id"},
+			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
+			engine.Relationship{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "reference_capture_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Load:   models.LoadBalances,
-		Triggers: []Trigger[models.Transaction]{
+		Triggers: []engine.Trigger[models.Transaction]{
 			{Name: "_refund", Writers: backOffice, Description: "Send this attribute to refund the capture (all of its balance, or _refund_amount_cents).",
-				Run: transactionAction(func(c *Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
+				Run: transactionAction(func(c *engine.Call, o *models.Order, t *models.Transaction) (*models.Transaction, error) {
 					return models.BeginRefund(c.Tx, o, t, amountOf(t.ActionAmountCents))
 				})},
 		},
@@ -238,36 +240,37 @@ func captures() *Definition {
 
 // voidResource and refundResource show the plain transaction attributes.
 type voidResource struct {
-	ID                   string           `jsonapi:"primary,voids"`
-	Number               string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat          float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount      string           `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message              *string          `jsonapi:"attr,message"`
-	ErrorCode            *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail          *string          `jsonapi:"attr,error_detail"`
-	Token                *string          `jsonapi:"attr,token"`
-	GatewayTransactionID *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata             map[string]any   `jsonapi:"attr,metadata"`
+	ID                   string         `jsonapi:"primary,voids"`
+	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat          float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
+	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message              *string        `jsonapi:"attr,message"`
+	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
+	Token                *string        `jsonapi:"attr,token"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
-func voids() *Definition {
-	return Define(Spec[models.Transaction, voidResource]{
+func voids() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, voidResource]{
 		Type:        "voids",
 		Description: "A void of an authorization.",
-		Actions:     Actions{List: true, Retrieve: true},
+		Actions:     engine.Actions{List: true, Retrieve: true},
 		Within:      transactionKind(models.TxVoid),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
-			Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
+			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *voidResource) {
 			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
 		},
@@ -275,36 +278,37 @@ func voids() *Definition {
 }
 
 type refundResource struct {
-	ID                   string           `jsonapi:"primary,refunds"`
-	Number               string           `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string           `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string           `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64            `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
-	AmountFloat          float64          `jsonapi:"attr,amount_float"`
-	FormattedAmount      string           `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool             `jsonapi:"attr,succeeded" kasse:"filter"`
-	Message              *string          `jsonapi:"attr,message"`
-	ErrorCode            *string          `jsonapi:"attr,error_code" kasse:"filter"`
-	ErrorDetail          *string          `jsonapi:"attr,error_detail"`
-	Token                *string          `jsonapi:"attr,token"`
-	GatewayTransactionID *string          `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            serializers.Time `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            serializers.Time `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string          `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string          `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
-	Metadata             map[string]any   `jsonapi:"attr,metadata"`
+	ID                   string         `jsonapi:"primary,refunds"`
+	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	AmountFloat          float64        `jsonapi:"attr,amount_float"`
+	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
+	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Message              *string        `jsonapi:"attr,message"`
+	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
+	Token                *string        `jsonapi:"attr,token"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
-func refunds() *Definition {
-	return Define(Spec[models.Transaction, refundResource]{
+func refunds() *engine.Definition {
+	return engine.Define(engine.Spec[models.Transaction, refundResource]{
 		Type:        "refunds",
 		Description: "A refund of (part of) a capture.",
-		Actions:     Actions{List: true, Retrieve: true},
+		Actions:     engine.Actions{List: true, Retrieve: true},
 		Within:      transactionKind(models.TxRefund),
+		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
-			Relationship{Name: "reference_capture", Target: "captures", ForeignKey: "reference_capture_id"},
+			engine.Relationship{Name: "reference_capture", Target: "captures", ForeignKey: "reference_capture_id"},
 		),
-		Access: transactionAccess(List, Retrieve),
+		Access: transactionAccess(engine.List, engine.Retrieve),
 		Derive: func(t *models.Transaction, out *refundResource) {
 			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
 		},

@@ -23,6 +23,7 @@ import (
 
 	"kasse/auth"
 	"kasse/db"
+	"kasse/engine"
 	"kasse/gateways"
 	"kasse/handlers"
 	"kasse/models"
@@ -290,7 +291,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		}
 	})
 	registry := resources.Default()
-	eng := resources.NewEngine(gdb, registry)
+	eng := engine.New(gdb, registry)
 	eng.BaseURL, eng.Payments = s.baseURL, payments
 	router := handlers.NewRouter(handlers.Config{
 		Idempotency:  idempotency,

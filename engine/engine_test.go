@@ -1,4 +1,4 @@
-package resources_test
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"kasse/db/dbtest"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/resources"
 	"kasse/serializers"
@@ -61,7 +62,7 @@ func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 		seedSkus(t, gdb, "A", 25, 25) // every SKU priced in every list
 		seedSkus(t, gdb, "B", 25, 1)  // one priced SKU
 		registry := resources.Default()
-		engine := resources.NewEngine(gdb, registry)
+		eng := engine.New(gdb, registry)
 		skus, _ := registry.Lookup("skus")
 
 		queriesFor := func(codePrefix string) (int64, int) {
@@ -78,7 +79,7 @@ func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 				t.Fatal(err)
 			}
 			counter := countQueries(t, gdb)
-			nodes, _, err := engine.List(context.Background(), nil, skus, q)
+			nodes, _, err := eng.List(context.Background(), nil, skus, q)
 			if err != nil {
 				t.Fatal(err)
 			}

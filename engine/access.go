@@ -1,4 +1,4 @@
-package resources
+package engine
 
 import (
 	"fmt"
@@ -22,6 +22,26 @@ const (
 
 // Verbs lists every verb.
 var Verbs = []Verb{List, Retrieve, Create, Update, Delete}
+
+// The vocabulary scopes and computed relationships are written in: the db
+// package's conditions (terms ANDed across a slice, ORed within one), so
+// resource files need not import db.
+type (
+	Condition = db.Condition
+	Term      = db.Term
+	Hop       = db.Hop
+	Predicate = db.Predicate
+)
+
+// The predicates scopes use.
+const (
+	Eq      = db.Eq
+	NotEq   = db.NotEq
+	In      = db.In
+	NotIn   = db.NotIn
+	Null    = db.Null
+	NotNull = db.NotNull
+)
 
 // Scope selects the rows a principal may act on; nil selects all.
 type Scope func(p *models.Principal) []db.Condition
@@ -121,32 +141,4 @@ func checkAccess(d *Definition) {
 			}
 		}
 	}
-}
-
-// Scope helpers shared by the catalog and customer resources.
-
-// inTokenMarkets selects rows whose column holds one of the principal's
-// markets' price lists (column is a price_list_id).
-func priceListsOfMarkets(column string) Scope {
-	return func(p *models.Principal) []db.Condition {
-		return []db.Condition{{{Path: []db.Hop{{Table: "markets", LocalKey: column, RemoteKey: "price_list_id"}}, Column: "id", Predicate: db.In, Values: ids(p.MarketIDs)}}}
-	}
-}
-
-// ownedBy selects rows whose column is the principal's customer id.
-func ownedBy(column string) Scope {
-	return func(p *models.Principal) []db.Condition {
-		return []db.Condition{{{Column: column, Predicate: db.Eq, Values: []any{p.CustomerID}}}}
-	}
-}
-
-func ids(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	if len(out) == 0 {
-		out = append(out, "") // matches nothing
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package resources
+package engine
 
 import (
 	"context"
@@ -26,8 +26,8 @@ type Engine struct {
 	Payments *models.Payments
 }
 
-// NewEngine serves the registry's types from gdb.
-func NewEngine(gdb *gorm.DB, registry *Registry) *Engine {
+// New serves the registry's types from gdb.
+func New(gdb *gorm.DB, registry *Registry) *Engine {
 	return &Engine{DB: gdb, Registry: registry}
 }
 
@@ -236,12 +236,8 @@ func (e *Engine) Linkage(ctx context.Context, p *models.Principal, def *Definiti
 	if !ok {
 		return nil, ErrDenied(target, Retrieve)
 	}
-	var ids []string
-	query, err := db.Apply(e.DB.WithContext(ctx).Table(target.Table), target.Table, append(target.within(scope), cond...))
+	ids, err := db.IDs(ctx, e.DB, target.Table, append(target.within(scope), cond...))
 	if err != nil {
-		return nil, err
-	}
-	if err := query.Order("created_at, id").Pluck("id", &ids).Error; err != nil {
 		return nil, err
 	}
 	out := make([]serializers.Identifier, len(ids))
@@ -331,105 +327,139 @@ func (e *Engine) loadPolymorphic(ctx context.Context, tx *gorm.DB, p *models.Pri
 	return nil
 }
 
+// related collects the distinct rows a relationship's batch loads read,
+// each rendered once, for the next include level.
+type related struct {
+	e        *Engine
+	tx       *gorm.DB
+	target   *Definition
+	byID     map[string]loaded
+	distinct []loaded
+}
+
+// keep prepares freshly read rows and adds those not seen yet; it returns
+// the node of every row, in order.
+func (r *related) keep(rows []any) ([]*serializers.Node, error) {
+	if err := r.target.prepare(r.tx, rows); err != nil {
+		return nil, err
+	}
+	nodes := make([]*serializers.Node, 0, len(rows))
+	for _, m := range rows {
+		id := r.target.ID(m)
+		l, ok := r.byID[id]
+		if !ok {
+			l = loaded{model: m, node: r.e.node(r.target, m)}
+			r.byID[id] = l
+			r.distinct = append(r.distinct, l)
+		}
+		nodes = append(nodes, l.node)
+	}
+	return nodes, nil
+}
+
+// includeOrder is the order of included rows: creation, then id.
+var includeOrder = []db.Order{{Column: "created_at"}, {Column: "id"}}
+
 // loadRelationship batch-loads one relationship for all parents, links
 // each parent's node to its related nodes, and returns the distinct
 // related items for the next level.
 func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definition, rel *Relationship, target *Definition, parents []loaded, scope []db.Condition) ([]loaded, error) {
-	order := []db.Order{{Column: "created_at"}, {Column: "id"}}
-	byID := map[string]loaded{}
-	var distinct []loaded
-	keep := func(models []any) error {
-		if err := target.prepare(tx, models); err != nil {
+	r := &related{e: e, tx: tx, target: target, byID: map[string]loaded{}}
+	var err error
+	switch {
+	case rel.Where != nil:
+		err = r.loadComputed(ctx, rel, parents, scope)
+	case !rel.ToMany && rel.ForeignKey != "":
+		err = r.loadForeignKey(ctx, def, rel, parents, scope)
+	default:
+		err = r.loadInverse(ctx, def, rel, parents, scope)
+	}
+	return r.distinct, err
+}
+
+// loadComputed loads a computed relationship (Where): one query per
+// distinct condition among the parents.
+func (r *related) loadComputed(ctx context.Context, rel *Relationship, parents []loaded, scope []db.Condition) error {
+	byKey := map[string][]*serializers.Node{}
+	for _, p := range parents {
+		cond := rel.Where(p.model)
+		key := fmt.Sprintf("%v", cond)
+		nodes, ok := byKey[key]
+		if !ok {
+			slice := r.target.newSlice()
+			if err := db.Find(ctx, r.tx, r.target.Table, slice, db.Query{Where: append(slices.Clone(scope), cond...), Order: includeOrder}); err != nil {
+				return err
+			}
+			var err error
+			if nodes, err = r.keep(r.target.elements(slice)); err != nil {
+				return err
+			}
+			byKey[key] = nodes
+		}
+		p.node.Related[rel.Name] = nodes
+	}
+	return nil
+}
+
+// loadForeignKey loads a to-one stored in the parents' foreign key: one
+// query for every distinct key.
+func (r *related) loadForeignKey(ctx context.Context, def *Definition, rel *Relationship, parents []loaded, scope []db.Condition) error {
+	var keys []any
+	seen := map[any]bool{}
+	for _, p := range parents {
+		if fk := def.column(p.model, rel.ForeignKey); fk != nil && !seen[fk] {
+			seen[fk] = true
+			keys = append(keys, fk)
+		}
+	}
+	if len(keys) > 0 {
+		slice := r.target.newSlice()
+		if err := db.FindIn(ctx, r.tx, r.target.Table, slice, "id", keys, includeOrder, scope); err != nil {
 			return err
 		}
-		for _, m := range models {
-			id := target.ID(m)
-			if _, ok := byID[id]; !ok {
-				l := loaded{model: m, node: e.node(target, m)}
-				byID[id] = l
-				distinct = append(distinct, l)
-			}
+		if _, err := r.keep(r.target.elements(slice)); err != nil {
+			return err
 		}
-		return nil
 	}
-	if rel.Where != nil {
-		// Computed relationships: one query per distinct condition.
-		byKey := map[string][]*serializers.Node{}
-		for _, p := range parents {
-			cond := rel.Where(p.model)
-			key := fmt.Sprintf("%v", cond)
-			related, ok := byKey[key]
-			if !ok {
-				slice := target.newSlice()
-				if err := db.Find(ctx, tx, target.Table, slice, db.Query{Where: append(slices.Clone(scope), cond...), Order: order}); err != nil {
-					return nil, err
-				}
-				if err := keep(target.elements(slice)); err != nil {
-					return nil, err
-				}
-				related = []*serializers.Node{}
-				for _, m := range target.elements(slice) {
-					related = append(related, byID[target.ID(m)].node)
-				}
-				byKey[key] = related
+	for _, p := range parents {
+		p.node.Related[rel.Name] = []*serializers.Node{}
+		if fk, ok := def.column(p.model, rel.ForeignKey).(string); ok {
+			if l, ok := r.byID[fk]; ok {
+				p.node.Related[rel.Name] = []*serializers.Node{l.node}
 			}
-			p.node.Related[rel.Name] = related
 		}
-		return distinct, nil
 	}
-	if !rel.ToMany && rel.ForeignKey != "" {
-		var keys []any
-		seen := map[any]bool{}
-		for _, p := range parents {
-			if fk := def.column(p.model, rel.ForeignKey); fk != nil && !seen[fk] {
-				seen[fk] = true
-				keys = append(keys, fk)
-			}
-		}
-		if len(keys) > 0 {
-			slice := target.newSlice()
-			if err := db.FindIn(ctx, tx, target.Table, slice, "id", keys, order, scope); err != nil {
-				return nil, err
-			}
-			if err := keep(target.elements(slice)); err != nil {
-				return nil, err
-			}
-		}
-		for _, p := range parents {
-			p.node.Related[rel.Name] = []*serializers.Node{}
-			if fk := def.column(p.model, rel.ForeignKey); fk != nil {
-				if l, ok := byID[fk.(string)]; ok {
-					p.node.Related[rel.Name] = []*serializers.Node{l.node}
-				}
-			}
-		}
-		return distinct, nil
-	}
+	return nil
+}
+
+// loadInverse loads a relationship whose rows point back at the parents
+// (InverseKey): one query for all parents. A to-one keeps the first row.
+func (r *related) loadInverse(ctx context.Context, def *Definition, rel *Relationship, parents []loaded, scope []db.Condition) error {
 	keys := make([]any, len(parents))
 	for i, p := range parents {
 		keys[i] = def.ID(p.model)
 	}
-	slice := target.newSlice()
-	if err := db.FindIn(ctx, tx, target.Table, slice, rel.InverseKey, keys, order, scope); err != nil {
-		return nil, err
+	slice := r.target.newSlice()
+	if err := db.FindIn(ctx, r.tx, r.target.Table, slice, rel.InverseKey, keys, includeOrder, scope); err != nil {
+		return err
 	}
-	if err := keep(target.elements(slice)); err != nil {
-		return nil, err
+	if _, err := r.keep(r.target.elements(slice)); err != nil {
+		return err
 	}
 	grouped := map[string][]*serializers.Node{}
-	for _, l := range distinct {
-		owner, _ := target.column(l.model, rel.InverseKey).(string)
+	for _, l := range r.distinct {
+		owner, _ := r.target.column(l.model, rel.InverseKey).(string)
 		grouped[owner] = append(grouped[owner], l.node)
 	}
 	for _, p := range parents {
-		related := grouped[def.ID(p.model)]
-		if related == nil {
-			related = []*serializers.Node{}
+		nodes := grouped[def.ID(p.model)]
+		if nodes == nil {
+			nodes = []*serializers.Node{}
 		}
-		if !rel.ToMany && len(related) > 1 {
-			related = related[:1]
+		if !rel.ToMany && len(nodes) > 1 {
+			nodes = nodes[:1]
 		}
-		p.node.Related[rel.Name] = related
+		p.node.Related[rel.Name] = nodes
 	}
-	return distinct, nil
+	return nil
 }

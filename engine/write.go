@@ -1,4 +1,4 @@
-package resources
+package engine
 
 import (
 	"bytes"
@@ -57,130 +57,32 @@ func typeName(t AttrType) string {
 func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, body *serializers.ResourceBody, creating bool) ([]pendingTrigger, error) {
 	var problems errs.List
 	var triggers []pendingTrigger
-	action := "updated"
-	if creating {
-		action = "set on create"
-	}
 	for _, name := range sortedKeys(body.Attributes) {
 		raw := body.Attributes[name]
-		ptr := errs.AttributePointer(name)
 		if t := def.Trigger(name); t != nil {
-			if t.Writers != nil && p != nil && p.Role != models.RoleIntegration && !slices.Contains(t.Writers, p.Role) {
-				problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be sent by a %s", name, p.Role).At(ptr))
-				continue
-			}
-			if creating && !t.OnCreate {
-				problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be sent on create", name).At(ptr))
-				continue
-			}
-			run, err := triggerRequested(t, raw)
-			if err != nil {
-				problems = append(problems, err.At(ptr))
+			run, problem := checkTrigger(p, t, raw, creating)
+			if problem != nil {
+				problems = append(problems, problem)
 			} else if run {
 				triggers = append(triggers, pendingTrigger{info: t, value: raw})
 			}
 			continue
 		}
-		a := def.Attribute(name)
-		if a == nil {
-			problems = append(problems, errs.New(errs.ParamNotAllowed, "%s is not an attribute of %s", name, def.Type).At(ptr))
-			continue
+		if problem := setAttribute(p, def, model, name, raw, creating); problem != nil {
+			problems = append(problems, problem)
 		}
-		if a.Writers != nil && p != nil && p.Role != models.RoleIntegration && !slices.Contains(a.Writers, p.Role) {
-			problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be set by a %s", name, p.Role).At(ptr))
-			continue
-		}
-		if (creating && !a.Create) || (!creating && !a.Update) {
-			if a.ReadOnly() {
-				problems = append(problems, errs.New(errs.ParamNotAllowed, "%s is read-only", name).At(ptr))
-			} else {
-				problems = append(problems, errs.New(errs.ParamNotAllowed, "%s cannot be %s", name, action).At(ptr))
-			}
-			continue
-		}
-		field := def.modelField(model, a)
-		if isNull(raw) {
-			if !a.Nullable || a.Required {
-				problems = append(problems, errs.Invalid(name, "can't be blank"))
-				continue
-			}
-			field.Set(reflect.Zero(field.Type()))
-			continue
-		}
-		dest := reflect.New(field.Type())
-		if err := serializers.DecodeValue(raw, dest.Interface()); err != nil {
-			problems = append(problems, errs.New(errs.InvalidFieldValue, "%s must be %s", name, typeName(a.Type)).At(ptr))
-			continue
-		}
-		if len(a.Enum) > 0 {
-			v := reflect.Indirect(dest.Elem())
-			if v.IsValid() && !slices.Contains(a.Enum, v.String()) {
-				problems = append(problems, errs.Invalid(name, "must be one of "+strings.Join(a.Enum, ", ")))
-				continue
-			}
-		}
-		field.Set(dest.Elem())
 	}
 	for _, name := range sortedKeys(body.Relationships) {
-		rb := body.Relationships[name]
-		ptr := errs.RelationshipPointer(name)
-		rel := def.Relationship(name)
-		if rel == nil {
-			problems = append(problems, errs.New(errs.ParamNotAllowed, "%s is not a relationship of %s", name, def.Type).At(ptr))
-			continue
-		}
-		if (creating && !rel.Create) || (!creating && !rel.Update) || rel.ToMany || rel.ForeignKey == "" {
-			problems = append(problems, errs.New(errs.ParamNotAllowed, "relationship %s cannot be %s", name, action).At(ptr))
-			continue
-		}
-		id, err := rb.One(ptr)
+		problem, err := e.setRelationship(ctx, tx, p, def, model, name, body.Relationships[name], creating)
 		if err != nil {
-			problems = append(problems, err.(*errs.Error))
-			continue
-		}
-		if id == nil {
-			if rel.Required {
-				problems = append(problems, errs.New(errs.ValidationError, "%s - can't be blank", name).At(ptr))
-				continue
-			}
-			def.setColumn(model, rel.ForeignKey, nil)
-			continue
-		}
-		if id.Type != rel.Target && !slices.Contains(rel.Accepts, id.Type) {
-			problems = append(problems, errs.New(errs.TypeMismatch, "%s must be a %s resource, not %s", name, rel.Target, id.Type).At(ptr+"/data/type"))
-			continue
-		}
-		target, _ := e.Registry.Lookup(id.Type)
-		visible, ok := target.readScope(p)
-		if !ok {
-			problems = append(problems, errs.NotFound(target.Type, id.ID).At(ptr+"/data/id"))
-			continue
-		}
-		if _, err := e.find(ctx, tx, target, id.ID, visible); err != nil {
-			if list, ok := errs.As(err); ok {
-				problems = append(problems, list[0].At(ptr+"/data/id"))
-				continue
-			}
 			return nil, err
 		}
-		def.setColumn(model, rel.ForeignKey, id.ID)
+		if problem != nil {
+			problems = append(problems, problem)
+		}
 	}
 	if creating {
-		for _, a := range def.Attributes {
-			if !a.Required {
-				continue
-			}
-			if _, sent := body.Attributes[a.Name]; !sent || blank(def.modelField(model, a)) {
-				if !slices.ContainsFunc(problems, func(p *errs.Error) bool { return p.Pointer == errs.AttributePointer(a.Name) }) {
-					problems = append(problems, errs.Invalid(a.Name, "can't be blank"))
-				}
-			}
-		}
-		for _, rel := range def.Relationships {
-			if _, sent := body.Relationships[rel.Name]; rel.Required && !sent {
-				problems = append(problems, errs.New(errs.ValidationError, "%s - can't be blank", rel.Name).At(errs.RelationshipPointer(rel.Name)))
-			}
-		}
+		problems = append(problems, missingRequired(def, model, body, problems)...)
 	}
 	if len(problems) > 0 {
 		return nil, problems
@@ -190,6 +92,162 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, de
 		return slices.Index(def.Triggers, a.info) - slices.Index(def.Triggers, b.info)
 	})
 	return triggers, nil
+}
+
+// mayWrite says whether p may write what writers restricts (nil: any role
+// that may write the type; integrations and internal callers always may).
+func mayWrite(p *models.Principal, writers []string) bool {
+	return writers == nil || p == nil || p.Role == models.RoleIntegration || slices.Contains(writers, p.Role)
+}
+
+// verbing is how a problem names what the body tried.
+func verbing(creating bool) string {
+	if creating {
+		return "set on create"
+	}
+	return "updated"
+}
+
+// checkTrigger says whether a trigger sent in a body runs, or why it may
+// not be sent.
+func checkTrigger(p *models.Principal, t *TriggerInfo, raw json.RawMessage, creating bool) (bool, *errs.Error) {
+	ptr := errs.AttributePointer(t.Name)
+	if !mayWrite(p, t.Writers) {
+		return false, errs.New(errs.ParamNotAllowed, "%s cannot be sent by a %s", t.Name, p.Role).At(ptr)
+	}
+	if creating && !t.OnCreate {
+		return false, errs.New(errs.ParamNotAllowed, "%s cannot be sent on create", t.Name).At(ptr)
+	}
+	run, err := triggerRequested(t, raw)
+	if err != nil {
+		return false, err.At(ptr)
+	}
+	return run, nil
+}
+
+// setAttribute decodes one attribute of a body onto the model's field.
+func setAttribute(p *models.Principal, def *Definition, model any, name string, raw json.RawMessage, creating bool) *errs.Error {
+	ptr := errs.AttributePointer(name)
+	a := def.Attribute(name)
+	switch {
+	case a == nil:
+		return errs.New(errs.ParamNotAllowed, "%s is not an attribute of %s", name, def.Type).At(ptr)
+	case !mayWrite(p, a.Writers):
+		return errs.New(errs.ParamNotAllowed, "%s cannot be set by a %s", name, p.Role).At(ptr)
+	case a.ReadOnly():
+		return errs.New(errs.ParamNotAllowed, "%s is read-only", name).At(ptr)
+	case !a.writable(creating):
+		return errs.New(errs.ParamNotAllowed, "%s cannot be %s", name, verbing(creating)).At(ptr)
+	}
+	field := def.modelField(model, a)
+	if isNull(raw) {
+		if !a.Nullable || a.Required {
+			return errs.Invalid(name, "can't be blank")
+		}
+		field.Set(reflect.Zero(field.Type()))
+		return nil
+	}
+	dest := reflect.New(field.Type())
+	if err := serializers.DecodeValue(raw, dest.Interface()); err != nil {
+		return errs.New(errs.InvalidFieldValue, "%s must be %s", name, typeName(a.Type)).At(ptr)
+	}
+	if v := reflect.Indirect(dest.Elem()); len(a.Enum) > 0 && v.IsValid() && !slices.Contains(a.Enum, v.String()) {
+		return errs.Invalid(name, "must be one of "+strings.Join(a.Enum, ", "))
+	}
+	field.Set(dest.Elem())
+	return nil
+}
+
+// writable says whether a body may set the attribute on create or update.
+func (a *Attribute) writable(creating bool) bool {
+	if creating {
+		return a.Create
+	}
+	return a.Update
+}
+
+// writable says whether a body may set the relationship: a stored to-one
+// the type lets be set on create or update.
+func (r *Relationship) writable(creating bool) bool {
+	if r.ToMany || r.ForeignKey == "" {
+		return false
+	}
+	if creating {
+		return r.Create
+	}
+	return r.Update
+}
+
+// setRelationship sets the foreign key of a to-one sent in a body, to a
+// resource p may see. A problem with the body is the first result, a
+// database failure the second.
+func (e *Engine) setRelationship(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, name string, rb serializers.RelationshipBody, creating bool) (*errs.Error, error) {
+	ptr := errs.RelationshipPointer(name)
+	rel := def.Relationship(name)
+	if rel == nil {
+		return errs.New(errs.ParamNotAllowed, "%s is not a relationship of %s", name, def.Type).At(ptr), nil
+	}
+	if !rel.writable(creating) {
+		return errs.New(errs.ParamNotAllowed, "relationship %s cannot be %s", name, verbing(creating)).At(ptr), nil
+	}
+	id, err := rb.One(ptr)
+	if err != nil {
+		return err.(*errs.Error), nil
+	}
+	if id == nil {
+		if rel.Required {
+			return errs.New(errs.ValidationError, "%s - can't be blank", name).At(ptr), nil
+		}
+		def.setColumn(model, rel.ForeignKey, nil)
+		return nil, nil
+	}
+	if id.Type != rel.Target && !slices.Contains(rel.Accepts, id.Type) {
+		return errs.New(errs.TypeMismatch, "%s must be a %s resource, not %s", name, rel.Target, id.Type).At(ptr + "/data/type"), nil
+	}
+	if problem, err := e.checkVisible(ctx, tx, p, *id, ptr+"/data/id"); problem != nil || err != nil {
+		return problem, err
+	}
+	def.setColumn(model, rel.ForeignKey, id.ID)
+	return nil, nil
+}
+
+// checkVisible is a 404 at pointer unless p may see the resource id names.
+func (e *Engine) checkVisible(ctx context.Context, tx *gorm.DB, p *models.Principal, id serializers.Identifier, pointer string) (*errs.Error, error) {
+	target, _ := e.Registry.Lookup(id.Type)
+	visible, ok := target.readScope(p)
+	if !ok {
+		return errs.NotFound(target.Type, id.ID).At(pointer), nil
+	}
+	if _, err := e.find(ctx, tx, target, id.ID, visible); err != nil {
+		if list, ok := errs.As(err); ok {
+			return list[0].At(pointer), nil
+		}
+		return nil, err
+	}
+	return nil, nil
+}
+
+// missingRequired reports the required attributes and relationships a
+// create body left out or blank (beyond the problems already found).
+func missingRequired(def *Definition, model any, body *serializers.ResourceBody, found errs.List) errs.List {
+	var out errs.List
+	for _, a := range def.Attributes {
+		if !a.Required {
+			continue
+		}
+		ptr := errs.AttributePointer(a.Name)
+		_, sent := body.Attributes[a.Name]
+		reported := slices.ContainsFunc(found, func(p *errs.Error) bool { return p.Pointer == ptr })
+		if (!sent || blank(def.modelField(model, a))) && !reported {
+			out = append(out, errs.Invalid(a.Name, "can't be blank"))
+		}
+	}
+	for _, rel := range def.Relationships {
+		if _, sent := body.Relationships[rel.Name]; rel.Required && !sent {
+			out = append(out, errs.New(errs.ValidationError, "%s - can't be blank", rel.Name).At(errs.RelationshipPointer(rel.Name)))
+		}
+	}
+	return out
 }
 
 // blank says whether a required value is missing: nil, or text that is
@@ -314,18 +372,16 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	if body.ID != nil {
 		return "", errs.New(errs.Forbidden, "client-generated ids are not supported").At("/data/id")
 	}
-	model := def.newModel()
-	if d, ok := model.(models.Defaulter); ok {
-		d.SetDefaults()
-	}
-	if def.stamp != nil && p != nil {
-		def.stamp(p, model)
-	}
 	call := &Call{Ctx: ctx, Principal: p, engine: e}
-	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		call.Tx = tx
+	var model any
+	err := e.transact(ctx, func(tx *gorm.DB) error {
+		model = e.newModel(p, def)
+		call.Tx, call.after = tx, nil
 		triggers, err := e.apply(ctx, tx, p, def, model, body, true)
 		if err != nil {
+			return err
+		}
+		if err := lockParent(tx, def, model); err != nil {
 			return err
 		}
 		if err := e.write(call, model, true, triggers); err != nil {
@@ -344,6 +400,18 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	return def.ID(model), call.runAfterCommit()
 }
 
+// newModel is a fresh model with its defaults and what its creator implies.
+func (e *Engine) newModel(p *models.Principal, def *Definition) any {
+	model := def.newModel()
+	if d, ok := model.(models.Defaulter); ok {
+		d.SetDefaults()
+	}
+	if def.stamp != nil && p != nil {
+		def.stamp(p, model)
+	}
+	return model
+}
+
 // checkIdentity holds a PATCH body to the URL: the same type and id.
 func checkIdentity(def *Definition, id string, body *serializers.ResourceBody) error {
 	if body.Type != def.Type {
@@ -358,11 +426,6 @@ func checkIdentity(def *Definition, id string, body *serializers.ResourceBody) e
 	return nil
 }
 
-// lockedFind loads a row for writing, holding its lock to the end of tx.
-func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, id string, scope []db.Condition) (any, error) {
-	return e.find(ctx, db.ForUpdate(tx), def, id, scope)
-}
-
 // Update changes only the attributes and relationships the body sent, on
 // a resource p may update.
 func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definition, id string, body *serializers.ResourceBody) error {
@@ -374,8 +437,8 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 		return err
 	}
 	call := &Call{Ctx: ctx, Principal: p, engine: e}
-	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		call.Tx = tx
+	err := e.transact(ctx, func(tx *gorm.DB) error {
+		call.Tx, call.after = tx, nil
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
 		if err != nil {
 			return err
@@ -398,7 +461,7 @@ func (e *Engine) Delete(ctx context.Context, p *models.Principal, def *Definitio
 	if !allowed {
 		return errs.NotFound(def.Type, id)
 	}
-	err := e.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := e.transact(ctx, func(tx *gorm.DB) error {
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-package resources_test
+package engine_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"kasse/db/dbtest"
+	"kasse/engine"
 	"kasse/models"
 	"kasse/resources"
 	"kasse/serializers"
@@ -20,7 +21,7 @@ func BenchmarkListSkusWithPrices(b *testing.B) {
 	}
 	seedSkus(b, gdb, "BENCH", 25, 25)
 	registry := resources.Default()
-	engine := resources.NewEngine(gdb, registry)
+	eng := engine.New(gdb, registry)
 	skus, _ := registry.Lookup("skus")
 	params, err := serializers.ParseParams(map[string][]string{"include": {"prices.price_list"}, "page[size]": {"25"}})
 	if err != nil {
@@ -32,7 +33,7 @@ func BenchmarkListSkusWithPrices(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		nodes, _, err := engine.List(context.Background(), nil, skus, q)
+		nodes, _, err := eng.List(context.Background(), nil, skus, q)
 		if err != nil {
 			b.Fatal(err)
 		}
