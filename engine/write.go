@@ -397,8 +397,27 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	if err != nil {
 		return "", translate(err)
 	}
-	return def.ID(model), call.runAfterCommit()
+	id := def.ID(model)
+	if err := call.runAfterCommit(); err != nil {
+		return id, &CommittedError{ID: id, Err: err}
+	}
+	return id, nil
 }
+
+// CommittedError is a create whose row was committed but whose
+// after-commit work (a provider call, and recording its answer) failed.
+// The resource exists: the answer is the resource as it stands, never an
+// error a client would retry into a duplicate. What the work left
+// unsettled (a payment still pending) is settled by `_refresh` or the
+// reconciler.
+type CommittedError struct {
+	ID  string
+	Err error
+}
+
+func (e *CommittedError) Error() string { return "created " + e.ID + ", then: " + e.Err.Error() }
+
+func (e *CommittedError) Unwrap() error { return e.Err }
 
 // newModel is a fresh model with its defaults and what its creator implies.
 func (e *Engine) newModel(p *models.Principal, def *Definition) any {

@@ -195,3 +195,31 @@ func TestIdempotentWrites(t *testing.T) {
 		})
 	})
 }
+
+// brokenProviders has no adapter for any gateway: every provider call
+// after a commit fails.
+type brokenProviders struct{}
+
+func (brokenProviders) For(*models.PaymentGateway) (models.Provider, error) {
+	return nil, errors.New("the adapter is not configured")
+}
+
+// TestCreateAnswersWhatItCommitted: a create whose row committed but whose
+// provider call then failed answers 201 with the created resource (its
+// state says it is still pending), not an error a client would retry into
+// a second payment.
+func TestCreateAnswersWhatItCommitted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		e := newEnvWith(t, gdb, true, handlers.Config{Payments: &models.Payments{DB: gdb, Providers: brokenProviders{}}})
+		guest := e.guest(t)
+		o := guest.checkout(t)
+		p := guest.pay(t, o, "tok_sandbox_approved").want(t, 201)
+		if id(p.data()) == "" || paymentStatus(p) != nil && paymentStatus(p) != "Pending" {
+			t.Fatalf("created payment: %s", p.body)
+		}
+		var payments int64
+		if err := gdb.Table("payment_sources").Where("order_id = ?", o).Count(&payments).Error; err != nil || payments != 1 {
+			t.Fatalf("%d payments (%v), want 1", payments, err)
+		}
+	})
+}

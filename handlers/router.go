@@ -282,6 +282,14 @@ func (a *api) create(def *engine.Definition) gin.HandlerFunc {
 			return
 		}
 		id, err := a.engine.Create(c.Request.Context(), principal(c), def, body)
+		var committed *engine.CommittedError
+		if errors.As(err, &committed) {
+			// Created: answer with the resource, whose state tells what
+			// the failed follow-up left to settle.
+			a.log.WarnContext(c.Request.Context(), "created, but its after-commit work failed", slog.String("request_id", RequestIDFrom(c.Request.Context())),
+				slog.String("type", def.Type), slog.String("id", id), slog.String("error", committed.Err.Error()))
+			err = nil
+		}
 		if err != nil {
 			a.fail(c, err)
 			return
