@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -273,6 +274,10 @@ func TestTokenAttacks(t *testing.T) {
 			"not yet valid":                sign(jwt.SigningMethodRS512, priv, with(map[string]any{"nbf": now.Add(time.Hour).Unix()}), kid),
 			"issued in the future":         sign(jwt.SigningMethodRS512, priv, with(map[string]any{"iat": now.Add(time.Hour).Unix()}), kid),
 			"other issuer":                 sign(jwt.SigningMethodRS512, priv, with(map[string]any{"iss": "https://evil.example"}), kid),
+			"exp as a string":              sign(jwt.SigningMethodRS512, priv, with(map[string]any{"exp": strconv.FormatInt(now.Add(time.Hour).Unix(), 10)}), kid),
+			"iat as a string":              sign(jwt.SigningMethodRS512, priv, with(map[string]any{"iat": strconv.FormatInt(now.Unix(), 10)}), kid),
+			"no audience":                  sign(jwt.SigningMethodRS512, priv, with(map[string]any{"aud": nil}), kid),
+			"other audience":               sign(jwt.SigningMethodRS512, priv, with(map[string]any{"aud": "https://other.example/api"}), kid),
 			"tampered payload":             valid.AccessToken[:len(valid.AccessToken)-4] + "AAAA",
 			"garbage":                      "not-a-jwt",
 		}

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -295,6 +297,7 @@ func (s *Service) issue(app *models.Application, scope string, markets []string,
 		c.Owner = &OwnerClaim{ID: customer.ID, Type: "Customer"}
 	}
 	c.Issuer = s.cfg.Issuer
+	c.Audience = jwt.ClaimStrings{s.audience()}
 	c.IssuedAt = jwt.NewNumericDate(now)
 	c.NotBefore = jwt.NewNumericDate(now)
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
@@ -354,6 +357,44 @@ func (s *Service) keyFor(ctx context.Context, kid string) (any, error) {
 	return pub, nil
 }
 
+// audience is the aud claim Kasse's tokens carry and require: the API
+// under the issuer's origin, so a token minted for another service by the
+// same issuer is refused.
+func (s *Service) audience() string { return strings.TrimRight(s.cfg.Issuer, "/") + "/api" }
+
+// strictClaimTypes checks what the JWT library is lenient about: the time
+// claims must be JSON numbers (a quoted "9999999999" is refused) and iss
+// a string. raw's signature has been verified by then.
+func strictClaimTypes(raw string) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return false
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		if v, ok := claims[name]; ok {
+			var n float64
+			if err := json.Unmarshal(v, &n); err != nil {
+				return false
+			}
+		}
+	}
+	if v, ok := claims["iss"]; ok {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // Verify checks an access token and returns who it acts for. Any failure
 // is a 401 INVALID_TOKEN without detail on which check failed beyond a
 // short reason.
@@ -361,6 +402,7 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{Algorithm}),
 		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithAudience(s.audience()),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(30*time.Second),
@@ -380,6 +422,9 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 	})
 	if infrastructure != nil {
 		return nil, infrastructure
+	}
+	if err == nil && !strictClaimTypes(raw) {
+		err = errors.New("a registered claim has the wrong JSON type")
 	}
 	if err != nil {
 		reason := "the access token is invalid"

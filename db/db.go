@@ -38,7 +38,21 @@ const DefaultURL = "sqlite:data/kasse.db"
 type Config struct {
 	URL    string
 	Logger logger.Interface
+	// The PostgreSQL pool (SQLite keeps its own small pool: one writer at a
+	// time is its rule). Zero values take the defaults below.
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
 }
+
+// Pool defaults, sized for a small machine (2 cores): more connections than
+// cores keep the CPU busy while some wait on I/O, and stay well under
+// PostgreSQL's default max_connections when several instances share it.
+const (
+	DefaultMaxOpenConns    = 10
+	DefaultMaxIdleConns    = 10
+	DefaultConnMaxLifetime = 30 * time.Minute
+)
 
 // DialectOf tells which engine a database URL selects.
 func DialectOf(url string) (Dialect, string, error) {
@@ -101,8 +115,22 @@ func Open(cfg Config) (*gorm.DB, error) {
 		// concurrent under WAL without piling up lock waits.
 		sqlDB.SetMaxOpenConns(8)
 	} else {
-		sqlDB.SetMaxOpenConns(25)
-		sqlDB.SetMaxIdleConns(25)
+		open, idle, lifetime := cfg.MaxOpenConns, cfg.MaxIdleConns, cfg.ConnMaxLifetime
+		if open <= 0 {
+			open = DefaultMaxOpenConns
+		}
+		if idle <= 0 {
+			idle = DefaultMaxIdleConns
+		}
+		if idle > open {
+			idle = open
+		}
+		if lifetime <= 0 {
+			lifetime = DefaultConnMaxLifetime
+		}
+		sqlDB.SetMaxOpenConns(open)
+		sqlDB.SetMaxIdleConns(idle)
+		sqlDB.SetConnMaxLifetime(lifetime)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	return gdb, nil

@@ -48,6 +48,11 @@ type Config struct {
 	Payments *models.Payments
 	// Sandbox serves the sandbox gateway's 3DS page under /sandbox/.
 	Sandbox http.Handler
+	// Metrics counts and times requests (nil: not measured).
+	Metrics *Metrics
+	// CORSOrigins are the origins whose browser pages may call the API
+	// (none: no CORS).
+	CORSOrigins []string
 	// Idempotency keeps the answers to writes sent with an
 	// Idempotency-Key.
 	Idempotency *models.Idempotency
@@ -83,6 +88,12 @@ func NewRouter(cfg Config) *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(RequestID(), AccessLog(cfg.Logger), Recovery(cfg.Logger), SecurityHeaders(cfg.BaseURL), BodyLimit(cfg.BodyLimit))
+	if cfg.Metrics != nil {
+		r.Use(cfg.Metrics.middleware())
+	}
+	if len(cfg.CORSOrigins) > 0 {
+		r.Use(CORS(cfg.CORSOrigins))
+	}
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, a.log, errs.New(errs.RouteNotFound, "no route matches %s %s", c.Request.Method, c.Request.URL.Path))
 	})

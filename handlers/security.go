@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
+	"time"
 
+	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 )
 
@@ -38,5 +42,38 @@ func HTMLPage() gin.HandlerFunc {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		c.Next()
+	}
+}
+
+// CORS lets browser pages on the allowed origins call the API: it answers
+// preflights and adds the CORS headers, naming what a storefront sends
+// (a bearer token, JSON:API bodies, idempotency keys) and may read back.
+// No origins: no CORS headers, and browsers keep other origins out.
+func CORS(origins []string) gin.HandlerFunc { return cors.New(corsConfig(origins)) }
+
+// CheckCORSOrigins tells what is wrong with a list of allowed origins:
+// each must be an origin such as https://shop.example (a scheme and a
+// host, no path).
+func CheckCORSOrigins(origins []string) error {
+	if len(origins) == 0 {
+		return nil
+	}
+	for _, o := range origins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("CORS origin %q is not an origin such as https://shop.example", o)
+		}
+	}
+	cfg := corsConfig(origins)
+	return cfg.Validate()
+}
+
+func corsConfig(origins []string) cors.Config {
+	return cors.Config{
+		AllowOrigins:  origins,
+		AllowMethods:  []string{"GET", "POST", "PATCH", "DELETE", "OPTIONS"},
+		AllowHeaders:  []string{"Authorization", "Content-Type", "Accept", IdempotencyKeyHeader, "X-Request-Id"},
+		ExposeHeaders: []string{"Location", "X-Request-Id", IdempotentReplayedHeader, "Retry-After", "X-Ratelimit-Limit", "X-Ratelimit-Count", "X-Ratelimit-Period", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"},
+		MaxAge:        12 * time.Hour,
 	}
 }

@@ -30,6 +30,10 @@ type Payments struct {
 	Providers Providers
 	// Timeout bounds one provider call (default DefaultProviderTimeout).
 	Timeout time.Duration
+	// Observe, when set, is told of every provider call: the gateway kind,
+	// the action, its outcome (approved, declined, requires_action,
+	// pending, refused, unavailable) and how long it took.
+	Observe func(gateway, action, outcome string, took time.Duration)
 }
 
 // DefaultProviderTimeout bounds a provider call when Payments.Timeout is 0.
@@ -40,14 +44,31 @@ const DefaultProviderTimeout = 15 * time.Second
 func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // call runs one provider call under the provider timeout.
-func (p *Payments) call(ctx context.Context, fn func(ctx context.Context) (*ProviderResult, error)) (*ProviderResult, error) {
+func (p *Payments) call(ctx context.Context, gateway, action string, fn func(ctx context.Context) (*ProviderResult, error)) (*ProviderResult, error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
 		timeout = DefaultProviderTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return fn(ctx)
+	start := time.Now()
+	res, err := fn(ctx)
+	if p.Observe != nil {
+		p.Observe(gateway, action, callOutcome(res, err), time.Since(start))
+	}
+	return res, err
+}
+
+// callOutcome names a provider call's outcome for metrics.
+func callOutcome(res *ProviderResult, err error) string {
+	var pe *ProviderError
+	switch {
+	case err == nil && res != nil:
+		return string(res.Outcome)
+	case errors.As(err, &pe) && !pe.Temporary:
+		return "refused"
+	}
+	return "unavailable"
 }
 
 // ErrProviderUnavailable is the answer when a provider call's outcome is
@@ -56,18 +77,20 @@ func errProviderUnavailable(detail string) error {
 	return errs.New(errs.ProviderUnavailable, "the payment provider did not answer (%s): the attempt is recorded; send _refresh to settle it", detail)
 }
 
-func (p *Payments) adapter(ctx context.Context, gatewayID *string) (Provider, error) {
+// adapter is the provider of a gateway, and the gateway's kind.
+func (p *Payments) adapter(ctx context.Context, gatewayID *string) (Provider, string, error) {
 	if gatewayID == nil {
-		return nil, errs.New(errs.ValidationError, "the payment has no payment gateway")
+		return nil, "", errs.New(errs.ValidationError, "the payment has no payment gateway")
 	}
 	if p == nil || p.Providers == nil {
-		return nil, errors.New("no payment providers are configured")
+		return nil, "", errors.New("no payment providers are configured")
 	}
 	var gw PaymentGateway
 	if err := p.DB.WithContext(ctx).Where("id = ?", *gatewayID).Take(&gw).Error; err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return p.Providers.For(&gw)
+	provider, err := p.Providers.For(&gw)
+	return provider, gw.Kind, err
 }
 
 func loadSource(tx *gorm.DB, id string) (*PaymentSource, error) {
@@ -94,14 +117,14 @@ func (p *Payments) Authorize(ctx context.Context, sourceID string) error {
 	if err := p.DB.WithContext(ctx).Where("id = ?", ps.OrderID).Take(&order).Error; err != nil {
 		return err
 	}
-	provider, err := p.adapter(ctx, ps.PaymentGatewayID)
+	provider, kind, err := p.adapter(ctx, ps.PaymentGatewayID)
 	if err != nil {
 		return err
 	}
 	req := AuthorizeRequest{Token: deref(ps.Token), AmountCents: ps.AmountCents, Currency: ps.CurrencyCode,
 		Reference: strconv.FormatInt(order.Number, 10), SuccessURL: deref(ps.SuccessURL), FailureURL: deref(ps.FailureURL),
 		Capture: ps.AutoCapture, CustomerEmail: deref(order.CustomerEmail), IdempotencyKey: ps.authorizeKey()}
-	res, callErr := p.call(ctx, func(ctx context.Context) (*ProviderResult, error) { return provider.Authorize(ctx, req) })
+	res, callErr := p.call(ctx, kind, "authorize", func(ctx context.Context) (*ProviderResult, error) { return provider.Authorize(ctx, req) })
 	return p.record(ctx, ps, res, callErr)
 }
 
@@ -119,11 +142,11 @@ func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) erro
 	if ps.Status != SourcePending && ps.Status != SourceAction {
 		return nil
 	}
-	provider, err := p.adapter(ctx, ps.PaymentGatewayID)
+	provider, kind, err := p.adapter(ctx, ps.PaymentGatewayID)
 	if err != nil {
 		return err
 	}
-	res, callErr := p.call(ctx, func(ctx context.Context) (*ProviderResult, error) {
+	res, callErr := p.call(ctx, kind, "details", func(ctx context.Context) (*ProviderResult, error) {
 		return provider.Details(ctx, deref(ps.GatewayPaymentID), sessionID)
 	})
 	if callErr != nil {
@@ -534,7 +557,7 @@ func (p *Payments) Finish(ctx context.Context, transactionID string) error {
 	if err != nil {
 		return err
 	}
-	provider, err := p.adapter(ctx, ps.PaymentGatewayID)
+	provider, kind, err := p.adapter(ctx, ps.PaymentGatewayID)
 	if err != nil {
 		return err
 	}
@@ -550,7 +573,7 @@ func (p *Payments) Finish(ctx context.Context, transactionID string) error {
 	default:
 		return fmt.Errorf("cannot finish a %s", t.Kind)
 	}
-	res, callErr := p.call(ctx, func(ctx context.Context) (*ProviderResult, error) { return action(ctx, req) })
+	res, callErr := p.call(ctx, kind, singular(t.Kind), func(ctx context.Context) (*ProviderResult, error) { return action(ctx, req) })
 	var outcome error
 	err = p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		order, err := LockOrder(tx, t.OrderID)

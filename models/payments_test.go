@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -356,4 +357,24 @@ func TestReconcileSettlesWhatWasLeftPending(t *testing.T) {
 			t.Fatalf("order payment %s after the reconciled capture, want paid", old.PaymentStatus)
 		}
 	})
+}
+
+// TestProviderCallsAreObserved: every provider call is reported with the
+// gateway's kind, the action and its outcome (the metrics' source).
+func TestProviderCallsAreObserved(t *testing.T) {
+	gdb := dbtest.SQLite(t)
+	s := newShop(t, gdb)
+	o := s.cart()
+	ps := s.payment(o, "tok_visa")
+	var seen []string
+	p := &models.Payments{DB: gdb, Providers: &fakeProvider{}, Observe: func(gateway, action, outcome string, took time.Duration) {
+		seen = append(seen, gateway+" "+action+" "+outcome)
+	}}
+	s.must(p.Authorize(context.Background(), ps.ID))
+	s.must(s.trigger(o, func(tx *gorm.DB, o *models.Order) error { return o.Place(tx, p) }))
+	s.capture(p, o)
+	want := []string{"sandbox_gateways authorize approved", "sandbox_gateways capture approved"}
+	if strings.Join(seen, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("observed %v, want %v", seen, want)
+	}
 }

@@ -15,10 +15,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 
 	"kasse/auth"
@@ -70,6 +73,13 @@ Flags (each may also be set with the environment variable beside it; the flag wi
                                                               Idempotency-Key is kept for replay (default 24h)
   --idempotency-lease D        KASSE_IDEMPOTENCY_LEASE        serve: how long a running request holds its key before
                                                               another instance may take it over (default 60s)
+  --db-max-open-conns N        KASSE_DB_MAX_OPEN_CONNS        serve: PostgreSQL pool size (default 10)
+  --db-max-idle-conns N        KASSE_DB_MAX_IDLE_CONNS        serve: idle PostgreSQL connections kept (default 10)
+  --db-conn-max-lifetime D     KASSE_DB_CONN_MAX_LIFETIME     serve: how long a connection is reused (default 30m)
+  --cors-origins LIST          KASSE_CORS_ORIGINS             serve: comma-separated origins (https://shop.example) whose
+                                                              browser pages may call the API (default none)
+  --metrics-addr ADDR          KASSE_METRICS_ADDR             serve: listen address of GET /metrics in Prometheus format,
+                                                              such as 127.0.0.1:9090 (default off)
 
 ` + appsUsage + `
 The API document:
@@ -89,6 +99,9 @@ type settings struct {
 	reconcileInterval                               time.Duration
 	idempotencyTTL, idempotencyLease                time.Duration
 	checkoutComBaseURL, stripeBaseURL               string
+	dbMaxOpenConns, dbMaxIdleConns                  int
+	dbConnMaxLifetime                               time.Duration
+	corsOrigins, metricsAddr                        string
 	envErrors                                       []string // invalid values in the environment
 }
 
@@ -128,6 +141,20 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&s.reconcileInterval, "reconcile-interval", duration("KASSE_RECONCILE_INTERVAL", "1m"), "how often pending payments are settled")
 		fs.DurationVar(&s.idempotencyTTL, "idempotency-ttl", duration("KASSE_IDEMPOTENCY_TTL", "24h"), "how long idempotent answers are kept")
 		fs.DurationVar(&s.idempotencyLease, "idempotency-lease", duration("KASSE_IDEMPOTENCY_LEASE", "60s"), "how long a running request holds its idempotency key")
+		count := func(name string, def int) int {
+			raw := env(name, strconv.Itoa(def))
+			n, err := strconv.Atoi(raw)
+			if err != nil || n <= 0 {
+				s.envErrors = append(s.envErrors, fmt.Sprintf("%s=%q is not a positive whole number", name, raw))
+				return def
+			}
+			return n
+		}
+		fs.IntVar(&s.dbMaxOpenConns, "db-max-open-conns", count("KASSE_DB_MAX_OPEN_CONNS", db.DefaultMaxOpenConns), "PostgreSQL: most open connections")
+		fs.IntVar(&s.dbMaxIdleConns, "db-max-idle-conns", count("KASSE_DB_MAX_IDLE_CONNS", db.DefaultMaxIdleConns), "PostgreSQL: most idle connections kept")
+		fs.DurationVar(&s.dbConnMaxLifetime, "db-conn-max-lifetime", duration("KASSE_DB_CONN_MAX_LIFETIME", db.DefaultConnMaxLifetime.String()), "PostgreSQL: how long a connection is reused")
+		fs.StringVar(&s.corsOrigins, "cors-origins", env("KASSE_CORS_ORIGINS", ""), "comma-separated origins browsers may call the API from")
+		fs.StringVar(&s.metricsAddr, "metrics-addr", env("KASSE_METRICS_ADDR", ""), "listen address of GET /metrics (off when empty)")
 		fs.StringVar(&s.checkoutComBaseURL, "checkout-com-base-url", env("KASSE_CHECKOUT_COM_BASE_URL", gateways.DefaultCheckoutComBaseURL), "Checkout.com API origin")
 		fs.StringVar(&s.stripeBaseURL, "stripe-base-url", env("KASSE_STRIPE_BASE_URL", gateways.DefaultStripeBaseURL), "Stripe API origin")
 	}
@@ -230,7 +257,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func openMigrated(ctx context.Context, s settings, log *slog.Logger) (*gorm.DB, error) {
-	gdb, err := db.Open(db.Config{URL: s.databaseURL, Logger: db.SlogLogger(log)})
+	gdb, err := db.Open(db.Config{URL: s.databaseURL, Logger: db.SlogLogger(log),
+		MaxOpenConns: s.dbMaxOpenConns, MaxIdleConns: s.dbMaxIdleConns, ConnMaxLifetime: s.dbConnMaxLifetime})
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +277,9 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	org, err := models.EnsureOrganization(gdb.WithContext(ctx))
 	if err != nil {
 		return err
+	}
+	if err := handlers.CheckCORSOrigins(splitList(s.corsOrigins)); err != nil {
+		return fmt.Errorf("--cors-origins: %w", err)
 	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
@@ -271,6 +302,10 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	}
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout})
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
+	metrics, err := newMetrics(gdb, payments)
+	if err != nil {
+		return err
+	}
 	workersCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
 	go every(workersCtx, s.reconcileInterval, func(ctx context.Context) {
@@ -295,6 +330,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	eng.BaseURL, eng.Payments = s.baseURL, payments
 	router := handlers.NewRouter(handlers.Config{
 		Idempotency:  idempotency,
+		CORSOrigins:  splitList(s.corsOrigins),
+		Metrics:      metrics.http,
 		Engine:       eng,
 		Database:     db.Pinger{DB: gdb},
 		Auth:         authService,
@@ -314,6 +351,16 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		MaxHeaderBytes:    64 << 10,
 	}
 	fmt.Fprintf(stdout, "Kasse is serving on %s (links use %s)\n", local, s.baseURL)
+	if s.metricsAddr != "" {
+		metricsLn, err := net.Listen("tcp", s.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		metricsSrv := &http.Server{Handler: handlers.MetricsHandler(metrics.registry), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = metricsSrv.Serve(metricsLn) }()
+		defer metricsSrv.Close()
+		fmt.Fprintf(stdout, "Metrics on %s/metrics\n", localURL(metricsLn.Addr()))
+	}
 	if raw, err := os.ReadFile(demoAppsPath(s.databaseURL)); err == nil {
 		var apps demoApps
 		if json.Unmarshal(raw, &apps) == nil {
@@ -338,6 +385,42 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		return err
 	}
 	return nil
+}
+
+// serverMetrics are what GET /metrics reports: the Go runtime and the
+// process, the database pool, HTTP requests, and provider calls.
+type serverMetrics struct {
+	registry *prometheus.Registry
+	http     *handlers.Metrics
+}
+
+func newMetrics(gdb *gorm.DB, payments *models.Payments) (*serverMetrics, error) {
+	reg := prometheus.NewRegistry()
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	providerCalls := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kasse_provider_call_duration_seconds", Help: "Payment provider calls, per gateway kind, action and outcome.",
+		Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
+	}, []string{"gateway", "action", "outcome"})
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(sqlDB, "kasse"), providerCalls)
+	payments.Observe = func(gateway, action, outcome string, took time.Duration) {
+		providerCalls.WithLabelValues(gateway, action, outcome).Observe(took.Seconds())
+	}
+	return &serverMetrics{registry: reg, http: handlers.NewMetrics(reg)}, nil
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // every runs fn every interval until ctx ends.
