@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -88,6 +89,25 @@ type TokenRequest struct {
 	RefreshToken string `json:"refresh_token" form:"refresh_token"`
 }
 
+// maxTokenField bounds every token request field: no credential, scope
+// or refresh token comes near it.
+const maxTokenField = 1024
+
+// check refuses fields no credential can be (a NUL byte, invalid UTF-8,
+// a megabyte of text) before they reach the database, which would fail
+// on them with an error of its own.
+func (r *TokenRequest) check() error {
+	for _, f := range []struct{ name, value string }{
+		{"grant_type", r.GrantType}, {"client_id", r.ClientID}, {"client_secret", r.ClientSecret}, {"scope", r.Scope},
+		{"username", r.Username}, {"password", r.Password}, {"refresh_token", r.RefreshToken},
+	} {
+		if len(f.value) > maxTokenField || !utf8.ValidString(f.value) || strings.ContainsRune(f.value, 0) {
+			return oauthErr(400, "invalid_request", "%s must be text of at most %d bytes without NUL characters", f.name, maxTokenField)
+		}
+	}
+	return nil
+}
+
 // TokenResponse is the token endpoint's answer.
 type TokenResponse struct {
 	AccessToken  string `json:"access_token"`
@@ -148,6 +168,9 @@ type OwnerClaim struct {
 func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
 	if req.ClientID == "" {
 		return nil, oauthErr(400, "invalid_request", "client_id is required")
+	}
+	if err := req.check(); err != nil {
+		return nil, err
 	}
 	var resp *TokenResponse
 	var reused bool

@@ -52,3 +52,17 @@ func IsUnavailable(err error) bool {
 	}
 	return false
 }
+
+// IsInvalidValue reports whether the database refused a value the request
+// carried: PostgreSQL's data exceptions (class 22: a NUL byte, invalid
+// UTF-8, a number out of range, a string too long for its column) and a
+// value too large for an index (54000). A safety net behind the checks
+// that refuse such input before the database: it is the client's 4xx,
+// never a 500.
+func IsInvalidValue(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "22") || pgErr.Code == "54000"
+	}
+	return false
+}

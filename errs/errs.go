@@ -37,6 +37,7 @@ const (
 	TypeMismatch         Code = "TYPE_MISMATCH"
 	Conflict             Code = "CONFLICT"
 	RequestTooLarge      Code = "REQUEST_ENTITY_TOO_LARGE"
+	RequestTimeout       Code = "REQUEST_TIMEOUT"
 	UnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
 	ValidationError      Code = "VALIDATION_ERROR"
 	AlreadyPurchased     Code = "ALREADY_PURCHASED"
@@ -77,6 +78,7 @@ var codeInfo = map[Code]struct {
 	NotAcceptable:          {http.StatusNotAcceptable, "Not acceptable"},
 	TypeMismatch:           {http.StatusConflict, "Type mismatch"},
 	Conflict:               {http.StatusConflict, "Conflict"},
+	RequestTimeout:         {http.StatusRequestTimeout, "Request timeout"},
 	RequestTooLarge:        {http.StatusRequestEntityTooLarge, "Request entity too large"},
 	UnsupportedMediaType:   {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	ValidationError:        {http.StatusUnprocessableEntity, "Validation error"},

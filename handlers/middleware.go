@@ -8,9 +8,11 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,13 +90,32 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 }
 
 // BodyLimit caps request bodies; a larger one is answered 413 when read.
+// A body that arrives too slowly (the server's read timeout) is 408, and
+// one that ends before its Content-Length 400: both the client's doing,
+// whoever reads the body.
 func BodyLimit(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Body != nil {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+			c.Request.Body = clientBody{http.MaxBytesReader(c.Writer, c.Request.Body, limit)}
 		}
 		c.Next()
 	}
+}
+
+// clientBody turns a request body's read failures into client errors.
+type clientBody struct{ io.ReadCloser }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var tooLarge *http.MaxBytesError
+	var timeout interface{ Timeout() bool }
+	switch {
+	case err == nil, err == io.EOF, errors.As(err, &tooLarge):
+		return n, err
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
+		return n, errs.New(errs.RequestTimeout, "the request body did not arrive in time")
+	}
+	return n, errs.New(errs.InvalidDataFormat, "the request body could not be read: it ended before its Content-Length")
 }
 
 // Negotiate applies JSON:API content negotiation: a request body must be
@@ -186,6 +207,10 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		err = errs.New(errs.RequestTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
+	}
+	if _, client := errs.As(err); !client && models.IsInvalidValue(err) {
+		log.WarnContext(c.Request.Context(), "the database refused a value", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.String("error", err.Error()))
+		err = errs.New(errs.ValidationError, "a value in the request is too long or holds characters that cannot be stored")
 	}
 	if _, client := errs.As(err); !client && models.IsUnavailable(err) {
 		log.WarnContext(c.Request.Context(), "service unavailable", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.String("error", err.Error()))

@@ -150,3 +150,7 @@ func (s *Switch) Enable(*gorm.DB) error {
 // database unreachable, its pool exhausted, a timeout): a 503, never the
 // client's fault.
 func IsUnavailable(err error) bool { return db.IsUnavailable(err) }
+
+// IsInvalidValue reports whether the database refused a value the request
+// carried (a client error that slipped past validation).
+func IsInvalidValue(err error) bool { return db.IsInvalidValue(err) }
