@@ -250,6 +250,9 @@ func (s *Service) password(tx *models.IdentityTx, app *models.Application, req T
 	if err != nil {
 		return nil, err
 	}
+	if !found {
+		models.SpendPasswordCheck(req.Password)
+	}
 	if !found || !customer.CheckPassword(req.Password) {
 		return nil, oauthErr(400, "invalid_grant", "wrong email or password")
 	}

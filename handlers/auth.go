@@ -62,6 +62,9 @@ func principal(c *gin.Context) *models.Principal {
 func (a *api) token(c *gin.Context) {
 	// Every answer, errors included, is about credentials: never cached.
 	c.Header("Cache-Control", "no-store")
+	if !a.limitToken(c, nil) {
+		return
+	}
 	var req auth.TokenRequest
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var err error
@@ -76,6 +79,9 @@ func (a *api) token(c *gin.Context) {
 	if err == nil {
 		if user, pass, ok := c.Request.BasicAuth(); ok && req.ClientID == "" {
 			req.ClientID, req.ClientSecret = user, pass
+		}
+		if !a.limitToken(c, &req) {
+			return
 		}
 		var resp *auth.TokenResponse
 		resp, err = a.cfg.Auth.Token(c.Request.Context(), req)
@@ -97,12 +103,21 @@ func (a *api) token(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	a.oauthFail(c, oe)
+}
+
+// oauthFail answers an OAuth error as RFC 6749 does, with the reference's
+// errors array for JSON:API clients.
+func (a *api) oauthFail(c *gin.Context, oe *auth.OAuthError) {
 	code := errs.Unauthorized
-	if oe.Status == http.StatusBadRequest {
+	switch oe.Status {
+	case http.StatusBadRequest:
 		code = errs.BadRequest
+	case http.StatusTooManyRequests:
+		code = errs.TooManyRequests
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(oe.Status, gin.H{
+	c.AbortWithStatusJSON(oe.Status, gin.H{
 		"error":             oe.Code,
 		"error_description": oe.Description,
 		"errors": []gin.H{{

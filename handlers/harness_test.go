@@ -74,6 +74,9 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if cfg.Idempotency == nil {
 		cfg.Idempotency = &models.Idempotency{DB: gdb}
 	}
+	if cfg.RateLimits.Store == nil {
+		cfg.RateLimits.Store = &models.RateLimits{DB: gdb}
+	}
 	if cfg.Database == nil {
 		cfg.Database = db.Pinger{DB: gdb}
 	}

@@ -48,6 +48,8 @@ type Config struct {
 	Payments *models.Payments
 	// Sandbox serves the sandbox gateway's 3DS page under /sandbox/.
 	Sandbox http.Handler
+	// RateLimits are the request limits (zero values: none).
+	RateLimits RateLimits
 	// Metrics counts and times requests (nil: not measured).
 	Metrics *Metrics
 	// CORSOrigins are the origins whose browser pages may call the API
@@ -122,7 +124,7 @@ func NewRouter(cfg Config) *gin.Engine {
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec()) })
 
 	organizationID, _ := cfg.ResourceMeta["organization_id"].(string)
-	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate(), a.Idempotent(cfg.Idempotency, organizationID))
+	apiGroup := r.Group("/api", Negotiate(cfg.Logger), a.Authenticate(), a.LimitAPI(), a.Idempotent(cfg.Idempotency, organizationID))
 	for _, def := range cfg.Registry.All() {
 		a.routes(apiGroup, def)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -75,12 +76,28 @@ func (c *Customer) BeforeWrite(tx *gorm.DB, creating bool) error {
 // HasPassword says whether the customer can sign in with a password.
 func (c *Customer) HasPassword() bool { return c.PasswordDigest != nil }
 
-// CheckPassword reports whether password is the customer's.
+// CheckPassword reports whether password is the customer's. A customer
+// without a password takes as long to refuse as a wrong password.
 func (c *Customer) CheckPassword(password string) bool {
 	if c.PasswordDigest == nil {
+		SpendPasswordCheck(password)
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(*c.PasswordDigest), []byte(password)) == nil
+}
+
+// dummyDigest is what a sign-in with no password to check is compared
+// against, at the cost real passwords are hashed with.
+var dummyDigest = sync.OnceValue(func() []byte {
+	d, _ := bcrypt.GenerateFromPassword([]byte("kasse: no such password"), bcrypt.DefaultCost)
+	return d
+})
+
+// SpendPasswordCheck takes the time of a password check and matches
+// nothing, so that a sign-in with an unknown email cannot be told from
+// one with a wrong password by how long it takes.
+func SpendPasswordCheck(password string) {
+	_ = bcrypt.CompareHashAndPassword(dummyDigest(), []byte(password))
 }
 
 // Address is a postal address, personal or business.

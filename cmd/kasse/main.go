@@ -76,6 +76,12 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --db-max-open-conns N        KASSE_DB_MAX_OPEN_CONNS        serve: PostgreSQL pool size (default 10)
   --db-max-idle-conns N        KASSE_DB_MAX_IDLE_CONNS        serve: idle PostgreSQL connections kept (default 10)
   --db-conn-max-lifetime D     KASSE_DB_CONN_MAX_LIFETIME     serve: how long a connection is reused (default 30m)
+  --api-rate-limit N           KASSE_API_RATE_LIMIT           serve: API requests per minute per token on each instance
+                                                              (default 6000; 0: off)
+  --token-rate-limit N         KASSE_TOKEN_RATE_LIMIT         serve: POST /oauth/token requests per minute per client IP,
+                                                              counted across instances (default 600; 0: off)
+  --login-rate-limit N         KASSE_LOGIN_RATE_LIMIT         serve: password sign-ins per minute per client and username,
+                                                              counted across instances (default 10; 0: off)
   --cors-origins LIST          KASSE_CORS_ORIGINS             serve: comma-separated origins (https://shop.example) whose
                                                               browser pages may call the API (default none)
   --metrics-addr ADDR          KASSE_METRICS_ADDR             serve: listen address of GET /metrics in Prometheus format,
@@ -102,6 +108,7 @@ type settings struct {
 	dbMaxOpenConns, dbMaxIdleConns                  int
 	dbConnMaxLifetime                               time.Duration
 	corsOrigins, metricsAddr                        string
+	apiRateLimit, tokenRateLimit, loginRateLimit    int
 	envErrors                                       []string // invalid values in the environment
 }
 
@@ -153,6 +160,18 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.IntVar(&s.dbMaxOpenConns, "db-max-open-conns", count("KASSE_DB_MAX_OPEN_CONNS", db.DefaultMaxOpenConns), "PostgreSQL: most open connections")
 		fs.IntVar(&s.dbMaxIdleConns, "db-max-idle-conns", count("KASSE_DB_MAX_IDLE_CONNS", db.DefaultMaxIdleConns), "PostgreSQL: most idle connections kept")
 		fs.DurationVar(&s.dbConnMaxLifetime, "db-conn-max-lifetime", duration("KASSE_DB_CONN_MAX_LIFETIME", db.DefaultConnMaxLifetime.String()), "PostgreSQL: how long a connection is reused")
+		limit := func(name string, def int) int {
+			raw := env(name, strconv.Itoa(def))
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 0 {
+				s.envErrors = append(s.envErrors, fmt.Sprintf("%s=%q is not a whole number (0 turns the limit off)", name, raw))
+				return def
+			}
+			return n
+		}
+		fs.IntVar(&s.apiRateLimit, "api-rate-limit", limit("KASSE_API_RATE_LIMIT", 6000), "API requests per minute per token, per instance (0: off)")
+		fs.IntVar(&s.tokenRateLimit, "token-rate-limit", limit("KASSE_TOKEN_RATE_LIMIT", 600), "token requests per minute per client IP, all instances (0: off)")
+		fs.IntVar(&s.loginRateLimit, "login-rate-limit", limit("KASSE_LOGIN_RATE_LIMIT", 10), "password sign-ins per minute per client and username, all instances (0: off)")
 		fs.StringVar(&s.corsOrigins, "cors-origins", env("KASSE_CORS_ORIGINS", ""), "comma-separated origins browsers may call the API from")
 		fs.StringVar(&s.metricsAddr, "metrics-addr", env("KASSE_METRICS_ADDR", ""), "listen address of GET /metrics (off when empty)")
 		fs.StringVar(&s.checkoutComBaseURL, "checkout-com-base-url", env("KASSE_CHECKOUT_COM_BASE_URL", gateways.DefaultCheckoutComBaseURL), "Checkout.com API origin")
@@ -318,19 +337,25 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		}
 	})
 	idempotency := &models.Idempotency{DB: gdb, TTL: s.idempotencyTTL, Lease: s.idempotencyLease}
+	rateLimits := &models.RateLimits{DB: gdb}
 	go every(workersCtx, time.Hour, func(ctx context.Context) {
 		if purged, err := idempotency.Purge(ctx); err != nil {
 			log.Warn("purging expired idempotency keys failed", slog.String("error", err.Error()))
 		} else if purged > 0 {
 			log.Info("purged expired idempotency keys", slog.Int64("count", purged))
 		}
+		if _, err := rateLimits.Purge(ctx, time.Now().Add(-time.Hour)); err != nil {
+			log.Warn("purging old rate-limit counters failed", slog.String("error", err.Error()))
+		}
 	})
 	registry := resources.Default()
 	eng := engine.New(gdb, registry)
 	eng.BaseURL, eng.Payments = s.baseURL, payments
 	router := handlers.NewRouter(handlers.Config{
-		Idempotency:  idempotency,
-		CORSOrigins:  splitList(s.corsOrigins),
+		Idempotency: idempotency,
+		CORSOrigins: splitList(s.corsOrigins),
+		RateLimits: handlers.RateLimits{Store: rateLimits, APIPerToken: s.apiRateLimit,
+			TokenPerIP: s.tokenRateLimit, LoginPerUser: s.loginRateLimit},
 		Metrics:      metrics.http,
 		Engine:       eng,
 		Database:     db.Pinger{DB: gdb},
