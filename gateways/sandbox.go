@@ -57,7 +57,7 @@ func (s *Sandbox) For(g *models.PaymentGateway) models.Provider {
 	return &sandboxAdapter{s: s, secret: secret}
 }
 
-var errNoSandboxStore = &models.ProviderError{Code: "sandbox_unavailable", Message: "the sandbox gateway has no database store"}
+var errNoSandboxStore = &models.ProviderError{Temporary: true, Code: "sandbox_unavailable", Message: "the sandbox gateway has no database store (gateways.Config.SandboxStore)"}
 
 // ready reports whether the sandbox can be used.
 func (s *Sandbox) ready() error {
