@@ -28,6 +28,9 @@ type Config struct {
 	Timeout time.Duration
 	// HTTPClient is used for provider calls (default: one with Timeout).
 	HTTPClient *http.Client
+	// SandboxStore keeps the sandbox gateway's payments in the database
+	// (without it the sandbox answers every call with an error).
+	SandboxStore *models.SandboxStore
 }
 
 // Default provider origins.
@@ -43,8 +46,8 @@ type Factory func(cfg Config, g *models.PaymentGateway) (models.Provider, error)
 type Registry struct {
 	cfg       Config
 	factories map[string]Factory
-	// Sandbox is the built-in test gateway's shared state (its payments
-	// and 3DS challenges), served by its Handler.
+	// Sandbox is the built-in test gateway (its payments and 3DS
+	// challenges are in the database), whose 3DS page its Handler serves.
 	Sandbox *Sandbox
 }
 
@@ -63,7 +66,7 @@ func New(cfg Config) *Registry {
 	if cfg.StripeBaseURL == "" {
 		cfg.StripeBaseURL = DefaultStripeBaseURL
 	}
-	r := &Registry{cfg: cfg, factories: map[string]Factory{}, Sandbox: NewSandbox(cfg.BaseURL)}
+	r := &Registry{cfg: cfg, factories: map[string]Factory{}, Sandbox: NewSandbox(cfg.BaseURL, cfg.SandboxStore)}
 	r.Register(models.GatewaySandbox, func(_ Config, g *models.PaymentGateway) (models.Provider, error) {
 		return r.Sandbox.For(g), nil
 	})

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"kasse/gateways/checkoutcom"
 	"kasse/models"
@@ -29,30 +28,18 @@ const (
 // HMAC-SHA256 of the raw body with the gateway's webhook_endpoint_secret.
 const SandboxSignatureHeader = "Kasse-Sandbox-Signature"
 
-type sandboxPayment struct {
-	ID, SessionID, Token, Currency string
-	Amount, Captured, Refunded     int64
-	Status                         string // Authorized, Declined, Pending, Captured, Voided, Refunded…
-	SuccessURL, FailureURL         string
-	Voided                         bool
-}
-
 // Sandbox is Kasse's built-in test gateway: no network, documented test
-// tokens, a 3DS page served by Kasse itself. Its payments live in memory
-// (one process), which is what a sandbox needs.
+// tokens, a 3DS page served by Kasse itself. Its payments and its answers
+// to idempotency keys are kept in the database (models.SandboxStore), so
+// any instance continues a sandbox payment another one began.
 type Sandbox struct {
-	baseURL  string
-	mu       sync.Mutex
-	payments map[string]*sandboxPayment
-	sessions map[string]string                 // session id → payment id
-	replays  map[string]*models.ProviderResult // idempotency key → first answer
-	timedOut map[string]bool                   // idempotency keys whose first call timed out
+	baseURL string
+	store   *models.SandboxStore
 }
 
-// NewSandbox makes an empty sandbox whose 3DS page is under baseURL.
-func NewSandbox(baseURL string) *Sandbox {
-	return &Sandbox{baseURL: strings.TrimRight(baseURL, "/"), payments: map[string]*sandboxPayment{}, sessions: map[string]string{},
-		replays: map[string]*models.ProviderResult{}, timedOut: map[string]bool{}}
+// NewSandbox makes a sandbox over store whose 3DS page is under baseURL.
+func NewSandbox(baseURL string, store *models.SandboxStore) *Sandbox {
+	return &Sandbox{baseURL: strings.TrimRight(baseURL, "/"), store: store}
 }
 
 // sandboxAdapter is the sandbox seen through one configured gateway.
@@ -70,14 +57,24 @@ func (s *Sandbox) For(g *models.PaymentGateway) models.Provider {
 	return &sandboxAdapter{s: s, secret: secret}
 }
 
+var errNoSandboxStore = &models.ProviderError{Temporary: true, Code: "sandbox_unavailable", Message: "the sandbox gateway has no database store (gateways.Config.SandboxStore)"}
+
+// ready reports whether the sandbox can be used.
+func (s *Sandbox) ready() error {
+	if s == nil || s.store == nil || s.store.DB == nil {
+		return errNoSandboxStore
+	}
+	return nil
+}
+
 func sandboxID(prefix string) string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return prefix + hex.EncodeToString(b)
 }
 
-func (p *sandboxPayment) result(outcome models.Outcome, actionID string) *models.ProviderResult {
-	raw := map[string]any{"id": p.ID, "status": p.Status, "amount": p.Amount, "currency": p.Currency, "approved": outcome == models.Approved}
+func sandboxResult(p *models.SandboxPayment, outcome models.Outcome, actionID string) *models.ProviderResult {
+	raw := map[string]any{"id": p.ID, "status": p.Status, "amount": p.AmountCents, "currency": p.CurrencyCode, "approved": outcome == models.Approved}
 	res := &models.ProviderResult{Outcome: outcome, PaymentID: p.ID, ActionID: actionID, Status: p.Status,
 		Instrument: map[string]any{"issuer": "kasse sandbox bank", "card_type": "visa", "last4": "4242"}, Raw: raw}
 	switch {
@@ -91,111 +88,131 @@ func (p *sandboxPayment) result(outcome models.Outcome, actionID string) *models
 	return res
 }
 
-// replay answers a repeated idempotency key with the first answer.
-func (s *Sandbox) replay(key string) (*models.ProviderResult, bool) {
-	if key == "" {
-		return nil, false
-	}
-	res, ok := s.replays[key]
-	return res, ok
+func (s *Sandbox) challengeURL(p *models.SandboxPayment) string {
+	return s.baseURL + "/sandbox/3ds/" + p.ID
 }
 
-func (s *Sandbox) remember(key string, res *models.ProviderResult) {
-	if key != "" {
-		s.replays[key] = res
+// storeError turns a store failure into the provider error the payment
+// flow expects: an unknown payment is refused, anything else is an
+// outcome not known (temporary).
+func storeError(err error, id string) error {
+	var pe *models.ProviderError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return pe
+	case errors.Is(err, models.ErrSandboxPaymentNotFound):
+		return &models.ProviderError{Code: "not_found", Message: "no sandbox payment " + id}
 	}
+	return &models.ProviderError{Temporary: true, Code: "sandbox_unavailable", Message: "the sandbox's database failed: " + err.Error()}
 }
 
-// Authorize maps the test token to its outcome.
-func (a *sandboxAdapter) Authorize(_ context.Context, req models.AuthorizeRequest) (*models.ProviderResult, error) {
+// Authorize maps the test token to its outcome. A repeated idempotency
+// key, on any instance, answers the first answer.
+func (a *sandboxAdapter) Authorize(ctx context.Context, req models.AuthorizeRequest) (*models.ProviderResult, error) {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if res, ok := s.replay(req.IdempotencyKey); ok {
-		return res, nil
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
-	p := &sandboxPayment{ID: sandboxID("pay_sbx_"), Token: req.Token, Amount: req.AmountCents, Currency: req.Currency, SuccessURL: req.SuccessURL, FailureURL: req.FailureURL}
-	var res *models.ProviderResult
 	switch req.Token {
-	case SandboxApproved, SandboxTimeout:
-		p.Status = "Authorized"
-		outcome := models.Approved
-		if req.Capture {
-			p.Status, p.Captured = "Captured", req.AmountCents
-		}
-		res = p.result(outcome, sandboxID("act_sbx_"))
-		res.Captured = req.Capture
-	case SandboxDeclined:
-		p.Status = "Declined"
-		res = p.result(models.Declined, sandboxID("act_sbx_"))
-	case SandboxThreeDS:
-		p.Status = "Pending"
-		res = p.result(models.RequiresAction, "")
-		res.RedirectURL = s.baseURL + "/sandbox/3ds/" + p.ID
-		res.Raw["_links"] = map[string]any{"redirect": map[string]any{"href": res.RedirectURL}}
+	case SandboxApproved, SandboxTimeout, SandboxDeclined, SandboxThreeDS:
 	default:
 		return nil, &models.ProviderError{Code: "token_invalid", Message: fmt.Sprintf("unknown sandbox token: use %s, %s, %s or %s", SandboxApproved, SandboxDeclined, SandboxThreeDS, SandboxTimeout)}
 	}
-	s.payments[p.ID] = p
-	s.remember(req.IdempotencyKey, res)
-	if req.Token == SandboxTimeout && !s.timedOut[req.IdempotencyKey] {
-		s.timedOut[req.IdempotencyKey] = true
+	p := &models.SandboxPayment{Token: req.Token, AmountCents: req.AmountCents, CurrencyCode: req.Currency}
+	p.ID = sandboxID("pay_sbx_")
+	if req.SuccessURL != "" {
+		p.SuccessURL = &req.SuccessURL
+	}
+	if req.FailureURL != "" {
+		p.FailureURL = &req.FailureURL
+	}
+	var answer func(p *models.SandboxPayment) *models.ProviderResult
+	switch req.Token {
+	case SandboxApproved, SandboxTimeout:
+		p.Status = "Authorized"
+		if req.Capture {
+			p.Status, p.CapturedCents = "Captured", req.AmountCents
+		}
+		answer = func(p *models.SandboxPayment) *models.ProviderResult {
+			res := sandboxResult(p, models.Approved, sandboxID("act_sbx_"))
+			res.Captured = req.Capture
+			return res
+		}
+	case SandboxDeclined:
+		p.Status = "Declined"
+		answer = func(p *models.SandboxPayment) *models.ProviderResult {
+			return sandboxResult(p, models.Declined, sandboxID("act_sbx_"))
+		}
+	case SandboxThreeDS:
+		p.Status = "Pending"
+		answer = func(p *models.SandboxPayment) *models.ProviderResult {
+			res := sandboxResult(p, models.RequiresAction, "")
+			res.RedirectURL = s.challengeURL(p)
+			res.Raw["_links"] = map[string]any{"redirect": map[string]any{"href": res.RedirectURL}}
+			return res
+		}
+	}
+	res, replayed, err := s.store.Create(ctx, req.IdempotencyKey, p, answer)
+	if err != nil {
+		return nil, storeError(err, "")
+	}
+	if req.Token == SandboxTimeout && !replayed {
+		// The payment went through, but its first answer is lost: a retry
+		// with the same key replays it.
 		return nil, &models.ProviderError{Temporary: true, Code: "timeout", Message: "the sandbox provider timed out (as tok_sandbox_timeout asks)"}
 	}
 	return res, nil
 }
 
 // Details reads a payment by id or by the session id of its 3DS return.
-func (a *sandboxAdapter) Details(_ context.Context, paymentID, sessionID string) (*models.ProviderResult, error) {
+func (a *sandboxAdapter) Details(ctx context.Context, paymentID, sessionID string) (*models.ProviderResult, error) {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if paymentID == "" {
-		paymentID = s.sessions[sessionID]
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
-	p, ok := s.payments[paymentID]
-	if !ok {
-		return nil, &models.ProviderError{Code: "not_found", Message: "no sandbox payment " + paymentID}
+	p, err := s.store.Payment(ctx, paymentID, sessionID)
+	if err != nil {
+		return nil, storeError(err, paymentID+sessionID)
 	}
 	switch p.Status {
 	case "Authorized", "Captured", "Partially Captured", "Refunded", "Partially Refunded", "Voided":
-		return p.result(models.Approved, ""), nil
+		return sandboxResult(p, models.Approved, ""), nil
 	case "Declined":
-		return p.result(models.Declined, ""), nil
+		return sandboxResult(p, models.Declined, ""), nil
 	}
-	res := p.result(models.RequiresAction, "")
-	res.RedirectURL = s.baseURL + "/sandbox/3ds/" + p.ID
+	res := sandboxResult(p, models.RequiresAction, "")
+	res.RedirectURL = s.challengeURL(p)
 	return res, nil
 }
 
-func (a *sandboxAdapter) action(req models.ActionRequest, apply func(p *sandboxPayment) error) (*models.ProviderResult, error) {
+func (a *sandboxAdapter) action(ctx context.Context, req models.ActionRequest, apply func(p *models.SandboxPayment) error) (*models.ProviderResult, error) {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if res, ok := s.replay(req.IdempotencyKey); ok {
-		return res, nil
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
-	p, ok := s.payments[req.PaymentID]
-	if !ok {
-		return nil, &models.ProviderError{Code: "not_found", Message: "no sandbox payment " + req.PaymentID}
+	res, err := s.store.Update(ctx, req.PaymentID, req.IdempotencyKey, func(p *models.SandboxPayment) (*models.ProviderResult, error) {
+		if err := apply(p); err != nil {
+			return nil, &models.ProviderError{Code: "action_not_allowed", Message: err.Error()}
+		}
+		return sandboxResult(p, models.Approved, sandboxID("act_sbx_")), nil
+	})
+	if err != nil {
+		return nil, storeError(err, req.PaymentID)
 	}
-	if err := apply(p); err != nil {
-		return nil, &models.ProviderError{Code: "action_not_allowed", Message: err.Error()}
-	}
-	res := p.result(models.Approved, sandboxID("act_sbx_"))
-	s.remember(req.IdempotencyKey, res)
 	return res, nil
 }
 
 // Capture captures (part of) an authorized payment.
-func (a *sandboxAdapter) Capture(_ context.Context, req models.ActionRequest) (*models.ProviderResult, error) {
-	return a.action(req, func(p *sandboxPayment) error {
-		if p.Voided || (p.Status != "Authorized" && p.Status != "Partially Captured") || p.Captured+req.AmountCents > p.Amount {
+func (a *sandboxAdapter) Capture(ctx context.Context, req models.ActionRequest) (*models.ProviderResult, error) {
+	return a.action(ctx, req, func(p *models.SandboxPayment) error {
+		if p.Voided || (p.Status != "Authorized" && p.Status != "Partially Captured") || p.CapturedCents+req.AmountCents > p.AmountCents {
 			return fmt.Errorf("cannot capture %d of a %s payment", req.AmountCents, p.Status)
 		}
-		p.Captured += req.AmountCents
+		p.CapturedCents += req.AmountCents
 		p.Status = "Partially Captured"
-		if p.Captured == p.Amount {
+		if p.CapturedCents == p.AmountCents {
 			p.Status = "Captured"
 		}
 		return nil
@@ -203,8 +220,8 @@ func (a *sandboxAdapter) Capture(_ context.Context, req models.ActionRequest) (*
 }
 
 // Void releases an authorization nothing was captured from.
-func (a *sandboxAdapter) Void(_ context.Context, req models.ActionRequest) (*models.ProviderResult, error) {
-	return a.action(req, func(p *sandboxPayment) error {
+func (a *sandboxAdapter) Void(ctx context.Context, req models.ActionRequest) (*models.ProviderResult, error) {
+	return a.action(ctx, req, func(p *models.SandboxPayment) error {
 		if p.Status != "Authorized" {
 			return fmt.Errorf("cannot void a %s payment", p.Status)
 		}
@@ -214,14 +231,14 @@ func (a *sandboxAdapter) Void(_ context.Context, req models.ActionRequest) (*mod
 }
 
 // Refund refunds (part of) what was captured.
-func (a *sandboxAdapter) Refund(_ context.Context, req models.ActionRequest) (*models.ProviderResult, error) {
-	return a.action(req, func(p *sandboxPayment) error {
-		if p.Refunded+req.AmountCents > p.Captured {
-			return fmt.Errorf("cannot refund %d: %d captured, %d refunded", req.AmountCents, p.Captured, p.Refunded)
+func (a *sandboxAdapter) Refund(ctx context.Context, req models.ActionRequest) (*models.ProviderResult, error) {
+	return a.action(ctx, req, func(p *models.SandboxPayment) error {
+		if p.RefundedCents+req.AmountCents > p.CapturedCents {
+			return fmt.Errorf("cannot refund %d: %d captured, %d refunded", req.AmountCents, p.CapturedCents, p.RefundedCents)
 		}
-		p.Refunded += req.AmountCents
+		p.RefundedCents += req.AmountCents
 		p.Status = "Partially Refunded"
-		if p.Refunded == p.Captured {
+		if p.RefundedCents == p.CapturedCents {
 			p.Status = "Refunded"
 		}
 		return nil
@@ -265,44 +282,60 @@ var challengePage = template.Must(template.New("3ds").Parse(`<!doctype html>
 
 // Handler serves the sandbox's 3DS challenge page under /sandbox/3ds/{id}:
 // GET shows it, POST outcome=complete|fail settles the payment and
-// redirects to the success or failure URL with ?cko-session-id=….
+// redirects to the success or failure URL with ?cko-session-id=…. Any
+// instance serves any payment's page.
 func (s *Sandbox) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := strings.TrimPrefix(r.URL.Path, "/sandbox/3ds/")
-		s.mu.Lock()
-		p, ok := s.payments[id]
-		s.mu.Unlock()
-		if !ok || strings.Contains(id, "/") {
+		if strings.Contains(id, "/") || id == "" || s.ready() != nil {
 			http.NotFound(w, r)
+			return
+		}
+		p, err := s.store.Payment(r.Context(), id, "")
+		switch {
+		case errors.Is(err, models.ErrSandboxPaymentNotFound):
+			http.NotFound(w, r)
+			return
+		case err != nil:
+			http.Error(w, "the sandbox is unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		switch r.Method {
 		case http.MethodGet:
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_ = challengePage.Execute(w, p)
+			_ = challengePage.Execute(w, struct {
+				Amount   int64
+				Currency string
+			}{p.AmountCents, p.CurrencyCode})
 		case http.MethodPost:
 			outcome := r.FormValue("outcome")
 			if outcome != "complete" && outcome != "fail" {
 				http.Error(w, "outcome must be complete or fail", http.StatusBadRequest)
 				return
 			}
-			s.mu.Lock()
-			if p.Status == "Pending" {
-				p.Status = "Declined"
-				if outcome == "complete" {
-					p.Status = "Authorized"
+			var target, session string
+			_, err := s.store.Update(r.Context(), id, "", func(p *models.SandboxPayment) (*models.ProviderResult, error) {
+				if p.Status == "Pending" {
+					p.Status = "Declined"
+					if outcome == "complete" {
+						p.Status = "Authorized"
+					}
 				}
+				target = deref(p.FailureURL)
+				if p.Status == "Authorized" {
+					target = deref(p.SuccessURL)
+				}
+				if p.SessionID == nil {
+					sid := sandboxID("sid_sbx_")
+					p.SessionID = &sid
+				}
+				session = *p.SessionID
+				return nil, nil
+			})
+			if err != nil {
+				http.Error(w, "the sandbox is unavailable", http.StatusServiceUnavailable)
+				return
 			}
-			target := p.FailureURL
-			if p.Status == "Authorized" {
-				target = p.SuccessURL
-			}
-			if p.SessionID == "" {
-				p.SessionID = sandboxID("sid_sbx_")
-				s.sessions[p.SessionID] = p.ID
-			}
-			session := p.SessionID
-			s.mu.Unlock()
 			u, err := url.Parse(target)
 			if err != nil || target == "" {
 				http.Error(w, "the payment has no return URL", http.StatusBadRequest)

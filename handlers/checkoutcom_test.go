@@ -28,7 +28,7 @@ func eachCheckoutCom(t *testing.T, fn func(t *testing.T, c *cko)) {
 		fake := checkoutcom.NewFake()
 		t.Cleanup(fake.Close)
 		fake.SetTimeoutDelay(2 * time.Second)
-		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: fake.URL, Timeout: 300 * time.Millisecond})
+		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: fake.URL, Timeout: 300 * time.Millisecond, SandboxStore: &models.SandboxStore{DB: gdb}})
 		e := newEnvWith(t, gdb, true, handlers.Config{Payments: &models.Payments{DB: gdb, Providers: providers}, Sandbox: providers.Sandbox.Handler()})
 		gw := e.do("POST", "/api/checkout_com_gateways", resource("checkout_com_gateways", "", map[string]any{
 			"name": "Checkout.com", "secret_key": fake.SecretKey, "public_key": "pk_sbox_public", "webhook_endpoint_secret": ckoWebhookSecret,

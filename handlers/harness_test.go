@@ -84,7 +84,8 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if cfg.Payments == nil {
 		// The payment flow with every adapter, the providers' APIs being
 		// the tests' own fakes (set by the tests that use them).
-		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second})
+		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second,
+			SandboxStore: &models.SandboxStore{DB: gdb}})
 		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
 	}
 	cfg.Engine = engine.New(gdb, cfg.Registry)

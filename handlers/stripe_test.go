@@ -23,7 +23,7 @@ func eachStripe(t *testing.T, fn func(t *testing.T, e *env, fake *stripe.Fake, m
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		fake := stripe.NewFake()
 		t.Cleanup(fake.Close)
-		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, StripeBaseURL: fake.URL, Timeout: 2 * time.Second})
+		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, StripeBaseURL: fake.URL, Timeout: 2 * time.Second, SandboxStore: &models.SandboxStore{DB: gdb}})
 		e := newEnvWith(t, gdb, true, handlers.Config{Payments: &models.Payments{DB: gdb, Providers: providers}, Sandbox: providers.Sandbox.Handler()})
 		gw := e.create(t, "stripe_gateways", map[string]any{"name": "Stripe", "login": stripe.FakeSecretKey, "publishable_key": "pk_test_x"}, nil)
 		if _, shown := attrs(gw)["login"]; shown {

@@ -319,7 +319,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if err != nil {
 		return err
 	}
-	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout})
+	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout,
+		SandboxStore: &models.SandboxStore{DB: gdb}})
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
 	metrics, err := newMetrics(gdb, payments)
 	if err != nil {

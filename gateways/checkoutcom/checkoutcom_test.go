@@ -767,3 +767,55 @@ func TestActionAnswers(t *testing.T) {
 		t.Fatal("no payment id is a refusal")
 	}
 }
+
+// TestFakeDedupesConcurrentKeysAndCounts: requests with one
+// Cko-Idempotency-Key, at once and while the first is slowed down, make one
+// charge; a client that hangs up during the wait leaves a charge that a
+// retry with the key replays; the counters say so.
+func TestFakeDedupesConcurrentKeysAndCounts(t *testing.T) {
+	f, _ := setup(t)
+	slow := New(f.URL, f.SecretKey, webhookSecret, &http.Client{Timeout: 5 * time.Second})
+	f.SetAuthorizeDelay(300*time.Millisecond, 1)
+	ctx := context.Background()
+	start := time.Now()
+	ids := make(chan string, 8)
+	for range 8 {
+		go func() {
+			res, err := slow.Authorize(ctx, authReq(TokenApproved, "kasse_one_key", false))
+			if err != nil {
+				t.Error(err)
+				ids <- ""
+				return
+			}
+			ids <- res.PaymentID
+		}()
+	}
+	first := <-ids
+	for range 7 {
+		if id := <-ids; id != first {
+			t.Fatalf("one key answered with payments %s and %s", first, id)
+		}
+	}
+	if f.Authorizations() != 8 || f.Charges() != 1 || f.Calls(http.MethodPost, "/payments") != 8 {
+		t.Fatalf("authorizations %d, charges %d, calls %d: want 8, 1, 8", f.Authorizations(), f.Charges(), f.Calls(http.MethodPost, "/payments"))
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("the first authorization answered after %s, before its delay", d)
+	}
+
+	// A client that hangs up during the delay: the charge is made, and
+	// the retry replays it at once (the delay was for one request).
+	f.SetAuthorizeDelay(10*time.Second, 1)
+	hasty := New(f.URL, f.SecretKey, webhookSecret, &http.Client{Timeout: 100 * time.Millisecond})
+	if _, err := hasty.Authorize(ctx, authReq(TokenApproved, "kasse_hung_up", false)); err == nil {
+		t.Fatal("want a timeout")
+	}
+	start = time.Now()
+	res, err := slow.Authorize(ctx, authReq(TokenApproved, "kasse_hung_up", false))
+	if err != nil || res.Outcome != models.Approved || time.Since(start) > time.Second {
+		t.Fatalf("retry: %+v %v after %s", res, err, time.Since(start))
+	}
+	if f.Charges() != 2 {
+		t.Fatalf("charges %d, want 2", f.Charges())
+	}
+}

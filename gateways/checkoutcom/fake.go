@@ -117,6 +117,9 @@ type answer struct {
 //     state does not allow (capturing a voided payment, voiding a captured
 //     one, refunding nothing captured) → 403 with an empty body; an unknown
 //     payment → 404.
+//   - SetAuthorizeDelay slows payment requests down (answered after their
+//     idempotent answer is saved); Authorizations, Charges and Calls count
+//     what was asked and what was charged.
 //   - RespondNext queues canned answers (e.g. 409, 429, a 201 with a
 //     chosen body) given before anything else is looked at.
 //   - SignWebhook, WebhookBody and SendWebhook make signed webhooks.
@@ -131,6 +134,9 @@ type Fake struct {
 	saved          map[string]answer // idempotency key → first 2xx answer
 	tokens         map[string]Behavior
 	delay          time.Duration
+	authDelay      time.Duration
+	authDelayLeft  int
+	authorizations int
 	replayStatus   int
 	next           []answer
 	requests       []Request
@@ -167,6 +173,47 @@ func (f *Fake) SetTimeoutDelay(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.delay = d
+}
+
+// SetAuthorizeDelay makes the next n payment requests (POST /payments; n
+// < 0: every one) that are not idempotent replays wait d before they
+// answer, or until the client hangs up. The payment and its idempotent
+// answer are recorded first, as for the Timeout behaviour, so concurrent
+// requests overlap and a retry with the same Cko-Idempotency-Key during
+// the wait, or after the client died, replays it.
+func (f *Fake) SetAuthorizeDelay(d time.Duration, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.authDelay, f.authDelayLeft = d, n
+}
+
+// Authorizations counts the payment requests (POST /payments) received
+// with the right secret key, idempotent replays included.
+func (f *Fake) Authorizations() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.authorizations
+}
+
+// Charges counts the payments the fake created: distinct charges, which
+// idempotent replays do not add to.
+func (f *Fake) Charges() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.payments)
+}
+
+// Calls counts the requests received with method and path.
+func (f *Fake) Calls(method, path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, r := range f.requests {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
 }
 
 // SetReplayStatus makes idempotent replays answer with this status (0:
@@ -403,6 +450,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
+	if r.URL.Path == "/payments" {
+		f.authorizations++
+	}
 	key := r.Header.Get(IdempotencyHeader)
 	if key != "" {
 		if a, ok := f.saved[key]; ok {
@@ -418,6 +468,12 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	var wait time.Duration
 	if r.URL.Path == "/payments" {
 		a, wait = f.create(body)
+		if f.authDelayLeft != 0 && a.status >= 200 && a.status < 300 {
+			wait = max(wait, f.authDelay)
+			if f.authDelayLeft > 0 {
+				f.authDelayLeft--
+			}
+		}
 	} else if m := actionRE.FindStringSubmatch(r.URL.Path); m != nil && m[2] != "actions" {
 		a = f.act(m[1], m[2], body)
 	} else {

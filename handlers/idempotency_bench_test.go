@@ -1,0 +1,91 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"kasse/auth"
+	"kasse/db"
+	"kasse/db/dbtest"
+	"kasse/handlers"
+	"kasse/models"
+	"kasse/resources"
+	"kasse/serializers"
+)
+
+// BenchmarkIdempotentWrite compares one write through the real router (POST
+// /api/addresses) sent without an Idempotency-Key, with a new key each time
+// (claim, run, store the answer) and as a replay of a kept answer (nothing
+// runs), on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL. Run
+// with `make bench`.
+func BenchmarkIdempotentWrite(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchIdempotentWrite(b, dbtest.SQLite(b)) })
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		b.Run("postgres", func(b *testing.B) { benchIdempotentWrite(b, dbtest.Postgres(b)) })
+	}
+}
+
+func benchIdempotentWrite(b *testing.B, gdb *gorm.DB) {
+	org, err := models.EnsureOrganization(gdb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := &models.Identity{DB: gdb}
+	svc, err := auth.New(context.Background(), ids, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	app, secret, err := models.NewApplication(gdb, models.KindIntegration, "bench", "", false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := svc.Token(context.Background(), auth.TokenRequest{GrantType: auth.GrantClientCredentials, ClientID: app.ClientID, ClientSecret: secret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	registry := resources.Default()
+	engine := resources.NewEngine(gdb, registry)
+	engine.BaseURL = testBaseURL
+	router := handlers.NewRouter(handlers.Config{Engine: engine, Registry: registry, Auth: svc, BaseURL: testBaseURL, Database: db.Pinger{DB: gdb},
+		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID}, Idempotency: &models.Idempotency{DB: gdb}})
+	const body = `{"data":{"type":"addresses","attributes":{"first_name":"Ada","last_name":"Lovelace","line_1":"1 Rue de Rivoli","city":"Paris","country_code":"FR","phone":"+33 1 00 00 00 00"}}}`
+	post := func(b *testing.B, key string, want int) {
+		req := httptest.NewRequest(http.MethodPost, "/api/addresses", strings.NewReader(body))
+		req.Header.Set("Accept", serializers.MediaType)
+		req.Header.Set("Content-Type", serializers.MediaType)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		if key != "" {
+			req.Header.Set(handlers.IdempotencyKeyHeader, key)
+		}
+		rec := httptest.NewRecorder()
+		router.ServeHTTP(rec, req)
+		if rec.Code != want {
+			b.Fatalf("POST /api/addresses: %d %s", rec.Code, rec.Body)
+		}
+	}
+	b.Run("without key", func(b *testing.B) {
+		for b.Loop() {
+			post(b, "", http.StatusCreated)
+		}
+	})
+	b.Run("with key", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			post(b, fmt.Sprintf("bench-%s-%d", b.Name(), i), http.StatusCreated)
+		}
+	})
+	b.Run("replay", func(b *testing.B) {
+		post(b, "bench-replay", http.StatusCreated)
+		for b.Loop() {
+			post(b, "bench-replay", http.StatusCreated)
+		}
+	})
+}
