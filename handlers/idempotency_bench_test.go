@@ -13,6 +13,7 @@ import (
 
 	"kasse/auth"
 	"kasse/db"
+	"kasse/engine"
 	"kasse/db/dbtest"
 	"kasse/handlers"
 	"kasse/models"
@@ -51,9 +52,9 @@ func benchIdempotentWrite(b *testing.B, gdb *gorm.DB) {
 		b.Fatal(err)
 	}
 	registry := resources.Default()
-	engine := resources.NewEngine(gdb, registry)
-	engine.BaseURL = testBaseURL
-	router := handlers.NewRouter(handlers.Config{Engine: engine, Registry: registry, Auth: svc, BaseURL: testBaseURL, Database: db.Pinger{DB: gdb},
+	eng := engine.New(gdb, registry)
+	eng.BaseURL = testBaseURL
+	router := handlers.NewRouter(handlers.Config{Engine: eng, Registry: registry, Auth: svc, BaseURL: testBaseURL, Database: db.Pinger{DB: gdb},
 		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID}, Idempotency: &models.Idempotency{DB: gdb}})
 	const body = `{"data":{"type":"addresses","attributes":{"first_name":"Ada","last_name":"Lovelace","line_1":"1 Rue de Rivoli","city":"Paris","country_code":"FR","phone":"+33 1 00 00 00 00"}}}`
 	post := func(b *testing.B, key string, want int) {
