@@ -13,8 +13,8 @@ import (
 
 	"kasse/auth"
 	"kasse/db"
-	"kasse/engine"
 	"kasse/db/dbtest"
+	"kasse/engine"
 	"kasse/handlers"
 	"kasse/models"
 	"kasse/resources"
