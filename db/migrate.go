@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/gorm"
 )
 
@@ -28,10 +29,18 @@ func Migrate(ctx context.Context, gdb *gorm.DB) (int, error) {
 		return 0, err
 	}
 	gooseDialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
 	if dialect == Postgres {
 		gooseDialect = goose.DialectPostgres
+		// Instances starting at once on an empty database take turns: an
+		// advisory lock held for the migration's session.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return 0, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	provider, err := goose.NewProvider(gooseDialect, sqlDB, dir)
+	provider, err := goose.NewProvider(gooseDialect, sqlDB, dir, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}

@@ -372,6 +372,10 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	if body.ID != nil {
 		return "", errs.New(errs.Forbidden, "client-generated ids are not supported").At("/data/id")
 	}
+	claim := models.IdempotencyClaimFrom(ctx)
+	if id, ok := claim.Created(def.Type); ok {
+		return e.resumeCreate(ctx, p, def, id, scope)
+	}
 	call := &Call{Ctx: ctx, Principal: p, engine: e}
 	var model any
 	err := e.transact(ctx, func(tx *gorm.DB) error {
@@ -392,12 +396,43 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 				return err
 			}
 		}
-		return e.checkScope(ctx, tx, def, model, scope)
+		if err := e.checkScope(ctx, tx, def, model, scope); err != nil {
+			return err
+		}
+		return claim.RecordCreated(tx, def.Type, def.ID(model))
 	})
 	if err != nil {
 		return "", translate(err)
 	}
 	id := def.ID(model)
+	if err := call.runAfterCommit(); err != nil {
+		return id, &CommittedError{ID: id, Err: err}
+	}
+	return id, nil
+}
+
+// resumeCreate finishes a create that an earlier run of the same
+// idempotent request committed before its server died: the resource is
+// not created again; its after-create work (a payment's authorization) is
+// run again, which its provider idempotency key, derived from the
+// resource's id, makes safe — the provider answers the first call's
+// outcome instead of charging twice.
+func (e *Engine) resumeCreate(ctx context.Context, p *models.Principal, def *Definition, id string, scope []db.Condition) (string, error) {
+	call := &Call{Ctx: ctx, Principal: p, engine: e}
+	err := e.transact(ctx, func(tx *gorm.DB) error {
+		call.Tx, call.after = tx, nil
+		model, err := e.find(ctx, tx, def, id, scope)
+		if err != nil {
+			return err
+		}
+		if def.onCreate != nil {
+			return def.onCreate(call, model)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", translate(err)
+	}
 	if err := call.runAfterCommit(); err != nil {
 		return id, &CommittedError{ID: id, Err: err}
 	}

@@ -101,6 +101,7 @@ func replay(c *gin.Context, stored *models.StoredResponse) {
 func (a *api) runClaimed(c *gin.Context, svc *models.Idempotency, claim *models.IdempotencyClaim) {
 	rec := &recordingWriter{ResponseWriter: c.Writer}
 	c.Writer = rec
+	c.Request = c.Request.WithContext(models.WithIdempotencyClaim(c.Request.Context(), claim))
 	stop := make(chan struct{})
 	renewed := make(chan struct{})
 	go func() {

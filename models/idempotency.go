@@ -48,7 +48,12 @@ type IdempotencyKey struct {
 	ResponseBody        []byte
 	ResponseLocation    *string
 	ResponseContentType *string
-	ExpiresAt           time.Time
+	// CreatedType and CreatedID name the resource the request created,
+	// recorded in the create's own transaction: a request taken over after
+	// its server died resumes that resource instead of creating another.
+	CreatedType *string
+	CreatedID   *string
+	ExpiresAt   time.Time
 }
 
 // IdempotencyScope is whose key it is: two applications (or two customers
@@ -84,6 +89,50 @@ type IdempotencyClaim struct {
 	svc   *Idempotency
 	id    string
 	token string
+	// created is what an earlier run of the request created (a takeover).
+	createdType, createdID string
+}
+
+type claimKey struct{}
+
+// WithIdempotencyClaim carries the claim a request runs under.
+func WithIdempotencyClaim(ctx context.Context, c *IdempotencyClaim) context.Context {
+	return context.WithValue(ctx, claimKey{}, c)
+}
+
+// IdempotencyClaimFrom is the claim the request runs under, or nil.
+func IdempotencyClaimFrom(ctx context.Context) *IdempotencyClaim {
+	c, _ := ctx.Value(claimKey{}).(*IdempotencyClaim)
+	return c
+}
+
+// Created is the resource of type typ that an earlier run of this request
+// created, if it did (its server died before answering).
+func (c *IdempotencyClaim) Created(typ string) (string, bool) {
+	if c == nil || c.createdType != typ || c.createdID == "" {
+		return "", false
+	}
+	return c.createdID, true
+}
+
+// RecordCreated notes, inside the create's transaction tx, the resource
+// the request created. A claim lost meanwhile (its lease ran out and
+// another server took the request over) is IDEMPOTENCY_KEY_IN_USE, and
+// the create rolls back: one request creates one resource.
+func (c *IdempotencyClaim) RecordCreated(tx *gorm.DB, typ, id string) error {
+	if c == nil {
+		return nil
+	}
+	res := tx.Model(&IdempotencyKey{}).Where("id = ? AND lease_token = ?", c.id, c.token).
+		Updates(map[string]any{"created_type": typ, "created_id": id, "updated_at": db.Now()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errs.New(errs.IdempotencyKeyInUse, "another server took this request over: retry to get its answer")
+	}
+	c.createdType, c.createdID = typ, id
+	return nil
 }
 
 func (s *Idempotency) ttl() time.Duration {
@@ -174,24 +223,24 @@ func (s *Idempotency) Begin(ctx context.Context, scope IdempotencyScope, key, fi
 	for range 4 {
 		now := db.Now()
 		token := db.RandomString(24)
-		row := IdempotencyKey{OrganizationID: scope.OrganizationID, ApplicationID: scope.ApplicationID, OwnerID: scope.OwnerID,
-			IdempotencyKey: key, Fingerprint: fingerprint, Status: idempotencyRunning, LeaseToken: &token,
-			LockedUntil: ptrTime(now.Add(s.LeaseDuration())), ExpiresAt: now.Add(s.ttl())}
-		row.ID, row.CreatedAt, row.UpdatedAt = db.NewID(), now, now
-		res := gdb.Exec("INSERT INTO idempotency_keys (id, organization_id, application_id, owner_id, idempotency_key, fingerprint, status, lease_token, locked_until, expires_at, created_at, updated_at) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organization_id, application_id, owner_id, idempotency_key) DO NOTHING",
-			row.ID, row.OrganizationID, row.ApplicationID, row.OwnerID, row.IdempotencyKey, row.Fingerprint, row.Status, token, row.LockedUntil, row.ExpiresAt, now, now)
-		if res.Error != nil {
-			return nil, nil, res.Error
-		}
-		if res.RowsAffected == 1 {
-			return &IdempotencyClaim{svc: s, id: row.ID, token: token}, nil, nil
-		}
+		// Read first: a replay, the common retry, costs one indexed read.
 		var found IdempotencyKey
 		err := gdb.Where("organization_id = ? AND application_id = ? AND owner_id = ? AND idempotency_key = ?",
 			scope.OrganizationID, scope.ApplicationID, scope.OwnerID, key).Take(&found).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			continue // released meanwhile
+			// A new key: claim it under the unique index; a concurrent first
+			// use that wins makes this insert a no-op, and the next read sees it.
+			id, lockedUntil, expires := db.NewID(), now.Add(s.LeaseDuration()), now.Add(s.ttl())
+			res := gdb.Exec("INSERT INTO idempotency_keys (id, organization_id, application_id, owner_id, idempotency_key, fingerprint, status, lease_token, locked_until, expires_at, created_at, updated_at) "+
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organization_id, application_id, owner_id, idempotency_key) DO NOTHING",
+				id, scope.OrganizationID, scope.ApplicationID, scope.OwnerID, key, fingerprint, idempotencyRunning, token, lockedUntil, expires, now, now)
+			if res.Error != nil {
+				return nil, nil, res.Error
+			}
+			if res.RowsAffected == 1 {
+				return &IdempotencyClaim{svc: s, id: id, token: token}, nil, nil
+			}
+			continue
 		}
 		if err != nil {
 			return nil, nil, err
@@ -213,19 +262,18 @@ func (s *Idempotency) Begin(ctx context.Context, scope IdempotencyScope, key, fi
 				"a request with this Idempotency-Key is still being processed: retry after it finishes")
 		}
 		// The first request's lease ran out (its instance died): take over.
-		res = gdb.Model(&IdempotencyKey{}).Where("id = ? AND status = ? AND lease_token = ?", found.ID, idempotencyRunning, deref(found.LeaseToken)).
+		res := gdb.Model(&IdempotencyKey{}).Where("id = ? AND status = ? AND lease_token = ?", found.ID, idempotencyRunning, deref(found.LeaseToken)).
 			Updates(map[string]any{"lease_token": token, "locked_until": now.Add(s.LeaseDuration()), "updated_at": now})
 		if res.Error != nil {
 			return nil, nil, res.Error
 		}
 		if res.RowsAffected == 1 {
-			return &IdempotencyClaim{svc: s, id: found.ID, token: token}, nil, nil
+			return &IdempotencyClaim{svc: s, id: found.ID, token: token, createdType: deref(found.CreatedType), createdID: deref(found.CreatedID)}, nil, nil
 		}
 	}
 	return nil, nil, errs.New(errs.IdempotencyKeyInUse, "a request with this Idempotency-Key is still being processed: retry after it finishes")
 }
 
-func ptrTime(t time.Time) *time.Time { return &t }
 
 func (k *IdempotencyKey) response() *StoredResponse {
 	out := &StoredResponse{Body: k.ResponseBody, Location: deref(k.ResponseLocation), ContentType: deref(k.ResponseContentType)}

@@ -68,6 +68,10 @@ type PaymentSource struct {
 	// payment it replaced (set by AfterWrite): it is finished with the
 	// provider once the write commits.
 	ReleaseVoidID string `gorm:"-"`
+	// creating is set by BeforeWrite on create: only a new payment becomes
+	// the order's payment source (a `_refresh` of a replaced one must not
+	// take the order back).
+	creating bool
 }
 
 // TableName puts every payment source kind in one table.
@@ -84,6 +88,7 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if ps.Token != nil && cardNumber.MatchString(strings.TrimSpace(*ps.Token)) {
 		return errs.Invalid("token", "card numbers are never accepted: send a provider token")
 	}
+	ps.creating = creating
 	if !creating {
 		return nil
 	}
@@ -138,11 +143,15 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 	return nil
 }
 
-// AfterWrite makes a new payment the order's payment source, releasing
+// AfterWrite makes a new payment the order's payment source (an update
+// changes nothing on the order), releasing
 // the hold of the payment it replaces: an authorized one is voided (its
 // void is begun here and finished after commit); a captured one cannot be
 // replaced.
 func (ps *PaymentSource) AfterWrite(tx *gorm.DB) error {
+	if !ps.creating {
+		return nil
+	}
 	order, err := LockOrder(tx, ps.OrderID)
 	if err != nil {
 		return err

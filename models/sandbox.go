@@ -175,3 +175,14 @@ func (s *SandboxStore) Payment(ctx context.Context, id, sessionID string) (*Sand
 	}
 	return &p, nil
 }
+
+// SandboxReplayAge is how long the sandbox remembers the answer to a
+// provider idempotency key: as long as a real provider (Stripe keeps
+// keys 24 hours) and then some, for a reconciliation that retries late.
+const SandboxReplayAge = 7 * 24 * time.Hour
+
+// Purge forgets answers to idempotency keys older than SandboxReplayAge.
+func (s *SandboxStore) Purge(ctx context.Context) (int64, error) {
+	res := s.DB.WithContext(ctx).Where("created_at < ?", db.Now().Add(-SandboxReplayAge)).Delete(&SandboxReplay{})
+	return res.RowsAffected, res.Error
+}

@@ -319,8 +319,9 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if err != nil {
 		return err
 	}
+	sandboxStore := &models.SandboxStore{DB: gdb}
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout,
-		SandboxStore: &models.SandboxStore{DB: gdb}})
+		SandboxStore: sandboxStore})
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
 	metrics, err := newMetrics(gdb, payments)
 	if err != nil {
@@ -347,6 +348,9 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		}
 		if _, err := rateLimits.Purge(ctx, time.Now().Add(-time.Hour)); err != nil {
 			log.Warn("purging old rate-limit counters failed", slog.String("error", err.Error()))
+		}
+		if _, err := sandboxStore.Purge(ctx); err != nil {
+			log.Warn("purging old sandbox replays failed", slog.String("error", err.Error()))
 		}
 	})
 	registry := resources.Default()

@@ -15,6 +15,8 @@ CREATE TABLE idempotency_keys (
     response_body BYTEA,
     response_location TEXT,
     response_content_type TEXT,
+    created_type TEXT,
+    created_id VARCHAR(32),
     expires_at TIMESTAMPTZ(3) NOT NULL,
     created_at TIMESTAMPTZ(3) NOT NULL,
     updated_at TIMESTAMPTZ(3) NOT NULL

@@ -25,6 +25,8 @@ CREATE TABLE sandbox_replays (
     created_at TIMESTAMPTZ(3) NOT NULL
 );
 
+CREATE INDEX ix_sandbox_replays_created_at ON sandbox_replays (created_at);
+
 -- +goose Down
 DROP TABLE sandbox_replays;
 DROP TABLE sandbox_payments;

@@ -15,6 +15,8 @@ CREATE TABLE idempotency_keys (
     response_body BLOB,
     response_location TEXT,
     response_content_type TEXT,
+    created_type TEXT,
+    created_id VARCHAR(32),
     expires_at DATETIME NOT NULL,
     created_at DATETIME NOT NULL,
     updated_at DATETIME NOT NULL
