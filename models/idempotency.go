@@ -274,7 +274,6 @@ func (s *Idempotency) Begin(ctx context.Context, scope IdempotencyScope, key, fi
 	return nil, nil, errs.New(errs.IdempotencyKeyInUse, "a request with this Idempotency-Key is still being processed: retry after it finishes")
 }
 
-
 func (k *IdempotencyKey) response() *StoredResponse {
 	out := &StoredResponse{Body: k.ResponseBody, Location: deref(k.ResponseLocation), ContentType: deref(k.ResponseContentType)}
 	if k.ResponseStatus != nil {
