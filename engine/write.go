@@ -262,9 +262,9 @@ func blank(v reflect.Value) bool {
 	return v.Kind() == reflect.String && strings.TrimSpace(v.String()) == ""
 }
 
-// triggerRequested reads a trigger's value: a boolean trigger runs on true
-// (or 1, as some clients send) and is skipped on false; a valued trigger
-// runs on any non-null value.
+// triggerRequested reads a trigger's value: a boolean trigger runs on
+// JSON true and is skipped on false or null; a valued trigger runs on any
+// non-null value.
 func triggerRequested(t *TriggerInfo, raw json.RawMessage) (bool, *errs.Error) {
 	if isNull(raw) {
 		return false, nil
@@ -272,19 +272,13 @@ func triggerRequested(t *TriggerInfo, raw json.RawMessage) (bool, *errs.Error) {
 	if t.Type != Boolean {
 		return true, nil
 	}
-	var v any
+	// Only JSON true runs it: 1, -1, "true" or "yes" are mistakes, and a
+	// mistaken trigger (a capture, a cancel) must not run by accident.
+	var v bool
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return false, errs.New(errs.InvalidFieldValue, "%s must be true or false", t.Name)
+		return false, errs.New(errs.InvalidFieldValue, "%s must be true (or false or null, which do nothing)", t.Name)
 	}
-	switch v := v.(type) {
-	case bool:
-		return v, nil
-	case float64:
-		return v != 0, nil
-	case string:
-		return v == "true" || v == "1", nil
-	}
-	return false, errs.New(errs.InvalidFieldValue, "%s must be true or false", t.Name)
+	return v, nil
 }
 
 // write runs a model's domain rules and stores it, then its triggers.

@@ -316,6 +316,18 @@ func TestIntegrationOrders(t *testing.T) {
 			r.wantErrorAt(t, 422, "VALIDATION_ERROR", p)
 		}
 
+		// Only JSON true runs a trigger; false and null do nothing.
+		for _, v := range []any{2, -1, 1, "true", "yes", map[string]any{}} {
+			e.do("PATCH", "/api/orders/"+id(o), resource("orders", id(o), map[string]any{"_archive": v}, nil)).
+				wantErrorAt(t, 400, "INVALID_FIELD_VALUE", "/data/attributes/_archive")
+		}
+		for _, v := range []any{false, nil} {
+			r := e.do("PATCH", "/api/orders/"+id(o), resource("orders", id(o), map[string]any{"_archive": v}, nil)).want(t, 200)
+			if attrs(r.data())["archived_at"] != nil {
+				t.Fatalf("_archive: %v archived the order", v)
+			}
+		}
+
 		// Archive and delete.
 		r = e.do("PATCH", "/api/orders/"+id(o), resource("orders", id(o), map[string]any{"_archive": true}, nil)).want(t, 200)
 		if attrs(r.data())["archived_at"] == nil {
