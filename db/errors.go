@@ -51,3 +51,21 @@ func LockKey(tx *gorm.DB, key string) error {
 	}
 	return tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key).Error
 }
+
+// WithoutFlush runs fn in a transaction whose commit does not wait for
+// PostgreSQL to flush it to disk (synchronous_commit off): for bookkeeping
+// rows whose loss in a database crash is harmless, such as an idempotency
+// key's lease and kept answer (a retry after the lease runs the request
+// again, and resumes what it created). A later ordinary commit flushes it
+// along with its own, WAL being sequential. On SQLite it is an ordinary
+// transaction (WAL with synchronous=NORMAL does not flush on commit).
+func WithoutFlush(gdb *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return gdb.Transaction(func(tx *gorm.DB) error {
+		if DialectOfDB(tx) == Postgres {
+			if err := tx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}

@@ -231,13 +231,18 @@ func (s *Idempotency) Begin(ctx context.Context, scope IdempotencyScope, key, fi
 			// A new key: claim it under the unique index; a concurrent first
 			// use that wins makes this insert a no-op, and the next read sees it.
 			id, lockedUntil, expires := db.NewID(), now.Add(s.LeaseDuration()), now.Add(s.ttl())
-			res := gdb.Exec("INSERT INTO idempotency_keys (id, organization_id, application_id, owner_id, idempotency_key, fingerprint, status, lease_token, locked_until, expires_at, created_at, updated_at) "+
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organization_id, application_id, owner_id, idempotency_key) DO NOTHING",
-				id, scope.OrganizationID, scope.ApplicationID, scope.OwnerID, key, fingerprint, idempotencyRunning, token, lockedUntil, expires, now, now)
-			if res.Error != nil {
-				return nil, nil, res.Error
+			var inserted int64
+			err := db.WithoutFlush(gdb, func(tx *gorm.DB) error {
+				res := tx.Exec("INSERT INTO idempotency_keys (id, organization_id, application_id, owner_id, idempotency_key, fingerprint, status, lease_token, locked_until, expires_at, created_at, updated_at) "+
+					"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organization_id, application_id, owner_id, idempotency_key) DO NOTHING",
+					id, scope.OrganizationID, scope.ApplicationID, scope.OwnerID, key, fingerprint, idempotencyRunning, token, lockedUntil, expires, now, now)
+				inserted = res.RowsAffected
+				return res.Error
+			})
+			if err != nil {
+				return nil, nil, err
 			}
-			if res.RowsAffected == 1 {
+			if inserted == 1 {
 				return &IdempotencyClaim{svc: s, id: id, token: token}, nil, nil
 			}
 			continue
@@ -299,11 +304,13 @@ func (c *IdempotencyClaim) Finish(ctx context.Context, resp StoredResponse) erro
 	if !KeepsResponse(resp.Status) {
 		return c.Release(ctx)
 	}
-	return gdb.Model(&IdempotencyKey{}).Where("id = ? AND lease_token = ?", c.id, c.token).Updates(map[string]any{
-		"status": idempotencyDone, "lease_token": nil, "locked_until": nil,
-		"response_status": resp.Status, "response_body": resp.Body, "response_location": nullable(resp.Location),
-		"response_content_type": nullable(resp.ContentType), "updated_at": db.Now(),
-	}).Error
+	return db.WithoutFlush(gdb, func(tx *gorm.DB) error {
+		return tx.Model(&IdempotencyKey{}).Where("id = ? AND lease_token = ?", c.id, c.token).Updates(map[string]any{
+			"status": idempotencyDone, "lease_token": nil, "locked_until": nil,
+			"response_status": resp.Status, "response_body": resp.Body, "response_location": nullable(resp.Location),
+			"response_content_type": nullable(resp.ContentType), "updated_at": db.Now(),
+		}).Error
+	})
 }
 
 // Release frees the key so that a retry runs the request again.
