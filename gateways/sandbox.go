@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"kasse/gateways/checkoutcom"
@@ -280,6 +281,10 @@ var challengePage = template.Must(template.New("3ds").Parse(`<!doctype html>
 <form method="post"><button name="outcome" value="complete" id="complete">Complete</button><button name="outcome" value="fail" id="fail">Fail</button></form>
 <p><small>This page is Kasse's sandbox gateway. No real card is charged.</small></p></body></html>`))
 
+// sandboxPageID is the shape of the ids the sandbox makes (pay_sbx_…):
+// anything else is no page, before the database is asked.
+var sandboxPageID = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
 // Handler serves the sandbox's 3DS challenge page under /sandbox/3ds/{id}:
 // GET shows it, POST outcome=complete|fail settles the payment and
 // redirects to the success or failure URL with ?cko-session-id=…. Any
@@ -287,7 +292,7 @@ var challengePage = template.Must(template.New("3ds").Parse(`<!doctype html>
 func (s *Sandbox) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := strings.TrimPrefix(r.URL.Path, "/sandbox/3ds/")
-		if strings.Contains(id, "/") || id == "" || s.ready() != nil {
+		if !sandboxPageID.MatchString(id) || s.ready() != nil {
 			http.NotFound(w, r)
 			return
 		}

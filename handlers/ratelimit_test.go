@@ -21,7 +21,11 @@ import (
 // on; the per-IP limit counts every token request.
 func TestTokenEndpointLimits(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
-		e := newEnvWith(t, gdb, true, handlers.Config{RateLimits: handlers.RateLimits{LoginPerUser: 5, TokenPerIP: 12}})
+		// One clock reading for the whole test: a minute boundary passing
+		// between two guesses would start a new window.
+		now := time.Now()
+		store := &models.RateLimits{DB: gdb, Now: func() time.Time { return now }}
+		e := newEnvWith(t, gdb, true, handlers.Config{RateLimits: handlers.RateLimits{Store: store, LoginPerUser: 5, TokenPerIP: 12}})
 		app, secret, err := models.NewApplication(gdb, models.KindSalesChannel, "shop", "market:code:eu", false)
 		if err != nil {
 			t.Fatal(err)

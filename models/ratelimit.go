@@ -17,6 +17,8 @@ import (
 // threat and any number of instances must not multiply the attempts.
 type RateLimits struct {
 	DB *gorm.DB
+	// Now is the clock (nil: the real one); tests pin it to one window.
+	Now func() time.Time
 }
 
 // RateDecision is the outcome of one counted request.
@@ -31,6 +33,9 @@ type RateDecision struct {
 // it is allowed. The key is stored as a digest (it may hold an email).
 func (r *RateLimits) Hit(ctx context.Context, key string, limit int, period time.Duration) (RateDecision, error) {
 	now := db.Now()
+	if r.Now != nil {
+		now = r.Now().UTC().Truncate(time.Millisecond)
+	}
 	window := now.Truncate(period)
 	sum := sha256.Sum256([]byte(key))
 	var hits int
