@@ -121,7 +121,7 @@ func TestCheckoutComDeclined3DSAndTimeout(t *testing.T) {
 			c.db.Where("id = ?", id(p.data())).Take(&ps)
 			c.fake.CompleteChallenge(*ps.GatewayPaymentID, true)
 			pid := id(p.data())
-			p = guest.do(t, "PATCH", "/api/checkout_com_payments/"+pid, resource("checkout_com_payments", pid, map[string]any{"_details": 1}, nil)).want(t, 200)
+			p = guest.do(t, "PATCH", "/api/checkout_com_payments/"+pid, resource("checkout_com_payments", pid, map[string]any{"_details": true}, nil)).want(t, 200)
 			if paymentStatus(p) != "Authorized" {
 				t.Fatalf("after _details: %s", p.body)
 			}

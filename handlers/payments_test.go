@@ -202,7 +202,7 @@ func TestSandbox3DS(t *testing.T) {
 					t.Fatalf("challenge answer: %d %v", back.Code, loc)
 				}
 				pid := id(p.data())
-				p = guest.do(t, "PATCH", "/api/checkout_com_payments/"+pid, resource("checkout_com_payments", pid, map[string]any{"_details": 1}, nil)).want(t, 200)
+				p = guest.do(t, "PATCH", "/api/checkout_com_payments/"+pid, resource("checkout_com_payments", pid, map[string]any{"_details": true}, nil)).want(t, 200)
 				wantStatus := map[string]string{"complete": "Authorized", "fail": "Declined"}[outcome]
 				if paymentStatus(p) != wantStatus {
 					t.Fatalf("after _details: %s", p.body)
