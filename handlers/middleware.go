@@ -148,12 +148,20 @@ func hasBody(r *http.Request) bool {
 }
 
 func checkContentType(header string) error {
-	unsupported := errs.New(errs.UnsupportedMediaType, "send request bodies as Content-Type: %s", serializers.MediaType)
+	unsupported := errs.New(errs.UnsupportedMediaType, "send request bodies as Content-Type: %s (or application/json)", serializers.MediaType)
 	unsupported.Header = "Content-Type"
 	if header == "" {
 		return unsupported
 	}
 	mediaType, params, err := mime.ParseMediaType(header)
+	if err == nil && mediaType == "application/json" {
+		// Generic HTTP clients (openapi-fetch, fetch wrappers) send JSON
+		// as application/json: the body is read as a JSON:API document.
+		if charset, ok := params["charset"]; (ok && !strings.EqualFold(charset, "utf-8")) || len(params) > 1 || (len(params) == 1 && !ok) {
+			return unsupported
+		}
+		return nil
+	}
 	if err != nil || mediaType != serializers.MediaType {
 		return unsupported
 	}

@@ -125,8 +125,10 @@ func noContent(description string) *Response {
 	return &Response{Description: description, Headers: requestIDHeader()}
 }
 
+// jsonAPIBody is a request body: a JSON:API document, which Kasse also
+// reads when sent as application/json (what generic HTTP clients send).
 func jsonAPIBody(description string, schema *Schema) *RequestBody {
-	return &RequestBody{Description: description, Required: true, Content: map[string]*MediaType{jsonAPI: {Schema: schema}}}
+	return &RequestBody{Description: description, Required: true, Content: map[string]*MediaType{jsonAPI: {Schema: schema}, "application/json": {Schema: schema}}}
 }
 
 // The statuses each kind of operation can answer with besides success.
