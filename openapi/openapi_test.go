@@ -206,7 +206,7 @@ func TestPathsAreTheRoutes(t *testing.T) {
 			{base, "post", def.Actions.Create, []string{"201", "400", "401", "403", "404", "406", "409", "413", "415", "422", "500"}},
 			{item, "get", def.Actions.Retrieve, []string{"200", "400", "401", "404", "406", "500"}},
 			{item, "patch", def.Actions.Update, []string{"200", "400", "401", "404", "406", "409", "413", "415", "422", "500"}},
-			{item, "delete", def.Actions.Delete, []string{"204", "401", "404", "406", "415", "422", "500"}},
+			{item, "delete", def.Actions.Delete, []string{"204", "400", "401", "404", "406", "409", "415", "422", "500"}}, // 400, 409: Idempotency-Key
 		} {
 			if has(paths, c.path, c.method) != c.offered {
 				t.Errorf("%s %s in the document: %v, offered: %v", c.method, c.path, !c.offered, c.offered)
