@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -105,15 +106,32 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 	d.ParentOrder = checkColumn(s.Type+" ParentOrder", s.ParentOrder, cols)
 	d.Relationships = defineRelationships(s.Type, s.Relationships, cols)
 	d.specs = d.RelationshipSpecs()
-	d.Attributes = defineAttributes(s.Type, rt, cols)
+	if s.Attributes != nil {
+		d.Attributes = defineTyped(s.Type, s.Attributes, rt, mt, cols)
+	} else {
+		d.Attributes = defineAttributes(s.Type, rt, cols)
+	}
 	d.Triggers = defineTriggers(s.Triggers)
 	defineHooks(d, s)
 	defineStorage[M](d)
 	defineRender(d, s)
-	// Render a zero model once so a type mismatch between model and
-	// representation fails at start-up, not on the first request.
-	d.render(new(M), "")
+	checkRender[M](d)
 	return d
+}
+
+// checkRender renders a model once at start-up, so that a type mismatch
+// between model and representation, or a Render that forgets the id,
+// fails there rather than on the first request.
+func checkRender[M any](d *Definition) {
+	m := new(M)
+	reflect.ValueOf(m).Elem().FieldByIndex(d.idField).SetString("start-up")
+	out := reflect.ValueOf(d.render(m, ""))
+	if out.IsNil() {
+		panic(d.Type + ": Render returned nil")
+	}
+	if id := out.Elem().Field(primaryIndex(d.reprType)).String(); id != "start-up" {
+		panic(fmt.Sprintf("%s: Render must set the representation's id (got %q)", d.Type, id))
+	}
 }
 
 // checkColumn returns column, panicking unless the model has it ("" is
@@ -173,6 +191,9 @@ func defineAttributes(typ string, rt reflect.Type, cols map[string][]int) []*Att
 func defineAttribute(typ string, f reflect.StructField, index int, name string, cols map[string][]int) *Attribute {
 	a := &Attribute{Name: name, reprField: []int{index}, Description: f.Tag.Get("doc")}
 	a.Type, a.Nullable = attrTypeOf(f.Type)
+	if a.Type == String {
+		a.MaxLength = MaxName
+	}
 	column := ""
 	for _, opt := range strings.Split(f.Tag.Get("kasse"), ",") {
 		if c, ok := a.setOption(typ, opt); ok {
@@ -209,6 +230,12 @@ func (a *Attribute) setOption(typ, opt string) (string, bool) {
 		a.Writers = strings.Split(value, "|")
 	case valued && name == "enum":
 		a.Enum = strings.Split(value, "|")
+	case valued && name == "max" && a.Type == String:
+		n, err := strconv.Atoi(value)
+		if err != nil || n <= 0 {
+			panic(fmt.Sprintf("%s.%s: max=%s is not a positive length", typ, a.Name, value))
+		}
+		a.MaxLength = n
 	default:
 		panic(fmt.Sprintf("%s.%s: unknown kasse tag option %q", typ, a.Name, opt))
 	}
@@ -263,15 +290,53 @@ func defineStorage[M any](d *Definition) {
 	}
 }
 
-// defineRender renders a model as its representation: the stored
-// attributes, then Derive and Links.
+// defineRender renders a model as its representation: Render (the typed
+// form) or the stored attributes copied then Derive (the older form), then
+// Links.
 func defineRender[M any, R any](d *Definition, s Spec[M, R]) {
+	switch {
+	case s.Attributes != nil && (s.Render == nil || s.Derive != nil):
+		panic(d.Type + ": a typed declaration (Attributes) has a Render function and no Derive")
+	case s.Attributes == nil && s.Render != nil:
+		panic(d.Type + ": Render goes with a typed declaration (Attributes)")
+	case s.Render != nil:
+		defineTypedRender(d, s)
+		return
+	}
 	derive, links := s.Derive, s.Links
 	d.render = func(model any, baseURL string) any {
 		out := new(R)
 		d.copyStored(model, out)
 		if derive != nil {
 			derive(model.(*M), out)
+		}
+		if links != nil {
+			links(model.(*M), out, baseURL)
+		}
+		return out
+	}
+}
+
+// defineTypedRender renders with the Spec's Render function, clears the
+// write-only attributes (a secret never leaves, whatever Render set) and
+// adds Links.
+func defineTypedRender[M any, R any](d *Definition, s Spec[M, R]) {
+	render, links := s.Render, s.Links
+	var writeOnly [][]int
+	for _, a := range d.Attributes {
+		if a.WriteOnly {
+			writeOnly = append(writeOnly, a.reprField)
+		}
+	}
+	d.render = func(model any, baseURL string) any {
+		out := render(model.(*M))
+		if out == nil {
+			return out
+		}
+		rv := reflect.ValueOf(out).Elem()
+		for _, idx := range writeOnly {
+			f := rv.FieldByIndex(idx)
+			f.Set(reflect.Zero(f.Type()))
 		}
 		if links != nil {
 			links(model.(*M), out, baseURL)

@@ -30,22 +30,26 @@ const (
 // UTC with milliseconds).
 type Time = serializers.Time
 
-// Attribute is one declared attribute, read from the representation
-// struct's tags: `jsonapi:"attr,name"` and `kasse:"create,update,required,
-// filter,sort,writeonly,enum=a|b,column=x"`.
+// Attribute is one declared attribute: from a typed declaration
+// (Spec.Attributes, see Attr), or read from the representation struct's
+// tags (`jsonapi:"attr,name"` and `kasse:"create,update,required,filter,
+// sort,writeonly,enum=a|b,column=x,max=n"`), the older form.
 type Attribute struct {
-	Name        string
-	Type        AttrType
-	Nullable    bool
-	Create      bool
-	Update      bool
-	Required    bool // required on create
-	Filter      bool
-	Sort        bool
-	WriteOnly   bool
-	Enum        []string
-	Writers     []string // roles that may write it besides integration; nil: any role that may write the type
-	Column      string   // the model column it is stored in; "" when derived
+	Name      string
+	Type      AttrType
+	Nullable  bool
+	Create    bool
+	Update    bool
+	Required  bool // required on create
+	Filter    bool
+	Sort      bool
+	WriteOnly bool
+	Enum      []string
+	Writers   []string // roles that may write it besides integration; nil: any role that may write the type
+	Column    string   // the model column it is stored in; "" when derived
+	// MaxLength is a text attribute's maximum length in characters
+	// (0 for other types), checked on writes and filters.
+	MaxLength   int
 	Description string
 
 	reprField  []int
@@ -120,8 +124,19 @@ type Spec[M any, R any] struct {
 	Actions       Actions
 	Relationships []Relationship
 	Triggers      []Trigger[M]
+	// Attributes declares the attributes, one Attr each (the typed form):
+	// every `jsonapi:"attr,…"` field of R exactly once, and R then carries
+	// no `kasse:` tags. Render is then required and Derive unused. Without
+	// Attributes they are read from R's `kasse:` tags (the older form,
+	// while the types move to the typed one).
+	Attributes []Attr
+	// Render shows a model as its representation, every attribute set
+	// explicitly (the typed form): the engine only clears write-only
+	// attributes afterwards, whatever Render set, and adds Links.
+	Render func(model *M) *R
 	// Derive fills the representation's derived attributes (amount_float,
-	// full_name, …) after the stored ones were copied from the model.
+	// full_name, …) after the stored ones were copied from the model (the
+	// older form, without Attributes and Render).
 	Derive func(model *M, out *R)
 	// Access is who may do what; see Access.
 	Access Access

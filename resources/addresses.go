@@ -24,7 +24,7 @@ type addressResource struct {
 	FullAddress     string         `jsonapi:"attr,full_address"`
 	Name            string         `jsonapi:"attr,name"`
 	Email           *string        `jsonapi:"attr,email" kasse:"create,update,filter"`
-	Notes           *string        `jsonapi:"attr,notes" kasse:"create,update,filter"`
+	Notes           *string        `jsonapi:"attr,notes" kasse:"create,update,filter,max=10000"`
 	Lat             *float64       `jsonapi:"attr,lat" kasse:"create,update,filter"`
 	Lng             *float64       `jsonapi:"attr,lng" kasse:"create,update,filter"`
 	IsLocalized     bool           `jsonapi:"attr,is_localized"`

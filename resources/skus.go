@@ -10,7 +10,7 @@ type skuResource struct {
 	ID             string   `jsonapi:"primary,skus"`
 	Code           string   `jsonapi:"attr,code" kasse:"create,update,required,filter,sort"`
 	Name           string   `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	Description    *string  `jsonapi:"attr,description" kasse:"create,update,filter"`
+	Description    *string  `jsonapi:"attr,description" kasse:"create,update,filter,max=10000"`
 	ImageURL       *string  `jsonapi:"attr,image_url" kasse:"create,update,filter"`
 	PiecesPerPack  *int64   `jsonapi:"attr,pieces_per_pack" kasse:"create,update"`
 	Weight         *float64 `jsonapi:"attr,weight" kasse:"create,update"`
