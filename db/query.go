@@ -297,7 +297,7 @@ func IDs(ctx context.Context, tx *gorm.DB, table string, conds []Condition) ([]s
 		return nil, err
 	}
 	var ids []string
-	err = query.Order(quote(table) + ".created_at, " + quote(table) + ".id").Pluck(quote(table)+".id", &ids).Error
+	err = query.Order(quote(table)+".created_at, "+quote(table)+".id").Pluck(quote(table)+".id", &ids).Error
 	return ids, err
 }
 
