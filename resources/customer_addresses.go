@@ -27,7 +27,7 @@ func customerAddresses() *engine.Definition {
 			engine.Text("customer_email").Create(),
 		),
 		Render: func(m *models.CustomerAddress) *customerAddressResource {
-			out := &customerAddressResource{
+			return &customerAddressResource{
 				ID:              m.ID,
 				Name:            m.Name,
 				CustomerEmail:   m.CustomerEmail,
@@ -37,7 +37,6 @@ func customerAddresses() *engine.Definition {
 				ReferenceOrigin: m.ReferenceOrigin,
 				Metadata:        engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Relationships: []engine.Relationship{
 			// Required in effect: either this or customer_email (models.CustomerAddress checks).

@@ -54,7 +54,7 @@ func markets() *engine.Definition {
 			engine.JSONArray("external_includes").Create().Update(),
 		),
 		Render: func(m *models.Market) *marketResource {
-			out := &marketResource{
+			return &marketResource{
 				ID:                         m.ID,
 				Number:                     m.Number,
 				Name:                       m.Name,
@@ -74,7 +74,6 @@ func markets() *engine.Definition {
 				ReferenceOrigin:            m.ReferenceOrigin,
 				Metadata:                   engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Relationships: []engine.Relationship{
 			{Name: "price_list", Target: "price_lists", ForeignKey: "price_list_id", Create: true, Update: true, Required: true},

@@ -65,7 +65,7 @@ func paymentGateways() *engine.Definition {
 			engine.Timestamp("disabled_at").Filter().Sort(),
 		),
 		Render: func(m *models.PaymentGateway) *paymentGatewayResource {
-			out := &paymentGatewayResource{
+			return &paymentGatewayResource{
 				ID:              m.ID,
 				Name:            m.Name,
 				ForcePayments:   m.ForcePayments,
@@ -76,7 +76,6 @@ func paymentGateways() *engine.Definition {
 				ReferenceOrigin: m.ReferenceOrigin,
 				Metadata:        engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
@@ -120,7 +119,7 @@ func checkoutComGateways() *engine.Definition {
 			engine.URL("webhook_endpoint_url"),
 		),
 		Render: func(m *models.PaymentGateway) *checkoutComGatewayResource {
-			out := &checkoutComGatewayResource{
+			return &checkoutComGatewayResource{
 				ID:              m.ID,
 				Name:            m.Name,
 				ForcePayments:   m.ForcePayments,
@@ -131,7 +130,6 @@ func checkoutComGateways() *engine.Definition {
 				ReferenceOrigin: m.ReferenceOrigin,
 				Metadata:        engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Within: gatewayKind(models.GatewayCheckoutCom),
 		Stamp:  stampKind(models.GatewayCheckoutCom),
@@ -185,7 +183,7 @@ func stripeGateways() *engine.Definition {
 			engine.URL("webhook_endpoint_url"),
 		),
 		Render: func(m *models.PaymentGateway) *stripeGatewayResource {
-			out := &stripeGatewayResource{
+			return &stripeGatewayResource{
 				ID:               m.ID,
 				Name:             m.Name,
 				ForcePayments:    m.ForcePayments,
@@ -198,7 +196,6 @@ func stripeGateways() *engine.Definition {
 				ReferenceOrigin:  m.ReferenceOrigin,
 				Metadata:         engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Within: gatewayKind(models.GatewayStripe),
 		Stamp:  stampKind(models.GatewayStripe),
@@ -238,7 +235,7 @@ func manualGateways() *engine.Definition {
 			engine.Timestamp("disabled_at").Filter().Sort(),
 		),
 		Render: func(m *models.PaymentGateway) *manualGatewayResource {
-			out := &manualGatewayResource{
+			return &manualGatewayResource{
 				ID:              m.ID,
 				Name:            m.Name,
 				ForcePayments:   m.ForcePayments,
@@ -249,7 +246,6 @@ func manualGateways() *engine.Definition {
 				ReferenceOrigin: m.ReferenceOrigin,
 				Metadata:        engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Within: gatewayKind(models.GatewayManual),
 		Stamp:  stampKind(models.GatewayManual),
@@ -290,7 +286,7 @@ func sandboxGateways() *engine.Definition {
 			engine.URL("webhook_endpoint_url"),
 		),
 		Render: func(m *models.PaymentGateway) *sandboxGatewayResource {
-			out := &sandboxGatewayResource{
+			return &sandboxGatewayResource{
 				ID:              m.ID,
 				Name:            m.Name,
 				ForcePayments:   m.ForcePayments,
@@ -301,7 +297,6 @@ func sandboxGateways() *engine.Definition {
 				ReferenceOrigin: m.ReferenceOrigin,
 				Metadata:        engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Within: gatewayKind(models.GatewaySandbox),
 		Stamp:  stampKind(models.GatewaySandbox),

@@ -37,7 +37,7 @@ func priceLists() *engine.Definition {
 			engine.JSONObject("resource_payload"),
 		),
 		Render: func(m *models.PriceList) *priceListResource {
-			out := &priceListResource{
+			return &priceListResource{
 				ID:              m.ID,
 				Name:            m.Name,
 				Code:            m.Code,
@@ -50,7 +50,6 @@ func priceLists() *engine.Definition {
 				ReferenceOrigin: m.ReferenceOrigin,
 				Metadata:        engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "price_list_id"},

@@ -59,7 +59,7 @@ func skus() *engine.Definition {
 			engine.Bool("limit_one_per_customer").Create().Update().Filter(),
 		),
 		Render: func(m *models.Sku) *skuResource {
-			out := &skuResource{
+			return &skuResource{
 				ID:                  m.ID,
 				Code:                m.Code,
 				Name:                m.Name,
@@ -78,7 +78,6 @@ func skus() *engine.Definition {
 				ReferenceOrigin:     m.ReferenceOrigin,
 				Metadata:            engine.ObjectOf(m.Metadata),
 			}
-			return out
 		},
 		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "sku_id"},
