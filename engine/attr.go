@@ -23,7 +23,7 @@ const (
 	MaxFreeText = 10_000
 )
 
-// Attr is one attribute of a typed declaration (Spec.Attributes). It is
+// Attr is one attribute of a declaration (Spec.Attributes). It is
 // made by the function naming its wire type (Text, URL, Enum, Int, Number,
 // Bool, Timestamp, JSONObject, JSONArray) and refined by its methods, each
 // returning the changed copy:
@@ -169,11 +169,11 @@ func reprAttrs(typ string, rt reflect.Type) (map[string]int, []string) {
 	return byName, order
 }
 
-// defineTyped turns typed attributes into the Definition's, in the
-// representation's field order, checking them against the representation
+// defineAttributes turns the declared attributes into the Definition's, in
+// the representation's field order, checking them against the representation
 // (each attr field declared, each declaration shown, the Go types fit)
 // and the model (every stored attribute has its column, of a fitting type).
-func defineTyped(typ string, decl []Attr, rt reflect.Type, mt reflect.Type, cols map[string][]int) []*Attribute {
+func defineAttributes(typ string, decl []Attr, rt reflect.Type, mt reflect.Type, cols map[string][]int) []*Attribute {
 	fields, order := reprAttrs(typ, rt)
 	declared := map[string]*Attribute{}
 	for _, d := range decl {
@@ -188,7 +188,7 @@ func defineTyped(typ string, decl []Attr, rt reflect.Type, mt reflect.Type, cols
 		}
 		f := rt.Field(idx)
 		if tag, ok := f.Tag.Lookup("kasse"); ok {
-			panic(fmt.Sprintf("%s: a typed declaration's representation carries no kasse tag (%s has %q)", where, f.Name, tag))
+			panic(fmt.Sprintf("%s: kasse tags are not read (%s has %q): declare the flags in Spec.Attributes", where, f.Name, tag))
 		}
 		a.reprField = []int{idx}
 		a.Nullable = checkKind(where, a.Type, f.Type, reprTypeFits)

@@ -98,9 +98,7 @@ func TestTypedDeclarationMistakes(t *testing.T) {
 		{"required without create", replace(1, Text("name").Update().Required()), "markets.name: Required without Create"},
 		{"write-only read-only", replace(4, Text("shared_secret").WriteOnly()), "markets.shared_secret: WriteOnly, but neither Create nor Update"},
 		{"max on a number", replace(0, Int("number").Max(3)), "markets.number: Max and Enum apply to text attributes only"},
-		{"no render", func(s *Spec[models.Market, testMarket]) { s.Render = nil }, "markets: a typed declaration (Attributes) has a Render function and no Derive"},
-		{"render without attributes", func(s *Spec[models.Market, testMarket]) { s.Attributes = nil },
-			"markets: Render goes with a typed declaration (Attributes)"},
+		{"no render", func(s *Spec[models.Market, testMarket]) { s.Render = nil }, "markets: the Spec has no Render function"},
 		{"render forgets the id", func(s *Spec[models.Market, testMarket]) {
 			s.Render = func(m *models.Market) *testMarket { return &testMarket{Name: m.Name} }
 		}, `markets: Render must set the representation's id (got "")`},

@@ -30,10 +30,9 @@ const (
 // UTC with milliseconds).
 type Time = serializers.Time
 
-// Attribute is one declared attribute: from a typed declaration
-// (Spec.Attributes, see Attr), or read from the representation struct's
-// tags (`jsonapi:"attr,name"` and `kasse:"create,update,required,filter,
-// sort,writeonly,enum=a|b,column=x,max=n"`), the older form.
+// Attribute is one declared attribute (Spec.Attributes, made from an Attr)
+// as the type-agnostic engine, the handlers and the OpenAPI document see
+// it.
 type Attribute struct {
 	Name      string
 	Type      AttrType
@@ -124,20 +123,14 @@ type Spec[M any, R any] struct {
 	Actions       Actions
 	Relationships []Relationship
 	Triggers      []Trigger[M]
-	// Attributes declares the attributes, one Attr each (the typed form):
-	// every `jsonapi:"attr,…"` field of R exactly once, and R then carries
-	// no `kasse:` tags. Render is then required and Derive unused. Without
-	// Attributes they are read from R's `kasse:` tags (the older form,
-	// while the types move to the typed one).
+	// Attributes declares the attributes, one Attr each: every
+	// `jsonapi:"attr,…"` field of R exactly once (see Attr).
 	Attributes []Attr
-	// Render shows a model as its representation, every attribute set
-	// explicitly (the typed form): the engine only clears write-only
-	// attributes afterwards, whatever Render set, and adds Links.
+	// Render shows a model as its representation, the id and every
+	// attribute set explicitly, derived ones (amount_float, full_name)
+	// included; the engine only clears the write-only attributes
+	// afterwards, whatever Render set, and adds Links.
 	Render func(model *M) *R
-	// Derive fills the representation's derived attributes (amount_float,
-	// full_name, …) after the stored ones were copied from the model (the
-	// older form, without Attributes and Render).
-	Derive func(model *M, out *R)
 	// Access is who may do what; see Access.
 	Access Access
 	// Stamp sets, on create, what the creator implies (a customer's own id
@@ -146,7 +139,7 @@ type Spec[M any, R any] struct {
 	// Links fills attributes that are URLs on Kasse's own origin.
 	Links func(model *M, out *R, baseURL string)
 	// Load computes, in one batch for every model about to be shown, what
-	// Derive needs from other rows (balances from child transactions).
+	// Render needs from other rows (balances from child transactions).
 	Load func(tx *gorm.DB, models []*M) error
 	// OnCreate runs in the create's transaction after the row is written,
 	// for work that needs the row (scheduling a provider call).
