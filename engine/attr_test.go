@@ -181,3 +181,22 @@ func TestFilterLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestTriggerTextLimit: a string trigger's value (an address id to clone)
+// is bounded as a name is.
+func TestTriggerTextLimit(t *testing.T) {
+	trigger := &TriggerInfo{Name: "_billing_address_clone_id", Type: String, OnCreate: true}
+	for _, c := range []struct {
+		value string
+		bad   bool
+	}{{strings.Repeat("i", MaxName), false}, {strings.Repeat("i", MaxName+1), true}} {
+		raw, _ := json.Marshal(c.value)
+		run, problem := checkTrigger(nil, trigger, raw, true)
+		if c.bad != (problem != nil) || run == c.bad {
+			t.Errorf("%d characters: run %v, problem %v; want refused %v", len(c.value), run, problem, c.bad)
+		}
+		if problem != nil && (problem.Code != errs.ValidationError || problem.Pointer != "/data/attributes/_billing_address_clone_id") {
+			t.Errorf("problem %v, want VALIDATION_ERROR at the trigger", problem)
+		}
+	}
+}
