@@ -30,22 +30,25 @@ const (
 // UTC with milliseconds).
 type Time = serializers.Time
 
-// Attribute is one declared attribute, read from the representation
-// struct's tags: `jsonapi:"attr,name"` and `kasse:"create,update,required,
-// filter,sort,writeonly,enum=a|b,column=x"`.
+// Attribute is one declared attribute (Spec.Attributes, made from an Attr)
+// as the type-agnostic engine, the handlers and the OpenAPI document see
+// it.
 type Attribute struct {
-	Name        string
-	Type        AttrType
-	Nullable    bool
-	Create      bool
-	Update      bool
-	Required    bool // required on create
-	Filter      bool
-	Sort        bool
-	WriteOnly   bool
-	Enum        []string
-	Writers     []string // roles that may write it besides integration; nil: any role that may write the type
-	Column      string   // the model column it is stored in; "" when derived
+	Name      string
+	Type      AttrType
+	Nullable  bool
+	Create    bool
+	Update    bool
+	Required  bool // required on create
+	Filter    bool
+	Sort      bool
+	WriteOnly bool
+	Enum      []string
+	Writers   []string // roles that may write it besides integration; nil: any role that may write the type
+	Column    string   // the model column it is stored in; "" when derived
+	// MaxLength is a text attribute's maximum length in characters
+	// (0 for other types), checked on writes and filters.
+	MaxLength   int
 	Description string
 
 	reprField  []int
@@ -120,9 +123,14 @@ type Spec[M any, R any] struct {
 	Actions       Actions
 	Relationships []Relationship
 	Triggers      []Trigger[M]
-	// Derive fills the representation's derived attributes (amount_float,
-	// full_name, …) after the stored ones were copied from the model.
-	Derive func(model *M, out *R)
+	// Attributes declares the attributes, one Attr each: every
+	// `jsonapi:"attr,…"` field of R exactly once (see Attr).
+	Attributes []Attr
+	// Render shows a model as its representation, the id and every
+	// attribute set explicitly, derived ones (amount_float, full_name)
+	// included; the engine only clears the write-only attributes
+	// afterwards, whatever Render set, and adds Links.
+	Render func(model *M) *R
 	// Access is who may do what; see Access.
 	Access Access
 	// Stamp sets, on create, what the creator implies (a customer's own id
@@ -131,7 +139,7 @@ type Spec[M any, R any] struct {
 	// Links fills attributes that are URLs on Kasse's own origin.
 	Links func(model *M, out *R, baseURL string)
 	// Load computes, in one batch for every model about to be shown, what
-	// Derive needs from other rows (balances from child transactions).
+	// Render needs from other rows (balances from child transactions).
 	Load func(tx *gorm.DB, models []*M) error
 	// OnCreate runs in the create's transaction after the row is written,
 	// for work that needs the row (scheduling a provider call).

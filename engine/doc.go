@@ -1,7 +1,9 @@
 // Package engine is the generic repository behind the resource registry.
 //
 // A resource file (package resources) declares a Spec: the gorm model, the
-// google/jsonapi-tagged representation, relationships, triggers, access
+// google/jsonapi-tagged representation, its attributes (one Attr each:
+// Text, URL, Enum, Int, … with their flags), the Render function that
+// shows a model as the representation, relationships, triggers, access
 // rules. Define turns it into a Definition, NewRegistry collects the
 // definitions, and the Engine serves any of them: list, get, create,
 // update and delete, the related and relationship endpoints, batched

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +112,7 @@ type filterTarget struct {
 	path   []db.Hop
 	column string
 	typ    AttrType
+	max    int // a text attribute's maximum length
 }
 
 // resolveFilterAttribute finds what a filter attribute name refers to: an
@@ -118,14 +120,14 @@ type filterTarget struct {
 // or a filterable attribute of a related type (`sku_code`, `prices_amount_cents`).
 func (r *Registry) resolveFilterAttribute(def *Definition, name string, depth int) (filterTarget, bool) {
 	if name == "id" {
-		return filterTarget{column: "id", typ: String}, true
+		return filterTarget{column: "id", typ: String, max: MaxName}, true
 	}
 	if a := def.Attribute(name); a != nil && a.Filter && a.Column != "" {
-		return filterTarget{column: a.Column, typ: a.Type}, true
+		return filterTarget{column: a.Column, typ: a.Type, max: a.MaxLength}, true
 	}
 	for _, rel := range def.Relationships {
 		if !rel.ToMany && rel.ForeignKey != "" && name == rel.Name+"_id" {
-			return filterTarget{column: rel.ForeignKey, typ: String}, true
+			return filterTarget{column: rel.ForeignKey, typ: String, max: MaxName}, true
 		}
 	}
 	if depth > 0 {
@@ -179,7 +181,7 @@ func (r *Registry) compileFilter(def *Definition, key, value string) (db.Conditi
 		}
 		var cond db.Condition
 		for _, t := range targets {
-			values, err := filterValues(t.typ, pred, value)
+			values, err := filterValues(t, pred, value)
 			if err != nil {
 				return nil, errs.New(errs.InvalidFilterValue, "%s: %s", key, err.Error()).AtParam(param)
 			}
@@ -195,7 +197,8 @@ type filterValueError string
 func (e filterValueError) Error() string { return string(e) }
 
 // filterValues types a filter's value for the attribute and predicate.
-func filterValues(typ AttrType, pred db.Predicate, raw string) ([]any, error) {
+func filterValues(target filterTarget, pred db.Predicate, raw string) ([]any, error) {
+	typ := target.typ
 	if !validText(raw) {
 		return nil, filterValueError("expected UTF-8 text without NUL characters")
 	}
@@ -223,6 +226,9 @@ func filterValues(typ AttrType, pred db.Predicate, raw string) ([]any, error) {
 	}
 	out := make([]any, 0, len(parts))
 	for _, s := range parts {
+		if typ == String && tooLong(s, target.max) {
+			return nil, filterValueError(fmt.Sprintf("a value is longer than the attribute's maximum of %d characters", target.max))
+		}
 		v, err := parseValue(typ, s)
 		if err != nil {
 			return nil, err

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -122,6 +124,10 @@ func checkTrigger(p *models.Principal, t *TriggerInfo, raw json.RawMessage, crea
 	if err != nil {
 		return false, err.At(ptr)
 	}
+	var text string
+	if t.Type == String && json.Unmarshal(raw, &text) == nil && tooLong(text, MaxName) {
+		return false, errs.Invalid(t.Name, fmt.Sprintf("is too long (maximum is %d characters)", MaxName))
+	}
 	return run, nil
 }
 
@@ -151,11 +157,31 @@ func setAttribute(p *models.Principal, def *Definition, model any, name string, 
 	if err := serializers.DecodeValue(raw, dest.Interface()); err != nil {
 		return errs.New(errs.InvalidFieldValue, "%s must be %s", name, typeName(a.Type)).At(ptr)
 	}
-	if v := reflect.Indirect(dest.Elem()); len(a.Enum) > 0 && v.IsValid() && !slices.Contains(a.Enum, v.String()) {
-		return errs.Invalid(name, "must be one of "+strings.Join(a.Enum, ", "))
+	if problem := checkText(a, reflect.Indirect(dest.Elem())); problem != nil {
+		return problem
 	}
 	field.Set(dest.Elem())
 	return nil
+}
+
+// checkText holds a sent text value to the attribute's maximum length and
+// enum (v is invalid for a null).
+func checkText(a *Attribute, v reflect.Value) *errs.Error {
+	if !v.IsValid() || v.Kind() != reflect.String {
+		return nil
+	}
+	if tooLong(v.String(), a.MaxLength) {
+		return errs.Invalid(a.Name, fmt.Sprintf("is too long (maximum is %d characters)", a.MaxLength))
+	}
+	if len(a.Enum) > 0 && !slices.Contains(a.Enum, v.String()) {
+		return errs.Invalid(a.Name, "must be one of "+strings.Join(a.Enum, ", "))
+	}
+	return nil
+}
+
+// tooLong says whether s has more than max characters (max 0: no limit).
+func tooLong(s string, max int) bool {
+	return max > 0 && len(s) > max && utf8.RuneCountInString(s) > max
 }
 
 // writable says whether a body may set the attribute on create or update.

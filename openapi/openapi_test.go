@@ -274,13 +274,15 @@ func TestOnlyOfferedActions(t *testing.T) {
 // listed and retrieved.
 type readOnlyMarket struct {
 	ID   string `jsonapi:"primary,markets"`
-	Name string `jsonapi:"attr,name" kasse:"filter,sort"`
+	Name string `jsonapi:"attr,name"`
 }
 
 func readOnlyMarkets() *engine.Definition {
 	return engine.Define(engine.Spec[models.Market, readOnlyMarket]{
-		Type:    "markets",
-		Actions: engine.Actions{List: true, Retrieve: true},
+		Type:       "markets",
+		Actions:    engine.Actions{List: true, Retrieve: true},
+		Attributes: []engine.Attr{engine.Text("name").Filter().Sort()},
+		Render:     func(m *models.Market) *readOnlyMarket { return &readOnlyMarket{ID: m.ID, Name: m.Name} },
 		Access: engine.Access{
 			models.RoleSalesChannel: engine.Allow(engine.Retrieve),
 			models.RoleCustomer:     engine.Allow(engine.Retrieve),
@@ -330,6 +332,11 @@ func TestSchemas(t *testing.T) {
 				}
 				if slices.Contains(required, a.Name) != a.Required {
 					t.Errorf("%sCreate requires %s: %v, want %v", name, a.Name, !a.Required, a.Required)
+				}
+				if s, ok := at(t, createAttrs, "properties").(map[string]any)[a.Name].(map[string]any); ok && a.Type == engine.String {
+					if got, _ := s["maxLength"].(float64); int(got) != a.MaxLength || a.MaxLength == 0 {
+						t.Errorf("%sCreate %s maxLength %v, want %d", name, a.Name, s["maxLength"], a.MaxLength)
+					}
 				}
 			}
 			for _, tr := range def.Triggers {

@@ -143,6 +143,9 @@ type Filter struct {
 	Type engine.AttrType
 	// Via is the relationship a one-hop filter crosses ("" for the type's own).
 	Via string
+	// MaxLength is a text attribute's maximum length: a longer value is
+	// 400 INVALID_FILTER_VALUE.
+	MaxLength int
 }
 
 // Filters lists the attribute names def's filters accept, in the order
@@ -153,15 +156,15 @@ type Filter struct {
 // polymorphic one).
 func Filters(reg *engine.Registry, def *engine.Definition) []Filter {
 	own := func(d *engine.Definition, prefix, via string) []Filter {
-		out := []Filter{{Name: prefix + "id", Type: engine.String, Via: via}}
+		out := []Filter{{Name: prefix + "id", Type: engine.String, Via: via, MaxLength: engine.MaxName}}
 		for _, a := range d.Attributes {
 			if a.Filter && a.Column != "" {
-				out = append(out, Filter{Name: prefix + a.Name, Type: a.Type, Via: via})
+				out = append(out, Filter{Name: prefix + a.Name, Type: a.Type, Via: via, MaxLength: a.MaxLength})
 			}
 		}
 		for _, r := range d.Relationships {
 			if !r.ToMany && r.ForeignKey != "" {
-				out = append(out, Filter{Name: prefix + r.Name + "_id", Type: engine.String, Via: via})
+				out = append(out, Filter{Name: prefix + r.Name + "_id", Type: engine.String, Via: via, MaxLength: engine.MaxName})
 			}
 		}
 		return out

@@ -226,6 +226,9 @@ func (g *generator) filterParams(def *engine.Definition) []*Parameter {
 		if !ok {
 			continue
 		}
+		if f.MaxLength > 0 {
+			value.MaxLength = intp(f.MaxLength)
+		}
 		out = append(out, g.param(SchemaName(def.Type)+"Filter."+f.Name+"_eq", func() *Parameter {
 			desc := "Only " + def.Type + " whose " + f.Name + " equals the value"
 			if f.Via != "" {

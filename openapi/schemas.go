@@ -66,6 +66,11 @@ func attributeSchema(a *engine.Attribute, request bool) *Schema {
 	for _, e := range a.Enum {
 		s.Enum = append(s.Enum, e)
 	}
+	if request && a.MaxLength > 0 {
+		// Only what a body sends is bounded: a shown value may be older
+		// than the limit, or come from a provider.
+		s.MaxLength = intp(a.MaxLength)
+	}
 	if a.Nullable && !(request && a.Required) {
 		s = nullable(s)
 	}
@@ -89,7 +94,11 @@ func triggerSchema(t *engine.TriggerInfo) *Schema {
 		s = &Schema{Type: []string{"boolean", "number", "string", "null"},
 			Description: strings.TrimSpace(t.Description + " Trigger: send true to run it (1, \"true\" and \"1\" also run it; false or null skips it).")}
 	} else {
-		s = nullable(valueSchema(t.Type))
+		value := valueSchema(t.Type)
+		if t.Type == engine.String {
+			value.MaxLength = intp(engine.MaxName)
+		}
+		s = nullable(value)
 		s.Description = strings.TrimSpace(t.Description + " Trigger: runs with this value (null skips it).")
 	}
 	s.WriteOnly = true

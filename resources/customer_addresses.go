@@ -9,12 +9,12 @@ import (
 type customerAddressResource struct {
 	ID              string         `jsonapi:"primary,customer_addresses"`
 	Name            *string        `jsonapi:"attr,name"`
-	CustomerEmail   *string        `jsonapi:"attr,customer_email" kasse:"create"`
-	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata        map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CustomerEmail   *string        `jsonapi:"attr,customer_email"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at"`
+	Reference       *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin"`
+	Metadata        map[string]any `jsonapi:"attr,metadata"`
 }
 
 func customerAddresses() *engine.Definition {
@@ -22,6 +22,22 @@ func customerAddresses() *engine.Definition {
 		Type:        "customer_addresses",
 		Description: "A customer address puts an address in a customer's address book.",
 		Actions:     engine.AllActions,
+		Attributes: base(
+			engine.Text("name"),
+			engine.Text("customer_email").Create(),
+		),
+		Render: func(m *models.CustomerAddress) *customerAddressResource {
+			return &customerAddressResource{
+				ID:              m.ID,
+				Name:            m.Name,
+				CustomerEmail:   m.CustomerEmail,
+				CreatedAt:       engine.TimeOf(m.CreatedAt),
+				UpdatedAt:       engine.TimeOf(m.UpdatedAt),
+				Reference:       m.Reference,
+				ReferenceOrigin: m.ReferenceOrigin,
+				Metadata:        engine.ObjectOf(m.Metadata),
+			}
+		},
 		Relationships: []engine.Relationship{
 			// Required in effect: either this or customer_email (models.CustomerAddress checks).
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},

@@ -9,13 +9,13 @@ import (
 // set prices: unit_amount_cents and _external_price are for integrations.
 type lineItemResource struct {
 	ID                       string         `jsonapi:"primary,line_items"`
-	SkuCode                  *string        `jsonapi:"attr,sku_code" kasse:"create,filter,sort"`
-	Name                     *string        `jsonapi:"attr,name" kasse:"create,update,filter,sort"`
-	ImageURL                 *string        `jsonapi:"attr,image_url" kasse:"create,update"`
-	Quantity                 int            `jsonapi:"attr,quantity" kasse:"create,update,required,filter,sort"`
-	ItemType                 string         `jsonapi:"attr,item_type" kasse:"filter,enum=skus"`
+	SkuCode                  *string        `jsonapi:"attr,sku_code"`
+	Name                     *string        `jsonapi:"attr,name"`
+	ImageURL                 *string        `jsonapi:"attr,image_url"`
+	Quantity                 int            `jsonapi:"attr,quantity"`
+	ItemType                 string         `jsonapi:"attr,item_type"`
 	CurrencyCode             string         `jsonapi:"attr,currency_code"`
-	UnitAmountCents          int64          `jsonapi:"attr,unit_amount_cents" kasse:"create,update,filter,sort,writers=integration"`
+	UnitAmountCents          int64          `jsonapi:"attr,unit_amount_cents"`
 	UnitAmountFloat          float64        `jsonapi:"attr,unit_amount_float"`
 	FormattedUnitAmount      string         `jsonapi:"attr,formatted_unit_amount"`
 	CompareAtAmountCents     *int64         `jsonapi:"attr,compare_at_amount_cents"`
@@ -27,20 +27,20 @@ type lineItemResource struct {
 	DiscountCents            int64          `jsonapi:"attr,discount_cents"`
 	DiscountFloat            float64        `jsonapi:"attr,discount_float"`
 	FormattedDiscount        string         `jsonapi:"attr,formatted_discount"`
-	TotalAmountCents         int64          `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
+	TotalAmountCents         int64          `jsonapi:"attr,total_amount_cents"`
 	TotalAmountFloat         float64        `jsonapi:"attr,total_amount_float"`
 	FormattedTotalAmount     string         `jsonapi:"attr,formatted_total_amount"`
 	TaxAmountCents           int64          `jsonapi:"attr,tax_amount_cents"`
 	TaxAmountFloat           float64        `jsonapi:"attr,tax_amount_float"`
 	FormattedTaxAmount       string         `jsonapi:"attr,formatted_tax_amount"`
 	TaxRate                  *float64       `jsonapi:"attr,tax_rate"`
-	ExternalPrice            *bool          `jsonapi:"attr,_external_price,omitempty" kasse:"create,update,writeonly,column=external_price,writers=integration"`
-	UpdateQuantity           *bool          `jsonapi:"attr,_update_quantity,omitempty" kasse:"create,writeonly,column=update_quantity"`
-	CreatedAt                engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin          *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                 map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	ExternalPrice            *bool          `jsonapi:"attr,_external_price,omitempty"`
+	UpdateQuantity           *bool          `jsonapi:"attr,_update_quantity,omitempty"`
+	CreatedAt                engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt                engine.Time    `jsonapi:"attr,updated_at"`
+	Reference                *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin          *string        `jsonapi:"attr,reference_origin"`
+	Metadata                 map[string]any `jsonapi:"attr,metadata"`
 }
 
 // throughOrder selects the rows (line items, payments, transactions) of
@@ -65,17 +65,57 @@ func lineItems() *engine.Definition {
 		Type:        "line_items",
 		Description: "A line item is a SKU and a quantity in an order, priced from the order's market.",
 		Actions:     engine.AllActions,
-		ParentOrder: "order_id",
-		Relationships: []engine.Relationship{
-			{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
-			{Name: "item", Target: "skus", ForeignKey: "item_id", Create: true},
-			{Name: "sku", Target: "skus", ForeignKey: "item_id"},
-		},
-		Access: engine.Access{
-			models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update, engine.Delete),
-			models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete),
-		},
-		Derive: func(li *models.LineItem, out *lineItemResource) {
+		Attributes: base(
+			engine.Text("sku_code").Create().Filter().Sort(),
+			engine.Text("name").Create().Update().Filter().Sort(),
+			engine.URL("image_url").Create().Update(),
+			engine.Int("quantity").Create().Update().Required().Filter().Sort(),
+			engine.Enum("item_type", "skus").Filter(),
+			engine.Text("currency_code"),
+			engine.Int("unit_amount_cents").Create().Update().Filter().Sort().Writers(models.RoleIntegration),
+			engine.Number("unit_amount_float"),
+			engine.Text("formatted_unit_amount"),
+			engine.Int("compare_at_amount_cents"),
+			engine.Number("compare_at_amount_float"),
+			engine.Text("formatted_compare_at_amount"),
+			engine.Int("options_amount_cents"),
+			engine.Number("options_amount_float"),
+			engine.Text("formatted_options_amount"),
+			engine.Int("discount_cents"),
+			engine.Number("discount_float"),
+			engine.Text("formatted_discount"),
+			engine.Int("total_amount_cents").Filter().Sort(),
+			engine.Number("total_amount_float"),
+			engine.Text("formatted_total_amount"),
+			engine.Int("tax_amount_cents"),
+			engine.Number("tax_amount_float"),
+			engine.Text("formatted_tax_amount"),
+			engine.Number("tax_rate"),
+			engine.Bool("_external_price").Create().Update().WriteOnly().Writers(models.RoleIntegration).Column("external_price"),
+			engine.Bool("_update_quantity").Create().WriteOnly().Column("update_quantity"),
+		),
+		Render: func(li *models.LineItem) *lineItemResource {
+			out := &lineItemResource{
+				ID:                   li.ID,
+				SkuCode:              li.SkuCode,
+				Name:                 li.Name,
+				ImageURL:             li.ImageURL,
+				Quantity:             li.Quantity,
+				ItemType:             li.ItemType,
+				CurrencyCode:         li.CurrencyCode,
+				UnitAmountCents:      li.UnitAmountCents,
+				CompareAtAmountCents: li.CompareAtAmountCents,
+				OptionsAmountCents:   li.OptionsAmountCents,
+				DiscountCents:        li.DiscountCents,
+				TotalAmountCents:     li.TotalAmountCents,
+				TaxAmountCents:       li.TaxAmountCents,
+				TaxRate:              li.TaxRate,
+				CreatedAt:            engine.TimeOf(li.CreatedAt),
+				UpdatedAt:            engine.TimeOf(li.UpdatedAt),
+				Reference:            li.Reference,
+				ReferenceOrigin:      li.ReferenceOrigin,
+				Metadata:             engine.ObjectOf(li.Metadata),
+			}
 			m := func(cents int64) models.Money { return models.Money{Cents: cents, Currency: li.CurrencyCode} }
 			out.UnitAmountFloat, out.FormattedUnitAmount = m(li.UnitAmountCents).Float(), m(li.UnitAmountCents).Formatted()
 			out.OptionsAmountFloat, out.FormattedOptionsAmount = m(li.OptionsAmountCents).Float(), m(li.OptionsAmountCents).Formatted()
@@ -86,6 +126,17 @@ func lineItems() *engine.Definition {
 				f, s := m(*li.CompareAtAmountCents).Float(), m(*li.CompareAtAmountCents).Formatted()
 				out.CompareAtAmountFloat, out.FormattedCompareAtAmount = &f, &s
 			}
+			return out
+		},
+		ParentOrder: "order_id",
+		Relationships: []engine.Relationship{
+			{Name: "order", Target: "orders", ForeignKey: "order_id", Create: true, Required: true},
+			{Name: "item", Target: "skus", ForeignKey: "item_id", Create: true},
+			{Name: "sku", Target: "skus", ForeignKey: "item_id"},
+		},
+		Access: engine.Access{
+			models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update, engine.Delete),
+			models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete),
 		},
 	})
 }

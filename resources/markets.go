@@ -11,22 +11,22 @@ import (
 type marketResource struct {
 	ID                         string         `jsonapi:"primary,markets"`
 	Number                     int            `jsonapi:"attr,number"`
-	Name                       string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	Code                       *string        `jsonapi:"attr,code" kasse:"create,update,filter,sort"`
-	FacebookPixelID            *string        `jsonapi:"attr,facebook_pixel_id" kasse:"create,update"`
-	CheckoutURL                *string        `jsonapi:"attr,checkout_url" kasse:"create,update"`
-	ExternalPricesURL          *string        `jsonapi:"attr,external_prices_url" kasse:"create,update"`
-	ExternalOrderValidationURL *string        `jsonapi:"attr,external_order_validation_url" kasse:"create,update"`
+	Name                       string         `jsonapi:"attr,name"`
+	Code                       *string        `jsonapi:"attr,code"`
+	FacebookPixelID            *string        `jsonapi:"attr,facebook_pixel_id"`
+	CheckoutURL                *string        `jsonapi:"attr,checkout_url"`
+	ExternalPricesURL          *string        `jsonapi:"attr,external_prices_url"`
+	ExternalOrderValidationURL *string        `jsonapi:"attr,external_order_validation_url"`
 	Private                    bool           `jsonapi:"attr,private"`
-	ShippingCostCutoff         *int64         `jsonapi:"attr,shipping_cost_cutoff" kasse:"create,update"`
-	DisabledAt                 *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	ShippingCostCutoff         *int64         `jsonapi:"attr,shipping_cost_cutoff"`
+	DisabledAt                 *engine.Time   `jsonapi:"attr,disabled_at"`
 	SharedSecret               string         `jsonapi:"attr,shared_secret"`
-	ExternalIncludes           []any          `jsonapi:"attr,external_includes" kasse:"create,update"`
-	CreatedAt                  engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                  engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                  *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin            *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                   map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	ExternalIncludes           []any          `jsonapi:"attr,external_includes"`
+	CreatedAt                  engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt                  engine.Time    `jsonapi:"attr,updated_at"`
+	Reference                  *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin            *string        `jsonapi:"attr,reference_origin"`
+	Metadata                   map[string]any `jsonapi:"attr,metadata"`
 }
 
 // tokenMarkets selects the markets in the token's scope.
@@ -39,6 +39,42 @@ func markets() *engine.Definition {
 		Type:        "markets",
 		Description: "A market sells from one price list, in its currency.",
 		Actions:     engine.AllActions,
+		Attributes: base(
+			engine.Int("number"),
+			engine.Text("name").Create().Update().Required().Filter().Sort(),
+			engine.Text("code").Create().Update().Filter().Sort(),
+			engine.Text("facebook_pixel_id").Create().Update(),
+			engine.URL("checkout_url").Create().Update(),
+			engine.URL("external_prices_url").Create().Update(),
+			engine.URL("external_order_validation_url").Create().Update(),
+			engine.Bool("private"),
+			engine.Int("shipping_cost_cutoff").Create().Update(),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+			engine.Text("shared_secret"),
+			engine.JSONArray("external_includes").Create().Update(),
+		),
+		Render: func(m *models.Market) *marketResource {
+			return &marketResource{
+				ID:                         m.ID,
+				Number:                     m.Number,
+				Name:                       m.Name,
+				Code:                       m.Code,
+				FacebookPixelID:            m.FacebookPixelID,
+				CheckoutURL:                m.CheckoutURL,
+				ExternalPricesURL:          m.ExternalPricesURL,
+				ExternalOrderValidationURL: m.ExternalOrderValidationURL,
+				Private:                    m.Private,
+				ShippingCostCutoff:         m.ShippingCostCutoff,
+				DisabledAt:                 engine.TimeOrNil(m.DisabledAt),
+				SharedSecret:               m.SharedSecret,
+				ExternalIncludes:           engine.ArrayOf(m.ExternalIncludes),
+				CreatedAt:                  engine.TimeOf(m.CreatedAt),
+				UpdatedAt:                  engine.TimeOf(m.UpdatedAt),
+				Reference:                  m.Reference,
+				ReferenceOrigin:            m.ReferenceOrigin,
+				Metadata:                   engine.ObjectOf(m.Metadata),
+			}
+		},
 		Relationships: []engine.Relationship{
 			{Name: "price_list", Target: "price_lists", ForeignKey: "price_list_id", Create: true, Update: true, Required: true},
 		},

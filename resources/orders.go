@@ -13,22 +13,22 @@ import (
 // triples: `*_cents`, `*_float` and `formatted_*`.
 type orderResource struct {
 	ID                            string         `jsonapi:"primary,orders"`
-	Number                        int64          `jsonapi:"attr,number" kasse:"filter,sort"`
-	Status                        string         `jsonapi:"attr,status" kasse:"filter,sort,enum=draft|pending|placing|placed|approved|cancelled"`
-	PaymentStatus                 string         `jsonapi:"attr,payment_status" kasse:"filter,sort"`
-	FulfillmentStatus             string         `jsonapi:"attr,fulfillment_status" kasse:"filter,sort"`
-	Guest                         bool           `jsonapi:"attr,guest" kasse:"filter"`
+	Number                        int64          `jsonapi:"attr,number"`
+	Status                        string         `jsonapi:"attr,status"`
+	PaymentStatus                 string         `jsonapi:"attr,payment_status"`
+	FulfillmentStatus             string         `jsonapi:"attr,fulfillment_status"`
+	Guest                         bool           `jsonapi:"attr,guest"`
 	Editable                      bool           `jsonapi:"attr,editable"`
-	CustomerEmail                 *string        `jsonapi:"attr,customer_email" kasse:"create,update,filter,sort"`
-	LanguageCode                  *string        `jsonapi:"attr,language_code" kasse:"create,update,filter"`
-	CurrencyCode                  string         `jsonapi:"attr,currency_code" kasse:"filter,sort"`
+	CustomerEmail                 *string        `jsonapi:"attr,customer_email"`
+	LanguageCode                  *string        `jsonapi:"attr,language_code"`
+	CurrencyCode                  string         `jsonapi:"attr,currency_code"`
 	TaxIncluded                   bool           `jsonapi:"attr,tax_included"`
-	CountryCode                   *string        `jsonapi:"attr,country_code" kasse:"filter"`
-	CartURL                       *string        `jsonapi:"attr,cart_url" kasse:"create,update"`
-	ReturnURL                     *string        `jsonapi:"attr,return_url" kasse:"create,update"`
-	TermsURL                      *string        `jsonapi:"attr,terms_url" kasse:"create,update"`
-	PrivacyURL                    *string        `jsonapi:"attr,privacy_url" kasse:"create,update"`
-	SubtotalAmountCents           int64          `jsonapi:"attr,subtotal_amount_cents" kasse:"filter,sort"`
+	CountryCode                   *string        `jsonapi:"attr,country_code"`
+	CartURL                       *string        `jsonapi:"attr,cart_url"`
+	ReturnURL                     *string        `jsonapi:"attr,return_url"`
+	TermsURL                      *string        `jsonapi:"attr,terms_url"`
+	PrivacyURL                    *string        `jsonapi:"attr,privacy_url"`
+	SubtotalAmountCents           int64          `jsonapi:"attr,subtotal_amount_cents"`
 	SubtotalAmountFloat           float64        `jsonapi:"attr,subtotal_amount_float"`
 	FormattedSubtotalAmount       string         `jsonapi:"attr,formatted_subtotal_amount"`
 	ShippingAmountCents           int64          `jsonapi:"attr,shipping_amount_cents"`
@@ -43,28 +43,28 @@ type orderResource struct {
 	TotalTaxAmountCents           int64          `jsonapi:"attr,total_tax_amount_cents"`
 	TotalTaxAmountFloat           float64        `jsonapi:"attr,total_tax_amount_float"`
 	FormattedTotalTaxAmount       string         `jsonapi:"attr,formatted_total_tax_amount"`
-	TotalAmountCents              int64          `jsonapi:"attr,total_amount_cents" kasse:"filter,sort"`
+	TotalAmountCents              int64          `jsonapi:"attr,total_amount_cents"`
 	TotalAmountFloat              float64        `jsonapi:"attr,total_amount_float"`
 	FormattedTotalAmount          string         `jsonapi:"attr,formatted_total_amount"`
-	TotalAmountWithTaxesCents     int64          `jsonapi:"attr,total_amount_with_taxes_cents" kasse:"filter,sort"`
+	TotalAmountWithTaxesCents     int64          `jsonapi:"attr,total_amount_with_taxes_cents"`
 	TotalAmountWithTaxesFloat     float64        `jsonapi:"attr,total_amount_with_taxes_float"`
 	FormattedTotalAmountWithTaxes string         `jsonapi:"attr,formatted_total_amount_with_taxes"`
 	PlaceTotalAmountCents         *int64         `jsonapi:"attr,place_total_amount_cents"`
-	RefundAmountCents             *int64         `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=refund_amount_cents,writers=integration"`
+	RefundAmountCents             *int64         `jsonapi:"attr,_refund_amount_cents,omitempty"`
 	SkusCount                     int            `jsonapi:"attr,skus_count"`
-	PlacedAt                      *engine.Time   `jsonapi:"attr,placed_at" kasse:"filter,sort"`
-	ApprovedAt                    *engine.Time   `jsonapi:"attr,approved_at" kasse:"filter,sort"`
-	CancelledAt                   *engine.Time   `jsonapi:"attr,cancelled_at" kasse:"filter,sort"`
-	ArchivedAt                    *engine.Time   `jsonapi:"attr,archived_at" kasse:"filter,sort"`
-	PaymentUpdatedAt              *engine.Time   `jsonapi:"attr,payment_updated_at" kasse:"filter,sort"`
-	FulfillmentUpdatedAt          *engine.Time   `jsonapi:"attr,fulfillment_updated_at" kasse:"filter,sort"`
+	PlacedAt                      *engine.Time   `jsonapi:"attr,placed_at"`
+	ApprovedAt                    *engine.Time   `jsonapi:"attr,approved_at"`
+	CancelledAt                   *engine.Time   `jsonapi:"attr,cancelled_at"`
+	ArchivedAt                    *engine.Time   `jsonapi:"attr,archived_at"`
+	PaymentUpdatedAt              *engine.Time   `jsonapi:"attr,payment_updated_at"`
+	FulfillmentUpdatedAt          *engine.Time   `jsonapi:"attr,fulfillment_updated_at"`
 	RefreshedAt                   *engine.Time   `jsonapi:"attr,refreshed_at"`
-	ExpiresAt                     *engine.Time   `jsonapi:"attr,expires_at" kasse:"filter,sort"`
-	CreatedAt                     engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                     *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                      map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	ExpiresAt                     *engine.Time   `jsonapi:"attr,expires_at"`
+	CreatedAt                     engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at"`
+	Reference                     *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin"`
+	Metadata                      map[string]any `jsonapi:"attr,metadata"`
 }
 
 // Roles that run the back office: guests and customers may not send these
@@ -138,6 +138,109 @@ func orders() *engine.Definition {
 		Type:        "orders",
 		Description: "An order: a cart priced server-side from its market, placed, approved, cancelled or archived with triggers.",
 		Actions:     engine.AllActions,
+		Attributes: base(
+			engine.Int("number").Filter().Sort(),
+			engine.Enum("status", "draft", "pending", "placing", "placed", "approved", "cancelled").Filter().Sort(),
+			engine.Text("payment_status").Filter().Sort(),
+			engine.Text("fulfillment_status").Filter().Sort(),
+			engine.Bool("guest").Filter(),
+			engine.Bool("editable"),
+			engine.Text("customer_email").Create().Update().Filter().Sort(),
+			engine.Text("language_code").Create().Update().Filter(),
+			engine.Text("currency_code").Filter().Sort(),
+			engine.Bool("tax_included"),
+			engine.Text("country_code").Filter(),
+			engine.URL("cart_url").Create().Update(),
+			engine.URL("return_url").Create().Update(),
+			engine.URL("terms_url").Create().Update(),
+			engine.URL("privacy_url").Create().Update(),
+			engine.Int("subtotal_amount_cents").Filter().Sort(),
+			engine.Number("subtotal_amount_float"),
+			engine.Text("formatted_subtotal_amount"),
+			engine.Int("shipping_amount_cents"),
+			engine.Number("shipping_amount_float"),
+			engine.Text("formatted_shipping_amount"),
+			engine.Int("payment_method_amount_cents"),
+			engine.Number("payment_method_amount_float"),
+			engine.Text("formatted_payment_method_amount"),
+			engine.Int("discount_amount_cents"),
+			engine.Number("discount_amount_float"),
+			engine.Text("formatted_discount_amount"),
+			engine.Int("total_tax_amount_cents"),
+			engine.Number("total_tax_amount_float"),
+			engine.Text("formatted_total_tax_amount"),
+			engine.Int("total_amount_cents").Filter().Sort(),
+			engine.Number("total_amount_float"),
+			engine.Text("formatted_total_amount"),
+			engine.Int("total_amount_with_taxes_cents").Filter().Sort(),
+			engine.Number("total_amount_with_taxes_float"),
+			engine.Text("formatted_total_amount_with_taxes"),
+			engine.Int("place_total_amount_cents"),
+			engine.Int("_refund_amount_cents").Update().WriteOnly().Writers(models.RoleIntegration).Column("refund_amount_cents"),
+			engine.Int("skus_count"),
+			engine.Timestamp("placed_at").Filter().Sort(),
+			engine.Timestamp("approved_at").Filter().Sort(),
+			engine.Timestamp("cancelled_at").Filter().Sort(),
+			engine.Timestamp("archived_at").Filter().Sort(),
+			engine.Timestamp("payment_updated_at").Filter().Sort(),
+			engine.Timestamp("fulfillment_updated_at").Filter().Sort(),
+			engine.Timestamp("refreshed_at"),
+			engine.Timestamp("expires_at").Filter().Sort(),
+		),
+		Render: func(o *models.Order) *orderResource {
+			out := &orderResource{
+				ID:                        o.ID,
+				Number:                    o.Number,
+				Status:                    o.Status,
+				PaymentStatus:             o.PaymentStatus,
+				FulfillmentStatus:         o.FulfillmentStatus,
+				Guest:                     o.Guest,
+				CustomerEmail:             o.CustomerEmail,
+				LanguageCode:              o.LanguageCode,
+				CurrencyCode:              o.CurrencyCode,
+				TaxIncluded:               o.TaxIncluded,
+				CountryCode:               o.CountryCode,
+				CartURL:                   o.CartURL,
+				ReturnURL:                 o.ReturnURL,
+				TermsURL:                  o.TermsURL,
+				PrivacyURL:                o.PrivacyURL,
+				SubtotalAmountCents:       o.SubtotalAmountCents,
+				ShippingAmountCents:       o.ShippingAmountCents,
+				PaymentMethodAmountCents:  o.PaymentMethodAmountCents,
+				DiscountAmountCents:       o.DiscountAmountCents,
+				TotalTaxAmountCents:       o.TotalTaxAmountCents,
+				TotalAmountCents:          o.TotalAmountCents,
+				TotalAmountWithTaxesCents: o.TotalAmountWithTaxesCents,
+				PlaceTotalAmountCents:     o.PlaceTotalAmountCents,
+				SkusCount:                 o.SkusCount,
+				PlacedAt:                  engine.TimeOrNil(o.PlacedAt),
+				ApprovedAt:                engine.TimeOrNil(o.ApprovedAt),
+				CancelledAt:               engine.TimeOrNil(o.CancelledAt),
+				ArchivedAt:                engine.TimeOrNil(o.ArchivedAt),
+				PaymentUpdatedAt:          engine.TimeOrNil(o.PaymentUpdatedAt),
+				FulfillmentUpdatedAt:      engine.TimeOrNil(o.FulfillmentUpdatedAt),
+				RefreshedAt:               engine.TimeOrNil(o.RefreshedAt),
+				ExpiresAt:                 engine.TimeOrNil(o.ExpiresAt),
+				CreatedAt:                 engine.TimeOf(o.CreatedAt),
+				UpdatedAt:                 engine.TimeOf(o.UpdatedAt),
+				Reference:                 o.Reference,
+				ReferenceOrigin:           o.ReferenceOrigin,
+				Metadata:                  engine.ObjectOf(o.Metadata),
+			}
+			out.Editable = o.Editable()
+			money := func(cents int64, float *float64, formatted *string) {
+				m := o.Money(cents)
+				*float, *formatted = m.Float(), m.Formatted()
+			}
+			money(o.SubtotalAmountCents, &out.SubtotalAmountFloat, &out.FormattedSubtotalAmount)
+			money(o.ShippingAmountCents, &out.ShippingAmountFloat, &out.FormattedShippingAmount)
+			money(o.PaymentMethodAmountCents, &out.PaymentMethodAmountFloat, &out.FormattedPaymentMethodAmount)
+			money(o.DiscountAmountCents, &out.DiscountAmountFloat, &out.FormattedDiscountAmount)
+			money(o.TotalTaxAmountCents, &out.TotalTaxAmountFloat, &out.FormattedTotalTaxAmount)
+			money(o.TotalAmountCents, &out.TotalAmountFloat, &out.FormattedTotalAmount)
+			money(o.TotalAmountWithTaxesCents, &out.TotalAmountWithTaxesFloat, &out.FormattedTotalAmountWithTaxes)
+			return out
+		},
 		Relationships: []engine.Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true},
 			{Name: "customer", Target: "customers", ForeignKey: "customer_id", Create: true, Update: true},
@@ -217,20 +320,6 @@ func orders() *engine.Definition {
 				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Archive(c.Tx) })},
 			{Name: "_unarchive", Writers: backOffice, Description: "Send this attribute if you want to unarchive the order.",
 				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Unarchive(c.Tx) })},
-		},
-		Derive: func(o *models.Order, out *orderResource) {
-			out.Editable = o.Editable()
-			money := func(cents int64, float *float64, formatted *string) {
-				m := o.Money(cents)
-				*float, *formatted = m.Float(), m.Formatted()
-			}
-			money(o.SubtotalAmountCents, &out.SubtotalAmountFloat, &out.FormattedSubtotalAmount)
-			money(o.ShippingAmountCents, &out.ShippingAmountFloat, &out.FormattedShippingAmount)
-			money(o.PaymentMethodAmountCents, &out.PaymentMethodAmountFloat, &out.FormattedPaymentMethodAmount)
-			money(o.DiscountAmountCents, &out.DiscountAmountFloat, &out.FormattedDiscountAmount)
-			money(o.TotalTaxAmountCents, &out.TotalTaxAmountFloat, &out.FormattedTotalTaxAmount)
-			money(o.TotalAmountCents, &out.TotalAmountFloat, &out.FormattedTotalAmount)
-			money(o.TotalAmountWithTaxesCents, &out.TotalAmountWithTaxesFloat, &out.FormattedTotalAmountWithTaxes)
 		},
 	})
 }

@@ -40,13 +40,13 @@ func stampKind(kind string) func(*models.Principal, *models.PaymentGateway) {
 // paymentGatewayResource is the parent type listing every gateway.
 type paymentGatewayResource struct {
 	ID              string         `jsonapi:"primary,payment_gateways"`
-	Name            string         `jsonapi:"attr,name" kasse:"filter,sort"`
-	ForcePayments   bool           `jsonapi:"attr,force_payments" kasse:"filter"`
-	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	Name            string         `jsonapi:"attr,name"`
+	ForcePayments   bool           `jsonapi:"attr,force_payments"`
+	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at"`
+	Reference       *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin"`
 	Metadata        map[string]any `jsonapi:"attr,metadata"`
 }
 
@@ -59,6 +59,24 @@ func paymentGateways() *engine.Definition {
 		Type:        "payment_gateways",
 		Description: "Every configured payment gateway, whatever its kind (read-only: manage them through their own types).",
 		Actions:     engine.Actions{List: true, Retrieve: true},
+		Attributes: readOnlyBase(
+			engine.Text("name").Filter().Sort(),
+			engine.Bool("force_payments").Filter(),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+		),
+		Render: func(m *models.PaymentGateway) *paymentGatewayResource {
+			return &paymentGatewayResource{
+				ID:              m.ID,
+				Name:            m.Name,
+				ForcePayments:   m.ForcePayments,
+				DisabledAt:      engine.TimeOrNil(m.DisabledAt),
+				CreatedAt:       engine.TimeOf(m.CreatedAt),
+				UpdatedAt:       engine.TimeOf(m.UpdatedAt),
+				Reference:       m.Reference,
+				ReferenceOrigin: m.ReferenceOrigin,
+				Metadata:        engine.ObjectOf(m.Metadata),
+			}
+		},
 		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
@@ -70,19 +88,19 @@ func paymentGateways() *engine.Definition {
 // write-only.
 type checkoutComGatewayResource struct {
 	ID                    string         `jsonapi:"primary,checkout_com_gateways"`
-	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	SecretKey             *string        `jsonapi:"attr,secret_key,omitempty" kasse:"create,update,required,writeonly"`
-	PublicKey             *string        `jsonapi:"attr,public_key,omitempty" kasse:"create,update,writeonly"`
+	Name                  string         `jsonapi:"attr,name"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at"`
+	SecretKey             *string        `jsonapi:"attr,secret_key,omitempty"`
+	PublicKey             *string        `jsonapi:"attr,public_key,omitempty"`
 	WebhookEndpointID     *string        `jsonapi:"attr,webhook_endpoint_id"`
-	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty"`
 	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at"`
+	Reference             *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin"`
+	Metadata              map[string]any `jsonapi:"attr,metadata"`
 }
 
 func checkoutComGateways() *engine.Definition {
@@ -90,8 +108,31 @@ func checkoutComGateways() *engine.Definition {
 		Type:        "checkout_com_gateways",
 		Description: "A Checkout.com account. secret_key, public_key and webhook_endpoint_secret (the key Checkout.com signs webhooks with) are write-only.",
 		Actions:     engine.AllActions,
-		Within:      gatewayKind(models.GatewayCheckoutCom),
-		Stamp:       stampKind(models.GatewayCheckoutCom),
+		Attributes: base(
+			engine.Text("name").Create().Update().Required().Filter().Sort(),
+			engine.Bool("force_payments").Create().Update().Filter(),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+			engine.Text("secret_key").Create().Update().Required().WriteOnly(),
+			engine.Text("public_key").Create().Update().WriteOnly(),
+			engine.Text("webhook_endpoint_id"),
+			engine.Text("webhook_endpoint_secret").Create().Update().WriteOnly(),
+			engine.URL("webhook_endpoint_url"),
+		),
+		Render: func(m *models.PaymentGateway) *checkoutComGatewayResource {
+			return &checkoutComGatewayResource{
+				ID:              m.ID,
+				Name:            m.Name,
+				ForcePayments:   m.ForcePayments,
+				DisabledAt:      engine.TimeOrNil(m.DisabledAt),
+				CreatedAt:       engine.TimeOf(m.CreatedAt),
+				UpdatedAt:       engine.TimeOf(m.UpdatedAt),
+				Reference:       m.Reference,
+				ReferenceOrigin: m.ReferenceOrigin,
+				Metadata:        engine.ObjectOf(m.Metadata),
+			}
+		},
+		Within: gatewayKind(models.GatewayCheckoutCom),
+		Stamp:  stampKind(models.GatewayCheckoutCom),
 		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},
@@ -107,21 +148,21 @@ func checkoutComGateways() *engine.Definition {
 // stripeGatewayResource is a Stripe account; login is its secret key.
 type stripeGatewayResource struct {
 	ID                    string         `jsonapi:"primary,stripe_gateways"`
-	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	Login                 *string        `jsonapi:"attr,login,omitempty" kasse:"create,update,required,writeonly"`
-	PublishableKey        *string        `jsonapi:"attr,publishable_key,omitempty" kasse:"create,update,writeonly"`
-	ConnectedAccount      *string        `jsonapi:"attr,connected_account" kasse:"create,update"`
-	AutoPayments          bool           `jsonapi:"attr,auto_payments" kasse:"create,update"`
+	Name                  string         `jsonapi:"attr,name"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at"`
+	Login                 *string        `jsonapi:"attr,login,omitempty"`
+	PublishableKey        *string        `jsonapi:"attr,publishable_key,omitempty"`
+	ConnectedAccount      *string        `jsonapi:"attr,connected_account"`
+	AutoPayments          bool           `jsonapi:"attr,auto_payments"`
 	WebhookEndpointID     *string        `jsonapi:"attr,webhook_endpoint_id"`
-	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty"`
 	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at"`
+	Reference             *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin"`
+	Metadata              map[string]any `jsonapi:"attr,metadata"`
 }
 
 func stripeGateways() *engine.Definition {
@@ -129,8 +170,35 @@ func stripeGateways() *engine.Definition {
 		Type:        "stripe_gateways",
 		Description: "A Stripe account. login (the secret key), publishable_key and webhook_endpoint_secret (whsec_…) are write-only.",
 		Actions:     engine.AllActions,
-		Within:      gatewayKind(models.GatewayStripe),
-		Stamp:       stampKind(models.GatewayStripe),
+		Attributes: base(
+			engine.Text("name").Create().Update().Required().Filter().Sort(),
+			engine.Bool("force_payments").Create().Update().Filter(),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+			engine.Text("login").Create().Update().Required().WriteOnly(),
+			engine.Text("publishable_key").Create().Update().WriteOnly(),
+			engine.Text("connected_account").Create().Update(),
+			engine.Bool("auto_payments").Create().Update(),
+			engine.Text("webhook_endpoint_id"),
+			engine.Text("webhook_endpoint_secret").Create().Update().WriteOnly(),
+			engine.URL("webhook_endpoint_url"),
+		),
+		Render: func(m *models.PaymentGateway) *stripeGatewayResource {
+			return &stripeGatewayResource{
+				ID:               m.ID,
+				Name:             m.Name,
+				ForcePayments:    m.ForcePayments,
+				DisabledAt:       engine.TimeOrNil(m.DisabledAt),
+				ConnectedAccount: m.ConnectedAccount,
+				AutoPayments:     m.AutoPayments,
+				CreatedAt:        engine.TimeOf(m.CreatedAt),
+				UpdatedAt:        engine.TimeOf(m.UpdatedAt),
+				Reference:        m.Reference,
+				ReferenceOrigin:  m.ReferenceOrigin,
+				Metadata:         engine.ObjectOf(m.Metadata),
+			}
+		},
+		Within: gatewayKind(models.GatewayStripe),
+		Stamp:  stampKind(models.GatewayStripe),
 		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "stripe_payments", Target: "stripe_payments", ToMany: true, InverseKey: "payment_gateway_id"},
@@ -146,14 +214,14 @@ func stripeGateways() *engine.Definition {
 // manualGatewayResource is a gateway without a provider (wire transfers).
 type manualGatewayResource struct {
 	ID              string         `jsonapi:"primary,manual_gateways"`
-	Name            string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments   bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt       engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference       *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata        map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	Name            string         `jsonapi:"attr,name"`
+	ForcePayments   bool           `jsonapi:"attr,force_payments"`
+	DisabledAt      *engine.Time   `jsonapi:"attr,disabled_at"`
+	CreatedAt       engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt       engine.Time    `jsonapi:"attr,updated_at"`
+	Reference       *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin *string        `jsonapi:"attr,reference_origin"`
+	Metadata        map[string]any `jsonapi:"attr,metadata"`
 }
 
 func manualGateways() *engine.Definition {
@@ -161,8 +229,26 @@ func manualGateways() *engine.Definition {
 		Type:        "manual_gateways",
 		Description: "A gateway without a provider: wire transfers, settled by the merchant.",
 		Actions:     engine.AllActions,
-		Within:      gatewayKind(models.GatewayManual),
-		Stamp:       stampKind(models.GatewayManual),
+		Attributes: base(
+			engine.Text("name").Create().Update().Required().Filter().Sort(),
+			engine.Bool("force_payments").Create().Update().Filter(),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+		),
+		Render: func(m *models.PaymentGateway) *manualGatewayResource {
+			return &manualGatewayResource{
+				ID:              m.ID,
+				Name:            m.Name,
+				ForcePayments:   m.ForcePayments,
+				DisabledAt:      engine.TimeOrNil(m.DisabledAt),
+				CreatedAt:       engine.TimeOf(m.CreatedAt),
+				UpdatedAt:       engine.TimeOf(m.UpdatedAt),
+				Reference:       m.Reference,
+				ReferenceOrigin: m.ReferenceOrigin,
+				Metadata:        engine.ObjectOf(m.Metadata),
+			}
+		},
+		Within: gatewayKind(models.GatewayManual),
+		Stamp:  stampKind(models.GatewayManual),
 		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 		},
@@ -174,16 +260,16 @@ func manualGateways() *engine.Definition {
 // sandboxGatewayResource is Kasse's built-in test gateway (an extension).
 type sandboxGatewayResource struct {
 	ID                    string         `jsonapi:"primary,sandbox_gateways"`
-	Name                  string         `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	ForcePayments         bool           `jsonapi:"attr,force_payments" kasse:"create,update,filter"`
-	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty" kasse:"create,update,writeonly"`
+	Name                  string         `jsonapi:"attr,name"`
+	ForcePayments         bool           `jsonapi:"attr,force_payments"`
+	DisabledAt            *engine.Time   `jsonapi:"attr,disabled_at"`
+	WebhookEndpointSecret *string        `jsonapi:"attr,webhook_endpoint_secret,omitempty"`
 	WebhookEndpointURL    *string        `jsonapi:"attr,webhook_endpoint_url"`
-	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata              map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at"`
+	Reference             *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin"`
+	Metadata              map[string]any `jsonapi:"attr,metadata"`
 }
 
 func sandboxGateways() *engine.Definition {
@@ -192,8 +278,28 @@ func sandboxGateways() *engine.Definition {
 		Description: "Kasse's built-in test gateway (a Kasse extension): it processes checkout_com_payments without any network. " +
 			"Test tokens: tok_sandbox_approved, tok_sandbox_declined, tok_sandbox_3ds (a challenge page on Kasse), tok_sandbox_timeout.",
 		Actions: engine.AllActions,
-		Within:  gatewayKind(models.GatewaySandbox),
-		Stamp:   stampKind(models.GatewaySandbox),
+		Attributes: base(
+			engine.Text("name").Create().Update().Required().Filter().Sort(),
+			engine.Bool("force_payments").Create().Update().Filter(),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+			engine.Text("webhook_endpoint_secret").Create().Update().WriteOnly(),
+			engine.URL("webhook_endpoint_url"),
+		),
+		Render: func(m *models.PaymentGateway) *sandboxGatewayResource {
+			return &sandboxGatewayResource{
+				ID:              m.ID,
+				Name:            m.Name,
+				ForcePayments:   m.ForcePayments,
+				DisabledAt:      engine.TimeOrNil(m.DisabledAt),
+				CreatedAt:       engine.TimeOf(m.CreatedAt),
+				UpdatedAt:       engine.TimeOf(m.UpdatedAt),
+				Reference:       m.Reference,
+				ReferenceOrigin: m.ReferenceOrigin,
+				Metadata:        engine.ObjectOf(m.Metadata),
+			}
+		},
+		Within: gatewayKind(models.GatewaySandbox),
+		Stamp:  stampKind(models.GatewaySandbox),
 		Relationships: []engine.Relationship{
 			{Name: "payment_methods", Target: "payment_methods", ToMany: true, InverseKey: "payment_gateway_id"},
 			{Name: "checkout_com_payments", Target: "checkout_com_payments", ToMany: true, InverseKey: "payment_gateway_id"},

@@ -10,25 +10,25 @@ import (
 // paymentMethodResource is a payment method on the wire.
 type paymentMethodResource struct {
 	ID                            string         `jsonapi:"primary,payment_methods"`
-	Name                          *string        `jsonapi:"attr,name" kasse:"create,update,filter,sort"`
-	PaymentSourceType             string         `jsonapi:"attr,payment_source_type" kasse:"create,update,required,filter,sort"`
-	CurrencyCode                  *string        `jsonapi:"attr,currency_code" kasse:"create,update,filter,sort"`
-	Moto                          bool           `jsonapi:"attr,moto" kasse:"create,update,filter"`
-	RequireCapture                bool           `jsonapi:"attr,require_capture" kasse:"create,update,filter"`
-	AutoPlace                     bool           `jsonapi:"attr,auto_place" kasse:"create,update,filter"`
-	AutoCapture                   bool           `jsonapi:"attr,auto_capture" kasse:"create,update,filter"`
-	PriceAmountCents              int64          `jsonapi:"attr,price_amount_cents" kasse:"create,update,required,filter,sort"`
+	Name                          *string        `jsonapi:"attr,name"`
+	PaymentSourceType             string         `jsonapi:"attr,payment_source_type"`
+	CurrencyCode                  *string        `jsonapi:"attr,currency_code"`
+	Moto                          bool           `jsonapi:"attr,moto"`
+	RequireCapture                bool           `jsonapi:"attr,require_capture"`
+	AutoPlace                     bool           `jsonapi:"attr,auto_place"`
+	AutoCapture                   bool           `jsonapi:"attr,auto_capture"`
+	PriceAmountCents              int64          `jsonapi:"attr,price_amount_cents"`
 	PriceAmountFloat              float64        `jsonapi:"attr,price_amount_float"`
 	FormattedPriceAmount          string         `jsonapi:"attr,formatted_price_amount"`
-	AutoCaptureMaxAmountCents     *int64         `jsonapi:"attr,auto_capture_max_amount_cents" kasse:"create,update"`
+	AutoCaptureMaxAmountCents     *int64         `jsonapi:"attr,auto_capture_max_amount_cents"`
 	AutoCaptureMaxAmountFloat     *float64       `jsonapi:"attr,auto_capture_max_amount_float"`
 	FormattedAutoCaptureMaxAmount *string        `jsonapi:"attr,formatted_auto_capture_max_amount"`
-	DisabledAt                    *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
-	CreatedAt                     engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference                     *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata                      map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	DisabledAt                    *engine.Time   `jsonapi:"attr,disabled_at"`
+	CreatedAt                     engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at"`
+	Reference                     *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin"`
+	Metadata                      map[string]any `jsonapi:"attr,metadata"`
 }
 
 // paymentMethodsOfMarkets selects the payment methods of the token's
@@ -45,6 +45,54 @@ func paymentMethods() *engine.Definition {
 		Type:        "payment_methods",
 		Description: "A payment method is a way to pay in a market: a payment source type, a currency and a price.",
 		Actions:     engine.AllActions,
+		Attributes: base(
+			engine.Text("name").Create().Update().Filter().Sort(),
+			engine.Text("payment_source_type").Create().Update().Required().Filter().Sort(),
+			engine.Text("currency_code").Create().Update().Filter().Sort(),
+			engine.Bool("moto").Create().Update().Filter(),
+			engine.Bool("require_capture").Create().Update().Filter(),
+			engine.Bool("auto_place").Create().Update().Filter(),
+			engine.Bool("auto_capture").Create().Update().Filter(),
+			engine.Int("price_amount_cents").Create().Update().Required().Filter().Sort(),
+			engine.Number("price_amount_float"),
+			engine.Text("formatted_price_amount"),
+			engine.Int("auto_capture_max_amount_cents").Create().Update(),
+			engine.Number("auto_capture_max_amount_float"),
+			engine.Text("formatted_auto_capture_max_amount"),
+			engine.Timestamp("disabled_at").Filter().Sort(),
+		),
+		Render: func(pm *models.PaymentMethod) *paymentMethodResource {
+			out := &paymentMethodResource{
+				ID:                        pm.ID,
+				Name:                      pm.Name,
+				PaymentSourceType:         pm.PaymentSourceType,
+				CurrencyCode:              pm.CurrencyCode,
+				Moto:                      pm.Moto,
+				RequireCapture:            pm.RequireCapture,
+				AutoPlace:                 pm.AutoPlace,
+				AutoCapture:               pm.AutoCapture,
+				PriceAmountCents:          pm.PriceAmountCents,
+				AutoCaptureMaxAmountCents: pm.AutoCaptureMaxAmountCents,
+				DisabledAt:                engine.TimeOrNil(pm.DisabledAt),
+				CreatedAt:                 engine.TimeOf(pm.CreatedAt),
+				UpdatedAt:                 engine.TimeOf(pm.UpdatedAt),
+				Reference:                 pm.Reference,
+				ReferenceOrigin:           pm.ReferenceOrigin,
+				Metadata:                  engine.ObjectOf(pm.Metadata),
+			}
+			currency := ""
+			if pm.CurrencyCode != nil {
+				currency = *pm.CurrencyCode
+			}
+			price := models.Money{Cents: pm.PriceAmountCents, Currency: currency}
+			out.PriceAmountFloat, out.FormattedPriceAmount = price.Float(), price.Formatted()
+			if pm.AutoCaptureMaxAmountCents != nil {
+				m := models.Money{Cents: *pm.AutoCaptureMaxAmountCents, Currency: currency}
+				f, s := m.Float(), m.Formatted()
+				out.AutoCaptureMaxAmountFloat, out.FormattedAutoCaptureMaxAmount = &f, &s
+			}
+			return out
+		},
 		Relationships: []engine.Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true, Update: true},
 			{Name: "payment_gateway", Target: "payment_gateways", ForeignKey: "payment_gateway_id", Create: true, Update: true,
@@ -59,19 +107,6 @@ func paymentMethods() *engine.Definition {
 				Run: func(c *engine.Call, pm *models.PaymentMethod, _ json.RawMessage) error { return pm.Disable(c.Tx) }},
 			{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
 				Run: func(c *engine.Call, pm *models.PaymentMethod, _ json.RawMessage) error { return pm.Enable(c.Tx) }},
-		},
-		Derive: func(pm *models.PaymentMethod, out *paymentMethodResource) {
-			currency := ""
-			if pm.CurrencyCode != nil {
-				currency = *pm.CurrencyCode
-			}
-			price := models.Money{Cents: pm.PriceAmountCents, Currency: currency}
-			out.PriceAmountFloat, out.FormattedPriceAmount = price.Float(), price.Formatted()
-			if pm.AutoCaptureMaxAmountCents != nil {
-				m := models.Money{Cents: *pm.AutoCaptureMaxAmountCents, Currency: currency}
-				f, s := m.Float(), m.Formatted()
-				out.AutoCaptureMaxAmountFloat, out.FormattedAutoCaptureMaxAmount = &f, &s
-			}
 		},
 	})
 }

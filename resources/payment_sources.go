@@ -67,23 +67,23 @@ func refreshAfterCommit(c *engine.Call, ps *models.PaymentSource) error {
 type checkoutComPaymentResource struct {
 	ID                string         `jsonapi:"primary,checkout_com_payments"`
 	PublicKey         *string        `jsonapi:"attr,public_key"`
-	Token             *string        `jsonapi:"attr,token" kasse:"create,update"`
+	Token             *string        `jsonapi:"attr,token"`
 	PaymentSession    map[string]any `jsonapi:"attr,payment_session"`
-	PaymentType       *string        `jsonapi:"attr,payment_type,omitempty" kasse:"create,update,writeonly"`
-	SessionID         *string        `jsonapi:"attr,session_id" kasse:"create,update"`
-	SuccessURL        *string        `jsonapi:"attr,success_url" kasse:"create,update"`
-	FailureURL        *string        `jsonapi:"attr,failure_url" kasse:"create,update"`
+	PaymentType       *string        `jsonapi:"attr,payment_type,omitempty"`
+	SessionID         *string        `jsonapi:"attr,session_id"`
+	SuccessURL        *string        `jsonapi:"attr,success_url"`
+	FailureURL        *string        `jsonapi:"attr,failure_url"`
 	SourceID          *string        `jsonapi:"attr,source_id"`
 	CustomerToken     *string        `jsonapi:"attr,customer_token"`
 	RedirectURI       *string        `jsonapi:"attr,redirect_uri"`
 	PaymentResponse   map[string]any `jsonapi:"attr,payment_response"`
 	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
 	PaymentInstrument map[string]any `jsonapi:"attr,payment_instrument"`
-	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at"`
+	Reference         *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin"`
+	Metadata          map[string]any `jsonapi:"attr,metadata"`
 }
 
 // sourceRelationships are every payment source's relationships.
@@ -99,7 +99,43 @@ func checkoutComPayments() *engine.Definition {
 		Type: "checkout_com_payments",
 		Description: "A tokenized card payment processed by the order's payment method's gateway (Checkout.com, or the sandbox). " +
 			"Creating it with a token authorizes the order's total at once; redirect_uri is set when the customer must pass 3DS.",
-		Actions:       engine.AllActions,
+		Actions: engine.AllActions,
+		Attributes: base(
+			engine.Text("public_key"),
+			engine.Text("token").Create().Update(),
+			engine.JSONObject("payment_session"),
+			engine.Text("payment_type").Create().Update().WriteOnly(),
+			engine.Text("session_id").Create().Update(),
+			engine.URL("success_url").Create().Update(),
+			engine.URL("failure_url").Create().Update(),
+			engine.Text("source_id"),
+			engine.Text("customer_token"),
+			engine.URL("redirect_uri"),
+			engine.JSONObject("payment_response"),
+			engine.Bool("mismatched_amounts"),
+			engine.JSONObject("payment_instrument"),
+		),
+		Render: func(ps *models.PaymentSource) *checkoutComPaymentResource {
+			return &checkoutComPaymentResource{
+				ID:                ps.ID,
+				PublicKey:         ps.PublicKey,
+				Token:             ps.Token,
+				SessionID:         ps.SessionID,
+				SuccessURL:        ps.SuccessURL,
+				FailureURL:        ps.FailureURL,
+				SourceID:          ps.SourceID,
+				CustomerToken:     ps.CustomerToken,
+				RedirectURI:       ps.RedirectURI,
+				PaymentResponse:   engine.ObjectOf(ps.PaymentResponse),
+				MismatchedAmounts: ps.MismatchedAmounts,
+				PaymentInstrument: engine.ObjectOf(ps.PaymentInstrument),
+				CreatedAt:         engine.TimeOf(ps.CreatedAt),
+				UpdatedAt:         engine.TimeOf(ps.UpdatedAt),
+				Reference:         ps.Reference,
+				ReferenceOrigin:   ps.ReferenceOrigin,
+				Metadata:          engine.ObjectOf(ps.Metadata),
+			}
+		},
 		Within:        sourceKind(models.SourceCheckoutCom),
 		Stamp:         stampSource(models.SourceCheckoutCom),
 		Relationships: sourceRelationships(),
@@ -130,32 +166,27 @@ func checkoutComPayments() *engine.Definition {
 			{Name: "_refresh", Description: "Send this attribute to re-read the payment from the provider and settle transactions whose outcome is unknown (a fallback for missed webhooks).",
 				Run: sourceTrigger(refreshAfterCommit)},
 		},
-		Derive: func(ps *models.PaymentSource, out *checkoutComPaymentResource) {
-			if out.PaymentResponse == nil {
-				out.PaymentResponse = map[string]any{}
-			}
-		},
 	})
 }
 
 // stripePaymentResource is a Stripe payment (a PaymentIntent).
 type stripePaymentResource struct {
 	ID                string         `jsonapi:"primary,stripe_payments"`
-	StripeID          *string        `jsonapi:"attr,stripe_id" kasse:"column=gateway_payment_id"`
+	StripeID          *string        `jsonapi:"attr,stripe_id"`
 	ClientSecret      *string        `jsonapi:"attr,client_secret"`
-	PublishableKey    *string        `jsonapi:"attr,publishable_key" kasse:"column=public_key"`
-	Options           map[string]any `jsonapi:"attr,options" kasse:"create,update,column=stripe_options"`
-	ReturnURL         *string        `jsonapi:"attr,return_url" kasse:"create,update"`
-	ReceiptEmail      *string        `jsonapi:"attr,receipt_email" kasse:"create"`
+	PublishableKey    *string        `jsonapi:"attr,publishable_key"`
+	Options           map[string]any `jsonapi:"attr,options"`
+	ReturnURL         *string        `jsonapi:"attr,return_url"`
+	ReceiptEmail      *string        `jsonapi:"attr,receipt_email"`
 	ChargeID          *string        `jsonapi:"attr,charge_id"`
-	PaymentMethod     map[string]any `jsonapi:"attr,payment_method" kasse:"column=payment_instrument"`
+	PaymentMethod     map[string]any `jsonapi:"attr,payment_method"`
 	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
 	PaymentInstrument map[string]any `jsonapi:"attr,payment_instrument"`
-	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at"`
+	Reference         *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin"`
+	Metadata          map[string]any `jsonapi:"attr,metadata"`
 }
 
 func stripePayments() *engine.Definition {
@@ -163,7 +194,39 @@ func stripePayments() *engine.Definition {
 		Type: "stripe_payments",
 		Description: "A Stripe PaymentIntent for the order's total. Without options.payment_method the intent is created for the browser to confirm " +
 			"with Stripe.js (client_secret); with a pm_… it is confirmed at once. _refresh reads its outcome.",
-		Actions:       engine.AllActions,
+		Actions: engine.AllActions,
+		Attributes: base(
+			engine.Text("stripe_id"),
+			engine.Text("client_secret"),
+			engine.Text("publishable_key"),
+			engine.JSONObject("options").Create().Update().Column("stripe_options"),
+			engine.URL("return_url").Create().Update(),
+			engine.Text("receipt_email").Create(),
+			engine.Text("charge_id"),
+			engine.JSONObject("payment_method"),
+			engine.Bool("mismatched_amounts"),
+			engine.JSONObject("payment_instrument"),
+		),
+		Render: func(m *models.PaymentSource) *stripePaymentResource {
+			return &stripePaymentResource{
+				ID:                m.ID,
+				StripeID:          m.GatewayPaymentID,
+				ClientSecret:      m.ClientSecret,
+				PublishableKey:    m.PublicKey,
+				Options:           engine.ObjectOf(m.StripeOptions),
+				ReturnURL:         m.ReturnURL,
+				ReceiptEmail:      m.ReceiptEmail,
+				ChargeID:          m.ChargeID,
+				PaymentMethod:     engine.ObjectOf(m.PaymentInstrument),
+				MismatchedAmounts: m.MismatchedAmounts,
+				PaymentInstrument: engine.ObjectOf(m.PaymentInstrument),
+				CreatedAt:         engine.TimeOf(m.CreatedAt),
+				UpdatedAt:         engine.TimeOf(m.UpdatedAt),
+				Reference:         m.Reference,
+				ReferenceOrigin:   m.ReferenceOrigin,
+				Metadata:          engine.ObjectOf(m.Metadata),
+			}
+		},
 		Within:        sourceKind(models.SourceStripe),
 		Stamp:         stampSource(models.SourceStripe),
 		Relationships: sourceRelationships(),
@@ -202,18 +265,32 @@ func stripePayments() *engine.Definition {
 type wireTransferResource struct {
 	ID                string         `jsonapi:"primary,wire_transfers"`
 	MismatchedAmounts bool           `jsonapi:"attr,mismatched_amounts"`
-	CreatedAt         engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference         *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata          map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	CreatedAt         engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt         engine.Time    `jsonapi:"attr,updated_at"`
+	Reference         *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin   *string        `jsonapi:"attr,reference_origin"`
+	Metadata          map[string]any `jsonapi:"attr,metadata"`
 }
 
 func wireTransfers() *engine.Definition {
 	return engine.Define(engine.Spec[models.PaymentSource, wireTransferResource]{
-		Type:          "wire_transfers",
-		Description:   "A payment by bank transfer through a manual gateway: the order is placed unpaid-but-authorized and captured when the money arrives.",
-		Actions:       engine.AllActions,
+		Type:        "wire_transfers",
+		Description: "A payment by bank transfer through a manual gateway: the order is placed unpaid-but-authorized and captured when the money arrives.",
+		Actions:     engine.AllActions,
+		Attributes: base(
+			engine.Bool("mismatched_amounts"),
+		),
+		Render: func(m *models.PaymentSource) *wireTransferResource {
+			return &wireTransferResource{
+				ID:                m.ID,
+				MismatchedAmounts: m.MismatchedAmounts,
+				CreatedAt:         engine.TimeOf(m.CreatedAt),
+				UpdatedAt:         engine.TimeOf(m.UpdatedAt),
+				Reference:         m.Reference,
+				ReferenceOrigin:   m.ReferenceOrigin,
+				Metadata:          engine.ObjectOf(m.Metadata),
+			}
+		},
 		Within:        sourceKind(models.SourceWireTransfer),
 		Stamp:         stampSource(models.SourceWireTransfer),
 		Relationships: sourceRelationships(),

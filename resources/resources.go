@@ -69,3 +69,28 @@ func ids(s []string) []any {
 	}
 	return out
 }
+
+// base is a type's own attributes and those every resource has:
+// created_at and updated_at, and reference, reference_origin and metadata,
+// which a body may write.
+func base(own ...engine.Attr) []engine.Attr {
+	return append(own,
+		engine.Timestamp("created_at").Filter().Sort(),
+		engine.Timestamp("updated_at").Filter().Sort(),
+		engine.Text("reference").Create().Update().Filter().Sort(),
+		engine.Text("reference_origin").Create().Update().Filter().Sort(),
+		engine.JSONObject("metadata").Create().Update(),
+	)
+}
+
+// readOnlyBase is base for the types no body writes (transactions, the
+// payment_gateways list).
+func readOnlyBase(own ...engine.Attr) []engine.Attr {
+	return append(own,
+		engine.Timestamp("created_at").Filter().Sort(),
+		engine.Timestamp("updated_at").Filter().Sort(),
+		engine.Text("reference").Filter().Sort(),
+		engine.Text("reference_origin").Filter().Sort(),
+		engine.JSONObject("metadata"),
+	)
+}

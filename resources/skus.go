@@ -8,24 +8,24 @@ import (
 // skuResource is a SKU on the wire.
 type skuResource struct {
 	ID             string   `jsonapi:"primary,skus"`
-	Code           string   `jsonapi:"attr,code" kasse:"create,update,required,filter,sort"`
-	Name           string   `jsonapi:"attr,name" kasse:"create,update,required,filter,sort"`
-	Description    *string  `jsonapi:"attr,description" kasse:"create,update,filter"`
-	ImageURL       *string  `jsonapi:"attr,image_url" kasse:"create,update,filter"`
-	PiecesPerPack  *int64   `jsonapi:"attr,pieces_per_pack" kasse:"create,update"`
-	Weight         *float64 `jsonapi:"attr,weight" kasse:"create,update"`
-	UnitOfWeight   *string  `jsonapi:"attr,unit_of_weight" kasse:"create,update,enum=gr|oz|lb"`
-	HsTariffNumber *string  `jsonapi:"attr,hs_tariff_number" kasse:"create,update"`
-	DoNotShip      bool     `jsonapi:"attr,do_not_ship" kasse:"create,update,filter,sort"`
-	DoNotTrack     bool     `jsonapi:"attr,do_not_track" kasse:"create,update,filter,sort"`
+	Code           string   `jsonapi:"attr,code"`
+	Name           string   `jsonapi:"attr,name"`
+	Description    *string  `jsonapi:"attr,description"`
+	ImageURL       *string  `jsonapi:"attr,image_url"`
+	PiecesPerPack  *int64   `jsonapi:"attr,pieces_per_pack"`
+	Weight         *float64 `jsonapi:"attr,weight"`
+	UnitOfWeight   *string  `jsonapi:"attr,unit_of_weight"`
+	HsTariffNumber *string  `jsonapi:"attr,hs_tariff_number"`
+	DoNotShip      bool     `jsonapi:"attr,do_not_ship"`
+	DoNotTrack     bool     `jsonapi:"attr,do_not_track"`
 	// LimitOnePerCustomer is a Kasse extension: a SKU a customer can buy
 	// once (courses, licences).
-	LimitOnePerCustomer bool           `jsonapi:"attr,limit_one_per_customer" kasse:"create,update,filter"`
-	CreatedAt           engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt           engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference           *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
-	ReferenceOrigin     *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
-	Metadata            map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+	LimitOnePerCustomer bool           `jsonapi:"attr,limit_one_per_customer"`
+	CreatedAt           engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt           engine.Time    `jsonapi:"attr,updated_at"`
+	Reference           *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin     *string        `jsonapi:"attr,reference_origin"`
+	Metadata            map[string]any `jsonapi:"attr,metadata"`
 }
 
 // pricedInTokenMarkets selects the SKUs with a price in one of the token's
@@ -45,6 +45,40 @@ func skus() *engine.Definition {
 		Type:        "skus",
 		Description: "A SKU is an item you sell; its prices live in price lists.",
 		Actions:     engine.AllActions,
+		Attributes: base(
+			engine.Text("code").Create().Update().Required().Filter().Sort(),
+			engine.Text("name").Create().Update().Required().Filter().Sort(),
+			engine.Text("description").Max(engine.MaxFreeText).Create().Update().Filter(),
+			engine.URL("image_url").Create().Update().Filter(),
+			engine.Int("pieces_per_pack").Create().Update(),
+			engine.Number("weight").Create().Update(),
+			engine.Enum("unit_of_weight", "gr", "oz", "lb").Create().Update(),
+			engine.Text("hs_tariff_number").Create().Update(),
+			engine.Bool("do_not_ship").Create().Update().Filter().Sort(),
+			engine.Bool("do_not_track").Create().Update().Filter().Sort(),
+			engine.Bool("limit_one_per_customer").Create().Update().Filter(),
+		),
+		Render: func(m *models.Sku) *skuResource {
+			return &skuResource{
+				ID:                  m.ID,
+				Code:                m.Code,
+				Name:                m.Name,
+				Description:         m.Description,
+				ImageURL:            m.ImageURL,
+				PiecesPerPack:       m.PiecesPerPack,
+				Weight:              m.Weight,
+				UnitOfWeight:        m.UnitOfWeight,
+				HsTariffNumber:      m.HsTariffNumber,
+				DoNotShip:           m.DoNotShip,
+				DoNotTrack:          m.DoNotTrack,
+				LimitOnePerCustomer: m.LimitOnePerCustomer,
+				CreatedAt:           engine.TimeOf(m.CreatedAt),
+				UpdatedAt:           engine.TimeOf(m.UpdatedAt),
+				Reference:           m.Reference,
+				ReferenceOrigin:     m.ReferenceOrigin,
+				Metadata:            engine.ObjectOf(m.Metadata),
+			}
+		},
 		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "sku_id"},
 		},

@@ -36,46 +36,78 @@ func money(cents int64, currency string) (float64, string) {
 // transactionResource is the parent type listing every transaction.
 type transactionResource struct {
 	ID                   string         `jsonapi:"primary,transactions"`
-	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	Number               string         `jsonapi:"attr,number"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents"`
 	AmountFloat          float64        `jsonapi:"attr,amount_float"`
 	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Succeeded            bool           `jsonapi:"attr,succeeded"`
 	Message              *string        `jsonapi:"attr,message"`
-	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorCode            *string        `jsonapi:"attr,error_code"`
 	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
 	Token                *string        `jsonapi:"attr,token"`
-	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at"`
+	Reference            *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin"`
 	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
 func transactions() *engine.Definition {
 	return engine.Define(engine.Spec[models.Transaction, transactionResource]{
-		Type:          "transactions",
-		Description:   "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
-		Actions:       engine.Actions{List: true, Retrieve: true},
+		Type:        "transactions",
+		Description: "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
+		Actions:     engine.Actions{List: true, Retrieve: true},
+		Attributes: readOnlyBase(
+			engine.Text("number").Filter().Sort(),
+			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
+			engine.Text("currency_code").Filter(),
+			engine.Int("amount_cents").Filter().Sort(),
+			engine.Number("amount_float"),
+			engine.Text("formatted_amount"),
+			engine.Bool("succeeded").Filter(),
+			engine.Text("message"),
+			engine.Text("error_code").Filter(),
+			engine.Text("error_detail"),
+			engine.Text("token"),
+			engine.Text("gateway_transaction_id").Filter(),
+		),
+		Render: func(t *models.Transaction) *transactionResource {
+			out := &transactionResource{
+				ID:                   t.ID,
+				Number:               t.Number,
+				PaymentMethodType:    t.PaymentSourceType,
+				CurrencyCode:         t.CurrencyCode,
+				AmountCents:          t.AmountCents,
+				Succeeded:            t.Succeeded,
+				Message:              t.Message,
+				ErrorCode:            t.ErrorCode,
+				ErrorDetail:          t.ErrorDetail,
+				GatewayTransactionID: t.GatewayTransactionID,
+				CreatedAt:            engine.TimeOf(t.CreatedAt),
+				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
+				Reference:            t.Reference,
+				ReferenceOrigin:      t.ReferenceOrigin,
+				Metadata:             engine.ObjectOf(t.Metadata),
+			}
+			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
+			return out
+		},
 		ParentOrder:   "order_id",
 		Relationships: transactionRelationships(),
 		Access:        transactionAccess(engine.List, engine.Retrieve),
-		Derive: func(t *models.Transaction, out *transactionResource) {
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-		},
 	})
 }
 
 // authorizationResource is an authorization with its balances.
 type authorizationResource struct {
 	ID                     string         `jsonapi:"primary,authorizations"`
-	Number                 string         `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType      string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode           string         `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents            int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	Number                 string         `jsonapi:"attr,number"`
+	PaymentMethodType      string         `jsonapi:"attr,payment_method_type"`
+	CurrencyCode           string         `jsonapi:"attr,currency_code"`
+	AmountCents            int64          `jsonapi:"attr,amount_cents"`
 	AmountFloat            float64        `jsonapi:"attr,amount_float"`
 	FormattedAmount        string         `jsonapi:"attr,formatted_amount"`
 	CaptureAmountCents     int64          `jsonapi:"attr,capture_amount_cents"`
@@ -87,22 +119,22 @@ type authorizationResource struct {
 	VoidBalanceCents       int64          `jsonapi:"attr,void_balance_cents"`
 	VoidBalanceFloat       float64        `jsonapi:"attr,void_balance_float"`
 	FormattedVoidBalance   string         `jsonapi:"attr,formatted_void_balance"`
-	Succeeded              bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Succeeded              bool           `jsonapi:"attr,succeeded"`
 	Message                *string        `jsonapi:"attr,message"`
-	ErrorCode              *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorCode              *string        `jsonapi:"attr,error_code"`
 	ErrorDetail            *string        `jsonapi:"attr,error_detail"`
 	Token                  *string        `jsonapi:"attr,token"`
-	GatewayTransactionID   *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
+	GatewayTransactionID   *string        `jsonapi:"attr,gateway_transaction_id"`
 	CvvCode                *string        `jsonapi:"attr,cvv_code"`
 	CvvMessage             *string        `jsonapi:"attr,cvv_message"`
 	AvsCode                *string        `jsonapi:"attr,avs_code"`
 	AvsMessage             *string        `jsonapi:"attr,avs_message"`
 	FraudReview            *string        `jsonapi:"attr,fraud_review"`
-	CaptureAmountRequested *int64         `jsonapi:"attr,_capture_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
-	CreatedAt              engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt              engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference              *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin        *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	CaptureAmountRequested *int64         `jsonapi:"attr,_capture_amount_cents,omitempty"`
+	CreatedAt              engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt              engine.Time    `jsonapi:"attr,updated_at"`
+	Reference              *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin        *string        `jsonapi:"attr,reference_origin"`
 	Metadata               map[string]any `jsonapi:"attr,metadata"`
 }
 
@@ -139,6 +171,69 @@ func authorizations() *engine.Definition {
 		Type:        "authorizations",
 		Description: "An authorization of a payment, with what is left to capture (capture_balance) or void.",
 		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
+		Attributes: readOnlyBase(
+			engine.Text("number").Filter().Sort(),
+			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
+			engine.Text("currency_code").Filter(),
+			engine.Int("amount_cents").Filter().Sort(),
+			engine.Number("amount_float"),
+			engine.Text("formatted_amount"),
+			engine.Int("capture_amount_cents"),
+			engine.Number("capture_amount_float"),
+			engine.Text("formatted_capture_amount"),
+			engine.Int("capture_balance_cents"),
+			engine.Number("capture_balance_float"),
+			engine.Text("formatted_capture_balance"),
+			engine.Int("void_balance_cents"),
+			engine.Number("void_balance_float"),
+			engine.Text("formatted_void_balance"),
+			engine.Bool("succeeded").Filter(),
+			engine.Text("message"),
+			engine.Text("error_code").Filter(),
+			engine.Text("error_detail"),
+			engine.Text("token"),
+			engine.Text("gateway_transaction_id").Filter(),
+			engine.Text("cvv_code"),
+			engine.Text("cvv_message"),
+			engine.Text("avs_code"),
+			engine.Text("avs_message"),
+			engine.Text("fraud_review"),
+			engine.Int("_capture_amount_cents").Update().WriteOnly().Writers(models.RoleIntegration).Column("action_amount_cents"),
+		),
+		Render: func(t *models.Transaction) *authorizationResource {
+			out := &authorizationResource{
+				ID:                   t.ID,
+				Number:               t.Number,
+				PaymentMethodType:    t.PaymentSourceType,
+				CurrencyCode:         t.CurrencyCode,
+				AmountCents:          t.AmountCents,
+				Succeeded:            t.Succeeded,
+				Message:              t.Message,
+				ErrorCode:            t.ErrorCode,
+				ErrorDetail:          t.ErrorDetail,
+				GatewayTransactionID: t.GatewayTransactionID,
+				CreatedAt:            engine.TimeOf(t.CreatedAt),
+				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
+				Reference:            t.Reference,
+				ReferenceOrigin:      t.ReferenceOrigin,
+				Metadata:             engine.ObjectOf(t.Metadata),
+			}
+			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
+			balance, void := int64(0), int64(0)
+			if t.Succeeded && !t.Voided {
+				balance = t.AmountCents - t.UsedAmountCents
+				if t.UsedAmountCents == 0 {
+					void = t.AmountCents
+				}
+			}
+			out.CaptureAmountCents = t.UsedAmountCents
+			out.CaptureAmountFloat, out.FormattedCaptureAmount = money(t.UsedAmountCents, t.CurrencyCode)
+			out.CaptureBalanceCents = balance
+			out.CaptureBalanceFloat, out.FormattedCaptureBal = money(balance, t.CurrencyCode)
+			out.VoidBalanceCents = void
+			out.VoidBalanceFloat, out.FormattedVoidBalance = money(void, t.CurrencyCode)
+			return out
+		},
 		Within:      transactionKind(models.TxAuthorization),
 		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
@@ -157,32 +252,16 @@ func authorizations() *engine.Definition {
 					return models.BeginVoid(c.Tx, o, t)
 				})},
 		},
-		Derive: func(t *models.Transaction, out *authorizationResource) {
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-			balance, void := int64(0), int64(0)
-			if t.Succeeded && !t.Voided {
-				balance = t.AmountCents - t.UsedAmountCents
-				if t.UsedAmountCents == 0 {
-					void = t.AmountCents
-				}
-			}
-			out.CaptureAmountCents = t.UsedAmountCents
-			out.CaptureAmountFloat, out.FormattedCaptureAmount = money(t.UsedAmountCents, t.CurrencyCode)
-			out.CaptureBalanceCents = balance
-			out.CaptureBalanceFloat, out.FormattedCaptureBal = money(balance, t.CurrencyCode)
-			out.VoidBalanceCents = void
-			out.VoidBalanceFloat, out.FormattedVoidBalance = money(void, t.CurrencyCode)
-		},
 	})
 }
 
 // captureResource is a capture with what is left to refund.
 type captureResource struct {
 	ID                    string         `jsonapi:"primary,captures"`
-	Number                string         `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType     string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode          string         `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents           int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	Number                string         `jsonapi:"attr,number"`
+	PaymentMethodType     string         `jsonapi:"attr,payment_method_type"`
+	CurrencyCode          string         `jsonapi:"attr,currency_code"`
+	AmountCents           int64          `jsonapi:"attr,amount_cents"`
 	AmountFloat           float64        `jsonapi:"attr,amount_float"`
 	FormattedAmount       string         `jsonapi:"attr,formatted_amount"`
 	RefundAmountCents     int64          `jsonapi:"attr,refund_amount_cents"`
@@ -191,17 +270,17 @@ type captureResource struct {
 	RefundBalanceCents    int64          `jsonapi:"attr,refund_balance_cents"`
 	RefundBalanceFloat    float64        `jsonapi:"attr,refund_balance_float"`
 	FormattedRefundBal    string         `jsonapi:"attr,formatted_refund_balance"`
-	Succeeded             bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Succeeded             bool           `jsonapi:"attr,succeeded"`
 	Message               *string        `jsonapi:"attr,message"`
-	ErrorCode             *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorCode             *string        `jsonapi:"attr,error_code"`
 	ErrorDetail           *string        `jsonapi:"attr,error_detail"`
 	Token                 *string        `jsonapi:"attr,token"`
-	GatewayTransactionID  *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	RefundAmountRequested *int64         `jsonapi:"attr,_refund_amount_cents,omitempty" kasse:"update,writeonly,column=action_amount_cents,writers=integration"`
-	CreatedAt             engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference             *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	GatewayTransactionID  *string        `jsonapi:"attr,gateway_transaction_id"`
+	RefundAmountRequested *int64         `jsonapi:"attr,_refund_amount_cents,omitempty"`
+	CreatedAt             engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt             engine.Time    `jsonapi:"attr,updated_at"`
+	Reference             *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin       *string        `jsonapi:"attr,reference_origin"`
 	Metadata              map[string]any `jsonapi:"attr,metadata"`
 }
 
@@ -210,6 +289,56 @@ func captures() *engine.Definition {
 		Type:        "captures",
 		Description: "A capture of an authorization, with what is left to refund (refund_balance).",
 		Actions:     engine.Actions{List: true, Retrieve: true, Update: true},
+		Attributes: readOnlyBase(
+			engine.Text("number").Filter().Sort(),
+			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
+			engine.Text("currency_code").Filter(),
+			engine.Int("amount_cents").Filter().Sort(),
+			engine.Number("amount_float"),
+			engine.Text("formatted_amount"),
+			engine.Int("refund_amount_cents"),
+			engine.Number("refund_amount_float"),
+			engine.Text("formatted_refund_amount"),
+			engine.Int("refund_balance_cents"),
+			engine.Number("refund_balance_float"),
+			engine.Text("formatted_refund_balance"),
+			engine.Bool("succeeded").Filter(),
+			engine.Text("message"),
+			engine.Text("error_code").Filter(),
+			engine.Text("error_detail"),
+			engine.Text("token"),
+			engine.Text("gateway_transaction_id").Filter(),
+			engine.Int("_refund_amount_cents").Update().WriteOnly().Writers(models.RoleIntegration).Column("action_amount_cents"),
+		),
+		Render: func(t *models.Transaction) *captureResource {
+			out := &captureResource{
+				ID:                   t.ID,
+				Number:               t.Number,
+				PaymentMethodType:    t.PaymentSourceType,
+				CurrencyCode:         t.CurrencyCode,
+				AmountCents:          t.AmountCents,
+				Succeeded:            t.Succeeded,
+				Message:              t.Message,
+				ErrorCode:            t.ErrorCode,
+				ErrorDetail:          t.ErrorDetail,
+				GatewayTransactionID: t.GatewayTransactionID,
+				CreatedAt:            engine.TimeOf(t.CreatedAt),
+				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
+				Reference:            t.Reference,
+				ReferenceOrigin:      t.ReferenceOrigin,
+				Metadata:             engine.ObjectOf(t.Metadata),
+			}
+			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
+			balance := int64(0)
+			if t.Succeeded {
+				balance = t.AmountCents - t.UsedAmountCents
+			}
+			out.RefundAmountCents = t.UsedAmountCents
+			out.RefundAmountFloat, out.FormattedRefundAmount = money(t.UsedAmountCents, t.CurrencyCode)
+			out.RefundBalanceCents = balance
+			out.RefundBalanceFloat, out.FormattedRefundBal = money(balance, t.CurrencyCode)
+			return out
+		},
 		Within:      transactionKind(models.TxCapture),
 		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
@@ -224,39 +353,28 @@ func captures() *engine.Definition {
 					return models.BeginRefund(c.Tx, o, t, amountOf(t.ActionAmountCents))
 				})},
 		},
-		Derive: func(t *models.Transaction, out *captureResource) {
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-			balance := int64(0)
-			if t.Succeeded {
-				balance = t.AmountCents - t.UsedAmountCents
-			}
-			out.RefundAmountCents = t.UsedAmountCents
-			out.RefundAmountFloat, out.FormattedRefundAmount = money(t.UsedAmountCents, t.CurrencyCode)
-			out.RefundBalanceCents = balance
-			out.RefundBalanceFloat, out.FormattedRefundBal = money(balance, t.CurrencyCode)
-		},
 	})
 }
 
 // voidResource and refundResource show the plain transaction attributes.
 type voidResource struct {
 	ID                   string         `jsonapi:"primary,voids"`
-	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	Number               string         `jsonapi:"attr,number"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents"`
 	AmountFloat          float64        `jsonapi:"attr,amount_float"`
 	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Succeeded            bool           `jsonapi:"attr,succeeded"`
 	Message              *string        `jsonapi:"attr,message"`
-	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorCode            *string        `jsonapi:"attr,error_code"`
 	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
 	Token                *string        `jsonapi:"attr,token"`
-	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at"`
+	Reference            *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin"`
 	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
@@ -265,36 +383,68 @@ func voids() *engine.Definition {
 		Type:        "voids",
 		Description: "A void of an authorization.",
 		Actions:     engine.Actions{List: true, Retrieve: true},
+		Attributes: readOnlyBase(
+			engine.Text("number").Filter().Sort(),
+			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
+			engine.Text("currency_code").Filter(),
+			engine.Int("amount_cents").Filter().Sort(),
+			engine.Number("amount_float"),
+			engine.Text("formatted_amount"),
+			engine.Bool("succeeded").Filter(),
+			engine.Text("message"),
+			engine.Text("error_code").Filter(),
+			engine.Text("error_detail"),
+			engine.Text("token"),
+			engine.Text("gateway_transaction_id").Filter(),
+		),
+		Render: func(t *models.Transaction) *voidResource {
+			out := &voidResource{
+				ID:                   t.ID,
+				Number:               t.Number,
+				PaymentMethodType:    t.PaymentSourceType,
+				CurrencyCode:         t.CurrencyCode,
+				AmountCents:          t.AmountCents,
+				Succeeded:            t.Succeeded,
+				Message:              t.Message,
+				ErrorCode:            t.ErrorCode,
+				ErrorDetail:          t.ErrorDetail,
+				GatewayTransactionID: t.GatewayTransactionID,
+				CreatedAt:            engine.TimeOf(t.CreatedAt),
+				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
+				Reference:            t.Reference,
+				ReferenceOrigin:      t.ReferenceOrigin,
+				Metadata:             engine.ObjectOf(t.Metadata),
+			}
+			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
+			return out
+		},
 		Within:      transactionKind(models.TxVoid),
 		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
 			engine.Relationship{Name: "reference_authorization", Target: "authorizations", ForeignKey: "reference_authorization_id"},
 		),
 		Access: transactionAccess(engine.List, engine.Retrieve),
-		Derive: func(t *models.Transaction, out *voidResource) {
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-		},
 	})
 }
 
 type refundResource struct {
 	ID                   string         `jsonapi:"primary,refunds"`
-	Number               string         `jsonapi:"attr,number" kasse:"filter,sort"`
-	PaymentMethodType    string         `jsonapi:"attr,payment_method_type" kasse:"column=payment_source_type,filter"`
-	CurrencyCode         string         `jsonapi:"attr,currency_code" kasse:"filter"`
-	AmountCents          int64          `jsonapi:"attr,amount_cents" kasse:"filter,sort"`
+	Number               string         `jsonapi:"attr,number"`
+	PaymentMethodType    string         `jsonapi:"attr,payment_method_type"`
+	CurrencyCode         string         `jsonapi:"attr,currency_code"`
+	AmountCents          int64          `jsonapi:"attr,amount_cents"`
 	AmountFloat          float64        `jsonapi:"attr,amount_float"`
 	FormattedAmount      string         `jsonapi:"attr,formatted_amount"`
-	Succeeded            bool           `jsonapi:"attr,succeeded" kasse:"filter"`
+	Succeeded            bool           `jsonapi:"attr,succeeded"`
 	Message              *string        `jsonapi:"attr,message"`
-	ErrorCode            *string        `jsonapi:"attr,error_code" kasse:"filter"`
+	ErrorCode            *string        `jsonapi:"attr,error_code"`
 	ErrorDetail          *string        `jsonapi:"attr,error_detail"`
 	Token                *string        `jsonapi:"attr,token"`
-	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id" kasse:"filter"`
-	CreatedAt            engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
-	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
-	Reference            *string        `jsonapi:"attr,reference" kasse:"filter,sort"`
-	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin" kasse:"filter,sort"`
+	GatewayTransactionID *string        `jsonapi:"attr,gateway_transaction_id"`
+	CreatedAt            engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt            engine.Time    `jsonapi:"attr,updated_at"`
+	Reference            *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin      *string        `jsonapi:"attr,reference_origin"`
 	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
@@ -303,14 +453,46 @@ func refunds() *engine.Definition {
 		Type:        "refunds",
 		Description: "A refund of (part of) a capture.",
 		Actions:     engine.Actions{List: true, Retrieve: true},
+		Attributes: readOnlyBase(
+			engine.Text("number").Filter().Sort(),
+			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
+			engine.Text("currency_code").Filter(),
+			engine.Int("amount_cents").Filter().Sort(),
+			engine.Number("amount_float"),
+			engine.Text("formatted_amount"),
+			engine.Bool("succeeded").Filter(),
+			engine.Text("message"),
+			engine.Text("error_code").Filter(),
+			engine.Text("error_detail"),
+			engine.Text("token"),
+			engine.Text("gateway_transaction_id").Filter(),
+		),
+		Render: func(t *models.Transaction) *refundResource {
+			out := &refundResource{
+				ID:                   t.ID,
+				Number:               t.Number,
+				PaymentMethodType:    t.PaymentSourceType,
+				CurrencyCode:         t.CurrencyCode,
+				AmountCents:          t.AmountCents,
+				Succeeded:            t.Succeeded,
+				Message:              t.Message,
+				ErrorCode:            t.ErrorCode,
+				ErrorDetail:          t.ErrorDetail,
+				GatewayTransactionID: t.GatewayTransactionID,
+				CreatedAt:            engine.TimeOf(t.CreatedAt),
+				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
+				Reference:            t.Reference,
+				ReferenceOrigin:      t.ReferenceOrigin,
+				Metadata:             engine.ObjectOf(t.Metadata),
+			}
+			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
+			return out
+		},
 		Within:      transactionKind(models.TxRefund),
 		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
 			engine.Relationship{Name: "reference_capture", Target: "captures", ForeignKey: "reference_capture_id"},
 		),
 		Access: transactionAccess(engine.List, engine.Retrieve),
-		Derive: func(t *models.Transaction, out *refundResource) {
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-		},
 	})
 }
