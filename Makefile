@@ -3,6 +3,7 @@ GO      ?= go
 BIN     := bin/kasse
 RACE    ?=
 PKGS    := ./...
+STRIPE_MOCK_VERSION := v0.203.0
 
 .PHONY: build run test vet fmt-check bench clean openapi docs-check
 
@@ -20,9 +21,10 @@ test: bin/stripe-mock vet fmt-check
 		echo "CI=true needs TEST_DATABASE_URL (PostgreSQL): refusing to skip the PostgreSQL tests"; exit 1; fi
 	$(GO) test $(RACE) -count=1 -timeout 9m $(PKGS)
 
-## bin/stripe-mock: Stripe's mock API server for the Stripe adapter's tests (installed once, ~30 s)
+## bin/stripe-mock: Stripe's mock API server for the Stripe adapter's tests (installed once, ~30 s;
+## the tests install it themselves when it is missing)
 bin/stripe-mock:
-	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@v0.203.0
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 vet:
 	$(GO) vet $(PKGS)
