@@ -53,11 +53,14 @@ func parsePublic(pemText string) (*rsa.PublicKey, error) {
 	return x509.ParsePKCS1PublicKey(block.Bytes)
 }
 
-// newSigningKey generates and stores a key pair.
-func newSigningKey(tx *gorm.DB) (*models.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
+// newSigningKey stores priv as a signing key, generating a key pair when
+// priv is nil.
+func newSigningKey(tx *gorm.DB, priv *rsa.PrivateKey) (*models.SigningKey, error) {
+	if priv == nil {
+		var err error
+		if priv, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return nil, err
+		}
 	}
 	k := &models.SigningKey{
 		Algorithm:     Algorithm,
@@ -69,7 +72,10 @@ func newSigningKey(tx *gorm.DB) (*models.SigningKey, error) {
 }
 
 // EnsureSigningKey creates the first signing key on first start.
-func EnsureSigningKey(tx *gorm.DB) error {
+func EnsureSigningKey(tx *gorm.DB) error { return ensureSigningKey(tx, nil) }
+
+// ensureSigningKey is EnsureSigningKey storing priv (nil: a new key).
+func ensureSigningKey(tx *gorm.DB, priv *rsa.PrivateKey) error {
 	var n int64
 	if err := tx.Model(&models.SigningKey{}).Where("retired_at IS NULL").Count(&n).Error; err != nil {
 		return err
@@ -77,7 +83,7 @@ func EnsureSigningKey(tx *gorm.DB) error {
 	if n > 0 {
 		return nil
 	}
-	_, err := newSigningKey(tx)
+	_, err := newSigningKey(tx, priv)
 	return err
 }
 
@@ -88,7 +94,7 @@ func RotateSigningKey(tx *gorm.DB) (string, error) {
 	if err := tx.Model(&models.SigningKey{}).Where("retired_at IS NULL").Update("retired_at", db.Now()).Error; err != nil {
 		return "", err
 	}
-	k, err := newSigningKey(tx)
+	k, err := newSigningKey(tx, nil)
 	if err != nil {
 		return "", err
 	}

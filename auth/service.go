@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,6 +25,12 @@ type Config struct {
 	IntegrationTTL  time.Duration // default 2 h
 	RefreshTTL      time.Duration // default 2 weeks
 	Test            bool          // the `test` claim: test-mode data
+	// SigningKey, when set, is stored as the first signing key if the
+	// database has no active one, instead of a freshly generated key. It
+	// is for tests, which build many services and hand each the one key
+	// generated per process (RSA-2048 generation is slow); production
+	// leaves it nil.
+	SigningKey *rsa.PrivateKey
 }
 
 // Service issues and verifies tokens.
@@ -53,7 +60,7 @@ func New(ctx context.Context, gdb *gorm.DB, cfg Config) (*Service, error) {
 		return nil, errors.New("auth: an issuer and an organization are required")
 	}
 	s := &Service{db: gdb, cfg: cfg, lastReload: time.Now()}
-	if err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return EnsureSigningKey(tx) }); err != nil {
+	if err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return ensureSigningKey(tx, cfg.SigningKey) }); err != nil {
 		return nil, err
 	}
 	return s, s.keys.load(gdb.WithContext(ctx), s.maxTTL())
