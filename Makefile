@@ -3,8 +3,14 @@ GO      ?= go
 BIN     := bin/kasse
 RACE    ?=
 PKGS    := ./...
+# Tools the checks install into bin/ on first use, at pinned versions.
+STRIPE_MOCK_VERSION := v0.203.0
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+# The PostgreSQL make test-pg uses unless TEST_DATABASE_URL names another.
+LOCAL_PG_URL := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: build run test vet fmt-check bench clean openapi docs-check
+.PHONY: build run test test-pg vet lint fmt-check bench clean openapi docs-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kasse
@@ -20,12 +26,25 @@ test: bin/stripe-mock vet fmt-check
 		echo "CI=true needs TEST_DATABASE_URL (PostgreSQL): refusing to skip the PostgreSQL tests"; exit 1; fi
 	$(GO) test $(RACE) -count=1 -timeout 9m $(PKGS)
 
-## bin/stripe-mock: Stripe's mock API server for the Stripe adapter's tests (installed once, ~30 s)
+## test-pg: make test with the PostgreSQL tests too, on TEST_DATABASE_URL or else the local
+## server (postgres@127.0.0.1:5432, trust auth, database test); RACE=-race as in CI
+test-pg:
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(LOCAL_PG_URL)}" $(MAKE) test
+
+## bin/stripe-mock: Stripe's mock API server for the Stripe adapter's tests (installed once, ~30 s;
+## the tests install it themselves when it is missing)
 bin/stripe-mock:
-	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@v0.203.0
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 vet:
 	$(GO) vet $(PKGS)
+
+## lint: go vet, then staticcheck (installed into bin/ on first use, ~1 min; see staticcheck.io)
+lint: vet $(STATICCHECK)
+	$(STATICCHECK) $(PKGS)
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*')); \

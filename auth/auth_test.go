@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +33,63 @@ type fixture struct {
 	customer *models.Customer
 }
 
+// testKey is the process's one signing key for the fixtures' services
+// (RSA-2048 generation takes seconds under -race).
+var testKey = func() func(t *testing.T) *rsa.PrivateKey {
+	once := sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+	return func(t *testing.T) *rsa.PrivateKey {
+		t.Helper()
+		key, err := once()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+}()
+
+// TestFirstSigningKey: a service on a database without a key stores the
+// key it is handed, or else generates one; a later service (another
+// instance, a restart) uses the stored key whatever it is handed.
+func TestFirstSigningKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	handed := base64.RawURLEncoding.EncodeToString(testKey(t).N.Bytes())
+	signer := func(t *testing.T, gdb *gorm.DB, key *rsa.PrivateKey) string {
+		t.Helper()
+		org, err := models.EnsureOrganization(gdb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, SigningKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := svc.JWKS()["keys"].([]auth.JWK)
+		if len(keys) != 1 {
+			t.Fatalf("JWKS has %d keys, want 1", len(keys))
+		}
+		return keys[0].N
+	}
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		if signer(t, gdb, testKey(t)) != handed {
+			t.Fatal("the handed key is not the signing key")
+		}
+		if signer(t, gdb, nil) != handed {
+			t.Fatal("a second service did not use the stored key")
+		}
+	})
+	t.Run("generated", func(t *testing.T) {
+		gdb := dbtest.SQLite(t)
+		generated := signer(t, gdb, nil)
+		if generated == handed || generated == "" {
+			t.Fatal("no key generated for a service handed none")
+		}
+		if signer(t, gdb, testKey(t)) != generated {
+			t.Fatal("a second service replaced the stored key with the handed one")
+		}
+	})
+}
+
 func setup(t *testing.T, gdb *gorm.DB) *fixture {
 	t.Helper()
 	if _, err := models.SeedDemo(gdb); err != nil {
@@ -40,7 +99,7 @@ func setup(t *testing.T, gdb *gorm.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true, SigningKey: testKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +132,7 @@ func oauthCode(t *testing.T, err error) string {
 }
 
 func TestGrants(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		f := setup(t, gdb)
 		ctx := context.Background()
@@ -218,6 +278,7 @@ func signingKey(t *testing.T, gdb *gorm.DB) (string, *rsa.PrivateKey, []byte) {
 }
 
 func TestTokenAttacks(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		f := setup(t, gdb)
 		ctx := context.Background()
@@ -290,6 +351,7 @@ func TestTokenAttacks(t *testing.T) {
 }
 
 func TestKeyRotationKeepsOldTokensValid(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		f := setup(t, gdb)
 		ctx := context.Background()

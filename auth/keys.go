@@ -52,10 +52,15 @@ func parsePublic(pemText string) (*rsa.PublicKey, error) {
 }
 
 // generateSigningKey makes a key pair for models to store.
-func generateSigningKey() (*models.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
+func generateSigningKey() (*models.SigningKey, error) { return signingKeyOf(nil) }
+
+// signingKeyOf is priv as a key for models to store (nil: a new pair).
+func signingKeyOf(priv *rsa.PrivateKey) (*models.SigningKey, error) {
+	if priv == nil {
+		var err error
+		if priv, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return nil, err
+		}
 	}
 	return &models.SigningKey{
 		Algorithm:     Algorithm,
@@ -66,7 +71,12 @@ func generateSigningKey() (*models.SigningKey, error) {
 
 // EnsureSigningKey creates the first signing key on first start.
 func EnsureSigningKey(ctx context.Context, ids *models.Identity) error {
-	return ids.EnsureSigningKey(ctx, generateSigningKey)
+	return ensureSigningKey(ctx, ids, nil)
+}
+
+// ensureSigningKey is EnsureSigningKey storing priv (nil: a new key).
+func ensureSigningKey(ctx context.Context, ids *models.Identity, priv *rsa.PrivateKey) error {
+	return ids.EnsureSigningKey(ctx, func() (*models.SigningKey, error) { return signingKeyOf(priv) })
 }
 
 // RotateSigningKey makes a new key the signer and retires the old ones;

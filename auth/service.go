@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,12 @@ type Config struct {
 	IntegrationTTL  time.Duration // default 2 h
 	RefreshTTL      time.Duration // default 2 weeks
 	Test            bool          // the `test` claim: test-mode data
+	// SigningKey, when set, is stored as the first signing key if the
+	// database has no active one, instead of a freshly generated key. It
+	// is for tests, which build many services and hand each the one key
+	// generated per process (RSA-2048 generation is slow); production
+	// leaves it nil.
+	SigningKey *rsa.PrivateKey
 }
 
 // Service issues and verifies tokens.
@@ -55,7 +62,7 @@ func New(ctx context.Context, ids *models.Identity, cfg Config) (*Service, error
 		return nil, errors.New("auth: an issuer and an organization are required")
 	}
 	s := &Service{ids: ids, cfg: cfg, lastReload: time.Now()}
-	if err := EnsureSigningKey(ctx, ids); err != nil {
+	if err := ensureSigningKey(ctx, ids, cfg.SigningKey); err != nil {
 		return nil, err
 	}
 	return s, s.keys.load(ctx, ids, s.maxTTL())

@@ -111,6 +111,7 @@ func (re *roleEnv) as(role, method, path string, body any) *response {
 // refused over HTTP: 401 for a collection (list, create), 404 for one
 // resource (retrieve, update, delete), so ids cannot be probed.
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		re := newRoleEnv(t, e)
 		principals := map[string]*models.Principal{
@@ -161,6 +162,7 @@ func TestAccessMatrix(t *testing.T) {
 // TestBOLA: a customer reaches only its own records; guests cannot list
 // what they may only create.
 func TestBOLA(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		re := newRoleEnv(t, e)
 		const cu, sc = models.RoleCustomer, models.RoleSalesChannel
@@ -221,6 +223,7 @@ func TestBOLA(t *testing.T) {
 // TestMarketScope: a sales channel sees the catalog of its market only: a
 // SKU with no price there is invisible, and includes carry only its prices.
 func TestMarketScope(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		re := newRoleEnv(t, e)
 		sku := e.do("POST", "/api/skus", resource("skus", "", map[string]any{"code": "XOFONLY", "name": "Sold in Abidjan"}, nil)).want(t, 201)
@@ -262,6 +265,7 @@ func TestMarketScope(t *testing.T) {
 }
 
 func TestAuthenticationErrors(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		e.do("GET", "/api/skus", nil, "Authorization", "").wantError(t, 401, "UNAUTHORIZED")
 		e.do("GET", "/api/skus", nil, "Authorization", "Bearer nope").wantError(t, 401, "INVALID_TOKEN")

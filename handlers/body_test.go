@@ -17,6 +17,7 @@ import (
 // server's read timeout is 408, one that ends before its Content-Length is
 // 400; neither is a 5xx.
 func TestSlowAndTruncatedBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, dbtest.SQLite(t), false)
 	srv := httptest.NewUnstartedServer(e.router)
 	srv.Config.ReadTimeout = 400 * time.Millisecond

@@ -59,6 +59,7 @@ func (c *cko) checkout(t *testing.T, guest *shopper) string {
 }
 
 func TestCheckoutComStorefrontFlow(t *testing.T) {
+	t.Parallel()
 	eachCheckoutCom(t, func(t *testing.T, c *cko) {
 		guest, back := c.guest(t), c.integration()
 		o := c.checkout(t, guest)
@@ -99,6 +100,7 @@ func TestCheckoutComStorefrontFlow(t *testing.T) {
 }
 
 func TestCheckoutComDeclined3DSAndTimeout(t *testing.T) {
+	t.Parallel()
 	eachCheckoutCom(t, func(t *testing.T, c *cko) {
 		t.Run("declined", func(t *testing.T) {
 			guest := c.guest(t)
@@ -169,6 +171,7 @@ func TestCheckoutComDeclined3DSAndTimeout(t *testing.T) {
 }
 
 func TestCheckoutComWebhook(t *testing.T) {
+	t.Parallel()
 	eachCheckoutCom(t, func(t *testing.T, c *cko) {
 		guest := c.guest(t)
 		o := c.checkout(t, guest)

@@ -53,6 +53,7 @@ func readCorpus(t *testing.T) []malformedRequest {
 // the token endpoint's edge cases) to the real router on every database:
 // each is answered below 500, and /api answers are JSON:API documents.
 func TestMalformedCorpus(t *testing.T) {
+	t.Parallel()
 	corpus := readCorpus(t)
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.tokenFor(models.KindSalesChannel, "market:code:eu", "", "")

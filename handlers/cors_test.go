@@ -40,6 +40,7 @@ async function probe(api, token, method) {
 // JSON:API body and Idempotency-Key need a preflight); a page on another
 // origin is blocked by the browser.
 func TestCORSInChromium(t *testing.T) {
+	t.Parallel()
 	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, storefrontPage)
@@ -96,6 +97,7 @@ func TestCORSInChromium(t *testing.T) {
 // TestNoCORSByDefault: without allowed origins the API sends no CORS
 // headers and a preflight is refused.
 func TestNoCORSByDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, dbtest.SQLite(t), false)
 	r := e.do("GET", "/api/skus", nil, "Origin", "https://shop.example")
 	if r.header.Get("Access-Control-Allow-Origin") != "" {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCustomerPassword(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		const secret = "correct horse battery"
 		r := e.do("POST", "/api/customers", resource("customers", "", map[string]any{"email": "Ada@Example.com", "password": secret}, nil)).want(t, 201)
@@ -58,6 +59,7 @@ func TestCustomerPassword(t *testing.T) {
 }
 
 func TestCustomerEmail(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		first := e.create(t, "customers", map[string]any{"email": "shopper@example.com"}, nil)
 		second := e.create(t, "customers", map[string]any{"email": "other@example.com"}, nil)

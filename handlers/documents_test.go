@@ -10,6 +10,7 @@ import (
 )
 
 func TestInclude(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		t.Run("three levels", func(t *testing.T) {
 			e := e.in(t)
@@ -126,6 +127,7 @@ func TestInclude(t *testing.T) {
 }
 
 func TestSparseFieldsets(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		r := e.do("GET", "/api/skus?fields[skus]=code,name", nil).want(t, 200)
 		for _, s := range r.list() {
@@ -176,6 +178,7 @@ func TestSparseFieldsets(t *testing.T) {
 }
 
 func TestSort(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		codes := func(r *response) []string {
 			var out []string
@@ -230,6 +233,7 @@ func TestSort(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		r0path := "/api/skus"
 		link := func(v any) url.Values {
@@ -318,6 +322,7 @@ func TestPagination(t *testing.T) {
 // TestFilters checks every predicate, the _any forms, _or_ between
 // attributes and filters across relationships, on the demo data.
 func TestFilters(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		typ, key, value string
 		want            int
@@ -423,6 +428,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestFilterErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		typ, key, value, code string
 	}{

@@ -9,6 +9,7 @@ import (
 // TestPriceSkuCode checks that a price's SKU can be given by code, on
 // create and on update, and that sku_code and the sku relationship agree.
 func TestPriceSkuCode(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		ci := e.one(t, "price_lists", "code_eq", "ci")
 		mug := e.one(t, "skus", "code_eq", "MUGXXXXX000000FFFFFFXX")
@@ -53,6 +54,7 @@ func TestPriceSkuCode(t *testing.T) {
 }
 
 func TestAddresses(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		base := map[string]any{"line_1": "1 Main St", "city": "Abidjan", "country_code": "CI", "phone": "+225"}
 		with := func(extra map[string]any) map[string]any {

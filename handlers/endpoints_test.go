@@ -38,6 +38,7 @@ func (e *env) newCustomerAddress(t *testing.T, email string) (customer, address,
 // TestResourceLifecycle runs every resource type through POST (201 and
 // Location), GET, PATCH (200), DELETE (204) and the 404s that follow.
 func TestResourceLifecycle(t *testing.T) {
+	t.Parallel()
 	type body struct{ attrs, rels map[string]any }
 	cases := []struct {
 		typ    string
@@ -152,6 +153,7 @@ func equalJSON(got, want any) bool {
 }
 
 func TestListEndpoint(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		for typ, want := range map[string]int{"markets": 3, "price_lists": 3, "prices": 20, "skus": 9, "customers": 0} {
 			r := e.do("GET", "/api/"+typ, nil).want(t, http.StatusOK)
@@ -180,6 +182,7 @@ func TestListEndpoint(t *testing.T) {
 }
 
 func TestRelatedEndpoints(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		mug := e.one(t, "skus", "code_eq", "MUGXXXXX000000FFFFFFXX")
 		eu := e.one(t, "price_lists", "code_eq", "eu")
@@ -260,6 +263,7 @@ func TestRelatedEndpoints(t *testing.T) {
 }
 
 func TestRelationshipEndpoints(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		shirt := e.one(t, "skus", "code_eq", "TSHIRTWM000000FFFFFFM") // no XOF price
 		eu := e.one(t, "price_lists", "code_eq", "eu")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestContentNegotiation(t *testing.T) {
+	t.Parallel()
 	body := resource("skus", "", map[string]any{"code": "NEG", "name": "Negotiated"}, nil)
 	cases := []struct {
 		name        string
@@ -100,6 +101,7 @@ func TestContentNegotiation(t *testing.T) {
 }
 
 func TestRoutingErrors(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		sku := e.one(t, "skus", "code_eq", "MUGXXXXX000000FFFFFFXX")
 		for _, c := range []struct {
@@ -138,6 +140,7 @@ func TestRoutingErrors(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	eachDBWith(t, handlers.Config{BodyLimit: 1024}, func(t *testing.T, e *env) {
 		small := resource("skus", "", map[string]any{"code": "SMALL", "name": "Fits"}, nil)
 		e.do("POST", "/api/skus", small).want(t, 201)
@@ -160,6 +163,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestMalformedBodies(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		sku := e.one(t, "skus", "code_eq", "MUGXXXXX000000FFFFFFXX")
 		skuPath := "/api/skus/" + id(sku)
@@ -211,6 +215,7 @@ func TestMalformedBodies(t *testing.T) {
 }
 
 func TestWriteRules(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		mug := e.one(t, "skus", "code_eq", "MUGXXXXX000000FFFFFFXX")
 		mugPath := "/api/skus/" + id(mug)
@@ -387,6 +392,7 @@ func TestWriteRules(t *testing.T) {
 }
 
 func TestCreateOnlyAndTriggers(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		customer, _, entry := e.newCustomerAddress(t, "triggers@example.com")
 		// customer_email is create-only.

@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,14 +12,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/cache"
+	"github.com/pb33f/libopenapi-validator/config"
 	validationerrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gorm.io/gorm"
@@ -35,6 +41,20 @@ import (
 )
 
 const testBaseURL = "http://kasse.test"
+
+// TestMain builds the OpenAPI validator (seconds under -race) while the
+// first tests set up their databases. The tests run in parallel: each has
+// its own databases, router and auth service. The garbage collector runs
+// a quarter as often as by default (unless GOGC says otherwise): the
+// suite allocates a lot and keeps little, and collecting was a quarter
+// of its CPU time under -race.
+func TestMain(m *testing.M) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	go loadContract()
+	os.Exit(m.Run())
+}
 
 // env is a real router over a real database. Requests carry an
 // integration token unless a test sends its own Authorization header.
@@ -66,7 +86,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true, SigningKey: signingKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +115,20 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	e.token = e.tokenFor(models.KindIntegration, "", "", "")
 	return e
 }
+
+// signingKey is the one RSA key of the process, handed to every env's auth
+// service: generating one per env was a seventh of the suite's CPU.
+var signingKey = func() func(t *testing.T) *rsa.PrivateKey {
+	once := sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+	return func(t *testing.T) *rsa.PrivateKey {
+		t.Helper()
+		key, err := once()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+}()
 
 // tokenFor makes an application of kind and returns an access token for
 // it (a customer's when email is set).
@@ -434,6 +468,10 @@ func checkResources(t *testing.T, what string, doc map[string]any) {
 // contract is the OpenAPI document generated from the registry the
 // harness serves, and a validator for it.
 type contract struct {
+	// mu makes validations take turns: libopenapi (v0.36) renders the
+	// document's shared schema nodes in place while validating, which
+	// races between parallel tests.
+	mu        sync.Mutex
 	validator validator.Validator
 	// errorDocument is the document's error schema, for the answers to
 	// requests that match no operation (404 ROUTE_NOT_FOUND, 405).
@@ -461,7 +499,10 @@ func loadContract() (*contract, error) {
 			contractErr = err
 			return
 		}
-		v, errs := validator.NewValidator(doc)
+		schemas := &lazySchemas{}
+		schemas.building.Store(true)
+		v, errs := validator.NewValidator(doc, config.WithSchemaCache(schemas))
+		schemas.building.Store(false)
 		if len(errs) > 0 {
 			contractErr = fmt.Errorf("OpenAPI validator: %v", errs)
 			return
@@ -486,6 +527,35 @@ func loadContract() (*contract, error) {
 	return apiContract, contractErr
 }
 
+// lazySchemas is the validator's schema cache, filled as validations need
+// schemas: NewValidator's warm-up would render and compile every schema of
+// the document, in one goroutine that every test waits for (15 s of CPU
+// under -race), though the tests use a part of them. While building is
+// set it claims to hold every schema, without an entry, so the warm-up
+// skips them all; a validation that finds no entry compiles the schema
+// and stores it, as it does on any miss.
+type lazySchemas struct {
+	building atomic.Bool
+	m        sync.Map // uint64 → *cache.SchemaCacheEntry
+}
+
+func (c *lazySchemas) Load(key uint64) (*cache.SchemaCacheEntry, bool) {
+	if c.building.Load() {
+		return nil, true
+	}
+	v, ok := c.m.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return v.(*cache.SchemaCacheEntry), true
+}
+
+func (c *lazySchemas) Store(key uint64, value *cache.SchemaCacheEntry) { c.m.Store(key, value) }
+
+func (c *lazySchemas) Range(f func(key uint64, value *cache.SchemaCacheEntry) bool) {
+	c.m.Range(func(k, v any) bool { return f(k.(uint64), v.(*cache.SchemaCacheEntry)) })
+}
+
 // checkContract holds an exchange to the OpenAPI document: a request the
 // document refuses must be refused by the server too (4xx), and every
 // response must be one the document declares for its operation, status and
@@ -505,6 +575,8 @@ func checkContract(t *testing.T, req *http.Request, body []byte, rec *httptest.R
 		return r
 	}
 	status := rec.Code
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	requestOK, requestProblems := c.validator.ValidateHttpRequest(fresh())
 	documented := true
 	for _, p := range requestProblems {

@@ -69,6 +69,7 @@ func withKey(key string) []string { return []string{"Idempotency-Key", key} }
 // is 422; a key still in flight is 409; a bad key is 400; a 5xx releases
 // the key so the retry runs.
 func TestIdempotentWrites(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		provider := newGatedProvider()
 		e := newEnvWith(t, gdb, true, handlers.Config{Payments: &models.Payments{DB: gdb, Providers: provider}})
@@ -209,6 +210,7 @@ func (brokenProviders) For(*models.PaymentGateway) (models.Provider, error) {
 // state says it is still pending), not an error a client would retry into
 // a second payment.
 func TestCreateAnswersWhatItCommitted(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		e := newEnvWith(t, gdb, true, handlers.Config{Payments: &models.Payments{DB: gdb, Providers: brokenProviders{}}})
 		guest := e.guest(t)

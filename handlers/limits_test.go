@@ -22,6 +22,7 @@ func noise(n int) string {
 // filter), never a 500 (an unchecked 3,000-byte value overflows
 // PostgreSQL's index entries); the maximum itself is accepted.
 func TestStringLimits(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		long := noise(3000)
 		markets := e.do("GET", "/api/markets", nil).want(t, 200).list()

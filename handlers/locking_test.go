@@ -54,6 +54,7 @@ func burst(t *testing.T, e *env, token string, reqs []request) ([]int, [][]byte)
 // now locks the order first for every type that belongs to one, so every
 // request succeeds and the totals add up.
 func TestParentOrderLock(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		me, _ := e.customer(t, "locks@example.com")
 		oid := id(me.newOrder(t, nil))

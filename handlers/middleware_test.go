@@ -11,6 +11,7 @@ import (
 )
 
 func TestRequestID(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		r := e.do("GET", "/api/skus", nil, "X-Request-Id", "client-id_1.2:3")
 		if got := r.header.Get("X-Request-Id"); got != "client-id_1.2:3" {
@@ -38,6 +39,7 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestProbes(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		for path, want := range map[string]map[string]any{
 			"/healthz": {"status": "ok"},

@@ -8,6 +8,7 @@ import (
 // TestMoney checks the derived amounts of prices in currencies with 0, 2
 // and 3 minor-unit digits.
 func TestMoney(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		kwd := e.create(t, "price_lists", map[string]any{"name": "Kuwait", "code": "kw", "currency_code": "KWD"}, nil)
 		mug := e.one(t, "skus", "code_eq", "MUGXXXXX000000FFFFFFXX")

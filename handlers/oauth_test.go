@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
+	"kasse/db/dbtest"
 	"kasse/handlers"
 	"kasse/models"
 )
@@ -35,6 +38,7 @@ func (e *env) post(t *testing.T, contentType, body string, basic ...string) (int
 }
 
 func TestTokenEndpoint(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		integ, secret, err := models.NewApplication(e.db, models.KindIntegration, "server", "", false)
 		if err != nil {
@@ -104,9 +108,11 @@ func TestTokenEndpoint(t *testing.T) {
 // TestLogsHoldNoSecrets: no log line carries a client secret, a password,
 // an access token or an Authorization header.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	eachDBWith(t, handlers.Config{Logger: logger}, func(t *testing.T, e *env) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		e := newEnvWith(t, gdb, false, handlers.Config{Logger: logger})
 		integ, secret, err := models.NewApplication(e.db, models.KindIntegration, "server", "", false)
 		if err != nil {
 			t.Fatal(err)

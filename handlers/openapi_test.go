@@ -32,6 +32,7 @@ func (e *env) exchange(t *testing.T, method, path, contentType, body string) *ht
 // TestOpenAPIDocumentIsServed: GET /openapi.json is the document of the
 // registry the router serves, naming the router's origin.
 func TestOpenAPIDocumentIsServed(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		rec := e.exchange(t, "GET", "/openapi.json", "", "")
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
@@ -60,6 +61,7 @@ func TestOpenAPIDocumentIsServed(t *testing.T) {
 // failures, the keys and the probes through the OpenAPI validator: the
 // HTTP suite's other tests reach them without the harness.
 func TestServiceEndpointsKeepTheContract(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		integ, secret, err := models.NewApplication(e.db, models.KindIntegration, "server", "", false)
 		if err != nil {

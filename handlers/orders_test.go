@@ -115,6 +115,7 @@ func num(res map[string]any, name string) int64 {
 // TestGuestOrder checks what a guest (a sales-channel token) may do with
 // orders and line items.
 func TestGuestOrder(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.guest(t)
 		eu := e.one(t, "markets", "code_eq", "eu")
@@ -231,6 +232,7 @@ func TestGuestOrder(t *testing.T) {
 
 // TestCustomerOrders checks that a customer sees its own orders only.
 func TestCustomerOrders(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		me, meID := e.customer(t, "me@example.com")
 		other, _ := e.customer(t, "other@example.com")
@@ -289,6 +291,7 @@ func TestCustomerOrders(t *testing.T) {
 // TestIntegrationOrders checks what only trusted servers may do: external
 // prices and back-office triggers.
 func TestIntegrationOrders(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		eu := e.one(t, "markets", "code_eq", "eu")
 		o := e.create(t, "orders", map[string]any{"customer_email": "b2b@example.com"}, map[string]any{"market": ref("markets", id(eu))})
@@ -344,6 +347,7 @@ func TestIntegrationOrders(t *testing.T) {
 // TestOrderIncludes checks the order's relationships: includes, the
 // related endpoints and available_payment_methods.
 func TestOrderIncludes(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.guest(t)
 		o := guest.newOrder(t, map[string]any{"customer_email": "inc@example.com"})
@@ -419,6 +423,7 @@ func TestOrderIncludes(t *testing.T) {
 // TestGuestCheckout walks a storefront's checkout: cart, addresses,
 // payment method, _place; then the back office approves.
 func TestGuestCheckout(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.guest(t)
 		method := e.wireTransfer(t, map[string]any{"currency_code": "EUR", "price_amount_cents": 150}, "eu")
@@ -437,7 +442,7 @@ func TestGuestCheckout(t *testing.T) {
 		guest.patchOrder(t, oid, map[string]any{"_place": true}, nil).wantErrorAt(t, 422, "VALIDATION_ERROR", "/data/relationships/billing_address")
 
 		billing := guest.newAddress(t)
-		o = guest.patchOrder(t, oid, map[string]any{"_shipping_address_same_as_billing": true}, map[string]any{"billing_address": ref("addresses", billing)}).want(t, 200).data()
+		guest.patchOrder(t, oid, map[string]any{"_shipping_address_same_as_billing": true}, map[string]any{"billing_address": ref("addresses", billing)}).want(t, 200)
 		r := guest.do(t, "GET", "/api/orders/"+oid+"?include=billing_address,shipping_address", nil).want(t, 200)
 		shipping := linkage(r.data(), "shipping_address")
 		if got := linkage(r.data(), "billing_address"); !slices.Equal(got, []string{"addresses:" + billing}) || len(shipping) != 1 || shipping[0] == got[0] {
@@ -546,6 +551,7 @@ func TestGuestCheckout(t *testing.T) {
 // TestCustomerCheckout checks the customer's order count and the one
 // purchase rule over HTTP.
 func TestCustomerCheckout(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		course := e.one(t, "skus", "code_eq", courseCode)
 		e.do("PATCH", "/api/skus/"+id(course), resource("skus", id(course), map[string]any{"limit_one_per_customer": true}, nil)).want(t, 200)
@@ -590,6 +596,7 @@ func TestCustomerCheckout(t *testing.T) {
 // item and the order is placed once. SQLite serializes writers; PostgreSQL
 // relies on the order's row lock.
 func TestOrderConcurrency(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { concurrentCheckout(t, newEnv(t, dbtest.SQLite(t), true), 20, 10) })
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Run("postgres", func(t *testing.T) { concurrentCheckout(t, newEnv(t, dbtest.Postgres(t), true), 50, 20) })

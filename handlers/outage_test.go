@@ -84,6 +84,7 @@ func (p *switchProxy) restore() {
 // away on it) and never 500 — and /readyz says so; once the database is
 // back, the same server and the same token work again.
 func TestDatabaseOutageIsServiceUnavailable(t *testing.T) {
+	t.Parallel()
 	dbtest.EachURL(t, func(t *testing.T, dbURL string) {
 		var proxy *switchProxy
 		if strings.HasPrefix(dbURL, "postgres") {

@@ -49,6 +49,7 @@ func paymentStatus(r *response) any {
 // TestSandboxStorefrontFlow is the storefront flow with the sandbox
 // gateway: pay, place, capture, partially refund, with balances right.
 func TestSandboxStorefrontFlow(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest, back := e.guest(t), e.integration()
 		o := guest.checkout(t)
@@ -118,6 +119,7 @@ func TestSandboxStorefrontFlow(t *testing.T) {
 }
 
 func TestSandboxDeclinedAndMismatch(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.guest(t)
 		o := guest.checkout(t)
@@ -176,6 +178,7 @@ func (e *env) raw(method, target string, form url.Values) *httptest.ResponseReco
 }
 
 func TestSandbox3DS(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		for _, outcome := range []string{"complete", "fail"} {
 			t.Run(outcome, func(t *testing.T) {
@@ -218,6 +221,7 @@ func TestSandbox3DS(t *testing.T) {
 // TestSandboxTimeout: a provider timeout leaves the order unchanged and the
 // payment pending; _refresh settles it.
 func TestSandboxTimeout(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.guest(t)
 		o := guest.checkout(t)
@@ -241,6 +245,7 @@ func TestSandboxTimeout(t *testing.T) {
 }
 
 func TestCancelVoids(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest, back := e.guest(t), e.integration()
 		o := guest.checkout(t)
@@ -259,6 +264,7 @@ func TestCancelVoids(t *testing.T) {
 // TestGatewayWebhook: a signed sandbox webhook settles a pending payment
 // once; a bad signature is refused.
 func TestGatewayWebhook(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		guest := e.guest(t)
 		o := guest.checkout(t)
@@ -310,6 +316,7 @@ func TestGatewayWebhook(t *testing.T) {
 // TestConcurrentCapturesAndRefunds: 20 concurrent captures capture once;
 // 20 concurrent refunds never exceed the captured amount.
 func TestConcurrentCapturesAndRefunds(t *testing.T) {
+	t.Parallel()
 	run := func(t *testing.T, e *env) {
 		guest, back := e.guest(t), e.integration()
 		o := guest.checkout(t)
@@ -352,6 +359,7 @@ func countStatus(statuses []int, want int) int {
 // at once places the order paid; an authorization's own _capture and _void
 // triggers work on their balances.
 func TestAutoCaptureAndTransactionTriggers(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		back := e.integration()
 		sandbox := e.one(t, "sandbox_gateways", "name_eq", "Kasse sandbox")

@@ -20,6 +20,7 @@ import (
 // with 429 and Retry-After whatever the answers were, other usernames go
 // on; the per-IP limit counts every token request.
 func TestTokenEndpointLimits(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		// One clock reading for the whole test: a minute boundary passing
 		// between two guesses would start a new window.
@@ -65,6 +66,7 @@ func TestTokenEndpointLimits(t *testing.T) {
 // 429 with Retry-After; each answer says what is left; another
 // application is not affected.
 func TestAPILimitPerToken(t *testing.T) {
+	t.Parallel()
 	// 12 a minute: a burst of 2, then one every 5 s.
 	e := newEnvWith(t, dbtest.SQLite(t), true, handlers.Config{RateLimits: handlers.RateLimits{APIPerToken: 12}})
 	get := func(token string) *httptest.ResponseRecorder {

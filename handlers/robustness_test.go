@@ -11,6 +11,7 @@ import (
 // of the wrong kind): each is a client error on every database, never a
 // 500.
 func TestNoServerErrorsFromInput(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		for _, c := range []struct {
 			path, code string

@@ -13,6 +13,7 @@ import (
 // TestSecurityHeaders: every response says nosniff and no-referrer; HSTS
 // only on an https origin.
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	eachDB(t, false, func(t *testing.T, e *env) {
 		for _, path := range []string{"/api/skus", "/healthz", "/api/nothing", "/openapi.json"} {
 			r := e.raw("GET", path, nil)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestListSkusWithPrices(t *testing.T) {
+	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
 		r := e.do("GET", "/api/skus?include=prices&page[size]=5", nil).want(t, http.StatusOK)
 		if got := len(r.list()); got != 5 {

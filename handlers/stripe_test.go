@@ -1,8 +1,6 @@
 package handlers_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +45,7 @@ func (s *shopper) stripeCheckout(t *testing.T, method string) string {
 }
 
 func TestStripeStorefrontFlow(t *testing.T) {
+	t.Parallel()
 	eachStripe(t, func(t *testing.T, e *env, fake *stripe.Fake, method string) {
 		guest, back := e.guest(t), e.integration()
 		o := guest.stripeCheckout(t, method)
@@ -75,6 +74,7 @@ func TestStripeStorefrontFlow(t *testing.T) {
 }
 
 func TestStripeBrowserConfirmationAndDecline(t *testing.T) {
+	t.Parallel()
 	eachStripe(t, func(t *testing.T, e *env, fake *stripe.Fake, method string) {
 		guest := e.guest(t)
 		o := guest.stripeCheckout(t, method)
@@ -110,9 +110,10 @@ func TestStripeBrowserConfirmationAndDecline(t *testing.T) {
 // Kasse makes are valid Stripe API calls and the answers decode. (The
 // mock is stateless, so the flow itself is tested against the fake.)
 func TestStripeMockThroughTheAPI(t *testing.T) {
-	bin := os.Getenv("STRIPE_MOCK_BIN")
-	if bin == "" {
-		bin = filepath.Join("..", "bin", "stripe-mock")
+	t.Parallel()
+	bin, err := stripe.MockBin()
+	if err != nil {
+		t.Fatal(err)
 	}
 	mockURL, stop, err := stripe.StartMock(bin)
 	t.Cleanup(stop)

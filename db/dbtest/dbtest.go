@@ -5,10 +5,12 @@ package dbtest
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -16,24 +18,26 @@ import (
 	"kasse/db"
 )
 
-// Each runs fn once per database engine, as subtests named "sqlite" and
-// "postgres", each with a fresh migrated database.
+// Each runs fn once per database engine, as parallel subtests named
+// "sqlite" and "postgres", each with a fresh migrated database. They run
+// after the calling test function returns (its cleanups wait for them),
+// so fn must not share unsynchronised state with the caller.
 func Each(t *testing.T, fn func(t *testing.T, gdb *gorm.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, SQLite(t)) })
 	if url := postgresURL(t); url != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+		t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, Postgres(t)) })
 	}
 }
 
 // EachURL is Each for code that opens the database itself (the CLI): fn
-// gets the URL of a fresh, empty database per engine, as subtests named
-// "sqlite" and "postgres".
+// gets the URL of a fresh, empty database per engine, as parallel
+// subtests named "sqlite" and "postgres".
 func EachURL(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLiteURL(t)) })
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, SQLiteURL(t)) })
 	if url := postgresURL(t); url != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+		t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, PostgresURL(t)) })
 	}
 }
 
@@ -55,10 +59,56 @@ func postgresURL(t *testing.T) string {
 }
 
 // SQLite opens a fresh migrated SQLite database in a temporary directory.
+// The first call of a test process migrates a database and keeps its file;
+// every call writes a copy of it (goose parsing the migrations again for
+// each test was most of a database's setup under -race).
 func SQLite(t testing.TB) *gorm.DB {
 	t.Helper()
-	return openMigrated(t, SQLiteURL(t))
+	image, err := migratedSQLite()
+	if err != nil {
+		t.Fatalf("migrate a SQLite database: %v", err)
+	}
+	url := SQLiteURL(t)
+	if err := os.WriteFile(strings.TrimPrefix(url, "sqlite:"), image, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gdb, err := db.Open(db.Config{URL: url})
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	t.Cleanup(func() { db.Close(gdb) })
+	return gdb
 }
+
+// migratedSQLite is the file of a freshly migrated SQLite database, made
+// once per process.
+var migratedSQLite = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "kasse-dbtest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "kasse.db")
+	gdb, err := db.Open(db.Config{URL: "sqlite:" + path})
+	if err != nil {
+		return nil, err
+	}
+	_, err = db.Migrate(context.Background(), gdb)
+	if err == nil {
+		// Everything into the main file, so that it alone is the database.
+		err = gdb.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	}
+	if closeErr := db.Close(gdb); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if info, err := os.Stat(path + "-wal"); err == nil && info.Size() > 0 {
+		return nil, errors.New("the migrated database's WAL was not checkpointed")
+	}
+	return os.ReadFile(path)
+})
 
 // Postgres creates a fresh schema in the TEST_DATABASE_URL database,
 // migrates it, and drops it when the test ends. Tests in parallel each get
@@ -83,23 +133,32 @@ func PostgresURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("TEST_DATABASE_URL: %v", err)
 	}
-	admin, err := db.Open(db.Config{URL: base})
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL at TEST_DATABASE_URL: %v", err)
-	}
+	// The admin connection is not held during the test: tests in
+	// parallel, and other checkouts' tests, share the server's
+	// max_connections.
 	schema := "test_" + strings.ToLower(db.RandomString(12))
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		db.Close(admin)
-		t.Fatalf("create schema: %v", err)
+	if err := adminExec(base, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema in the PostgreSQL at TEST_DATABASE_URL: %v", err)
 	}
 	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close(admin)
+		if err := adminExec(base, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
 	})
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// adminExec runs one statement on a connection of its own to url.
+func adminExec(url, statement string) error {
+	admin, err := db.Open(db.Config{URL: url})
+	if err != nil {
+		return err
+	}
+	defer db.Close(admin)
+	return admin.Exec(statement).Error
 }
 
 func openMigrated(t testing.TB, url string) *gorm.DB {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,32 +20,51 @@ import (
 // on Fake (fake_test.go).
 
 var (
-	mockURL string
-	mockErr error
+	mockOnce sync.Once
+	mockURL  string
+	mockErr  error
+	mockStop = func() {}
 )
 
 func TestMain(m *testing.M) {
-	stop := startStripeMock()
 	code := m.Run()
-	stop()
+	mockStop()
 	os.Exit(code)
 }
 
-func startStripeMock() (stop func()) {
-	bin := os.Getenv("STRIPE_MOCK_BIN")
-	if bin == "" {
-		bin = filepath.Join("..", "..", "bin", "stripe-mock")
+// startedMock starts stripe-mock (installing it first when missing) for
+// the first test that needs it; TestMain stops it.
+func startedMock(t *testing.T) string {
+	t.Helper()
+	mockOnce.Do(func() {
+		var bin string
+		if bin, mockErr = MockBin(); mockErr == nil {
+			mockURL, mockStop, mockErr = StartMock(bin)
+		}
+	})
+	if mockErr != nil {
+		t.Fatal(mockErr)
 	}
-	mockURL, stop, mockErr = StartMock(bin)
-	return stop
+	return mockURL
 }
 
 func stripeMock(t *testing.T) *Adapter {
 	t.Helper()
-	if mockErr != nil {
-		t.Fatal(mockErr)
+	return New(startedMock(t), "sk_test_123", "whsec_test", &http.Client{Timeout: 10 * time.Second})
+}
+
+// TestMakefileInstallsTheMockVersion keeps `make bin/stripe-mock` and
+// MockBin on the same stripe-mock release.
+func TestMakefileInstallsTheMockVersion(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return New(mockURL, "sk_test_123", "whsec_test", &http.Client{Timeout: 10 * time.Second})
+	for _, want := range []string{"STRIPE_MOCK_VERSION := " + MockVersion + "\n", MockModule + "@$(STRIPE_MOCK_VERSION)"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the Makefile does not say %q: it must install %s@%s", want, MockModule, MockVersion)
+		}
+	}
 }
 
 func TestStripeMockAuthorizeRequestsAreValid(t *testing.T) {
@@ -117,11 +137,8 @@ func TestStripeMockActions(t *testing.T) {
 }
 
 func TestStripeMockRefusalsArePermanentErrors(t *testing.T) {
-	if mockErr != nil {
-		t.Fatal(mockErr)
-	}
 	// stripe-mock takes only sk_test_ keys: anything else is a 401.
-	bad := New(mockURL, "not_a_key_98765", "", nil)
+	bad := New(startedMock(t), "not_a_key_98765", "", nil)
 	_, err := bad.Details(context.Background(), "pi_123", "")
 	var pe *models.ProviderError
 	if !errors.As(err, &pe) || pe.Temporary || strings.Contains(pe.Message, "98765") {
