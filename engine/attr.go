@@ -104,6 +104,13 @@ func (a Attr) WriteOnly() Attr { a.a.WriteOnly = true; return a }
 // Writers restricts who may write the attribute to integrations and roles.
 func (a Attr) Writers(roles ...string) Attr { a.a.Writers = slices.Clone(roles); return a }
 
+// Readers restricts who sees the attribute to integrations and roles
+// (none: integrations only); others get it as null.
+func (a Attr) Readers(roles ...string) Attr {
+	a.a.Readers = append([]string{}, roles...)
+	return a
+}
+
 // Column stores the attribute in a model column named otherwise
 // (stripe_id in gateway_payment_id).
 func (a Attr) Column(column string) Attr { a.column = column; return a }

@@ -191,6 +191,9 @@ func defineRender[M any, R any](d *Definition, s Spec[M, R]) {
 		if a.WriteOnly {
 			writeOnly = append(writeOnly, a.reprField)
 		}
+		if a.Readers != nil {
+			d.restricted = append(d.restricted, a)
+		}
 	}
 	d.render = func(model any, baseURL string) any {
 		out := render(model.(*M))

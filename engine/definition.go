@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -45,6 +46,7 @@ type Attribute struct {
 	WriteOnly bool
 	Enum      []string
 	Writers   []string // roles that may write it besides integration; nil: any role that may write the type
+	Readers   []string // roles that see it besides integration; nil: any role that sees the type
 	Column    string   // the model column it is stored in; "" when derived
 	// MaxLength is a text attribute's maximum length in characters
 	// (0 for other types), checked on writes and filters.
@@ -176,6 +178,8 @@ type Definition struct {
 	modelType reflect.Type
 	idField   []int
 	render    func(model any, baseURL string) any
+	// restricted are the attributes only some roles see (Readers).
+	restricted []*Attribute
 	load      func(tx *gorm.DB, models []any) error
 	stamp     func(p *models.Principal, model any)
 	onCreate  func(c *Call, model any) error
@@ -231,8 +235,18 @@ func (d *Definition) RelationshipSpecs() []serializers.RelationshipSpec {
 
 // Node renders a model as a serializer node with no relationships loaded;
 // baseURL is the origin for URL attributes (webhook_endpoint_url).
-func (d *Definition) Node(model any, baseURL string) *serializers.Node {
-	return &serializers.Node{Value: d.render(model, baseURL), Relationships: d.specs, Related: map[string][]*serializers.Node{}}
+func (d *Definition) Node(p *models.Principal, model any, baseURL string) *serializers.Node {
+	value := d.render(model, baseURL)
+	if value != nil && len(d.restricted) > 0 && (p == nil || p.Role != models.RoleIntegration) {
+		rv := reflect.ValueOf(value).Elem()
+		for _, a := range d.restricted {
+			if p == nil || !slices.Contains(a.Readers, p.Role) {
+				f := rv.FieldByIndex(a.reprField)
+				f.Set(reflect.Zero(f.Type()))
+			}
+		}
+	}
+	return &serializers.Node{Value: value, Relationships: d.specs, Related: map[string][]*serializers.Node{}}
 }
 
 // prepare runs the type's batch Load on freshly read models.

@@ -37,21 +37,21 @@ type loaded struct {
 	node  *serializers.Node
 }
 
-// nodes prepares freshly read models and renders them.
-func (e *Engine) nodes(tx *gorm.DB, def *Definition, models []any) ([]loaded, error) {
-	if err := def.prepare(tx, models); err != nil {
+// nodes prepares freshly read models and renders them for p.
+func (e *Engine) nodes(tx *gorm.DB, p *models.Principal, def *Definition, rows []any) ([]loaded, error) {
+	if err := def.prepare(tx, rows); err != nil {
 		return nil, err
 	}
-	out := make([]loaded, len(models))
-	for i, m := range models {
-		out[i] = loaded{model: m, node: e.node(def, m)}
+	out := make([]loaded, len(rows))
+	for i, m := range rows {
+		out[i] = loaded{model: m, node: e.node(p, def, m)}
 	}
 	return out, nil
 }
 
-// node renders one prepared model on the engine's origin.
-func (e *Engine) node(def *Definition, model any) *serializers.Node {
-	return def.Node(model, e.BaseURL)
+// node renders one prepared model for p on the engine's origin.
+func (e *Engine) node(p *models.Principal, def *Definition, model any) *serializers.Node {
+	return def.Node(p, model, e.BaseURL)
 }
 
 func nodesOf(l []loaded) []*serializers.Node {
@@ -94,7 +94,7 @@ func (e *Engine) OneRelated(ctx context.Context, p *models.Principal, target *De
 	if err := db.Find(ctx, e.DB, target.Table, slice, db.Query{Where: append(target.within(scope), cond...), Limit: 1}); err != nil {
 		return nil, err
 	}
-	items, err := e.nodes(e.DB.WithContext(ctx), target, target.elements(slice))
+	items, err := e.nodes(e.DB.WithContext(ctx), p, target, target.elements(slice))
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition,
 	if err := db.Find(ctx, e.DB, def.Table, slice, db.Query{Where: where, Order: q.Order, Limit: q.Page.Size, Offset: q.Page.Offset()}); err != nil {
 		return nil, 0, err
 	}
-	items, err := e.nodes(e.DB.WithContext(ctx), def, def.elements(slice))
+	items, err := e.nodes(e.DB.WithContext(ctx), p, def, def.elements(slice))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -162,7 +162,7 @@ func (e *Engine) get(ctx context.Context, p *models.Principal, def *Definition, 
 	if err != nil {
 		return nil, err
 	}
-	items, err := e.nodes(e.DB.WithContext(ctx), def, []any{model})
+	items, err := e.nodes(e.DB.WithContext(ctx), p, def, []any{model})
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, p *models.Princi
 		if !ok {
 			return errs.New(errs.InvalidInclude, "%s cannot be included: you may not read %s", name, target.Type).AtParam("include")
 		}
-		children, err := e.loadRelationship(ctx, tx, def, rel, target, parents, target.within(scope))
+		children, err := e.loadRelationship(ctx, tx, p, def, rel, target, parents, target.within(scope))
 		if err != nil {
 			return err
 		}
@@ -313,7 +313,7 @@ func (e *Engine) loadPolymorphic(ctx context.Context, tx *gorm.DB, p *models.Pri
 			return err
 		}
 		for _, m := range found {
-			nodes[serializers.Identifier{Type: typ, ID: target.ID(m)}] = e.node(target, m)
+			nodes[serializers.Identifier{Type: typ, ID: target.ID(m)}] = e.node(p, target, m)
 		}
 	}
 	for _, parent := range parents {
@@ -331,6 +331,7 @@ func (e *Engine) loadPolymorphic(ctx context.Context, tx *gorm.DB, p *models.Pri
 // each rendered once, for the next include level.
 type related struct {
 	e        *Engine
+	p        *models.Principal
 	tx       *gorm.DB
 	target   *Definition
 	byID     map[string]loaded
@@ -348,7 +349,7 @@ func (r *related) keep(rows []any) ([]*serializers.Node, error) {
 		id := r.target.ID(m)
 		l, ok := r.byID[id]
 		if !ok {
-			l = loaded{model: m, node: r.e.node(r.target, m)}
+			l = loaded{model: m, node: r.e.node(r.p, r.target, m)}
 			r.byID[id] = l
 			r.distinct = append(r.distinct, l)
 		}
@@ -363,8 +364,8 @@ var includeOrder = []db.Order{{Column: "created_at"}, {Column: "id"}}
 // loadRelationship batch-loads one relationship for all parents, links
 // each parent's node to its related nodes, and returns the distinct
 // related items for the next level.
-func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, def *Definition, rel *Relationship, target *Definition, parents []loaded, scope []db.Condition) ([]loaded, error) {
-	r := &related{e: e, tx: tx, target: target, byID: map[string]loaded{}}
+func (e *Engine) loadRelationship(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, rel *Relationship, target *Definition, parents []loaded, scope []db.Condition) ([]loaded, error) {
+	r := &related{e: e, p: p, tx: tx, target: target, byID: map[string]loaded{}}
 	var err error
 	switch {
 	case rel.Where != nil:

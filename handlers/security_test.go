@@ -40,3 +40,24 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestMarketSecretIsForIntegrations: a market's shared_secret is shown to
+// integrations only; a storefront reading its market gets null.
+func TestMarketSecretIsForIntegrations(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		market := e.one(t, "markets", "code_eq", "eu")
+		if s, _ := attrs(market)["shared_secret"].(string); len(s) < 16 {
+			t.Fatalf("integration sees shared_secret %v", attrs(market)["shared_secret"])
+		}
+		guest := e.guest(t)
+		r := guest.do(t, "GET", "/api/markets/"+id(market), nil).want(t, 200)
+		if v, ok := attrs(r.data())["shared_secret"]; !ok || v != nil {
+			t.Fatalf("a guest sees shared_secret %v", v)
+		}
+		customer, _ := e.customer(t, "secretive@example.com")
+		if v := attrs(customer.do(t, "GET", "/api/markets/"+id(market), nil).want(t, 200).data())["shared_secret"]; v != nil {
+			t.Fatalf("a customer sees shared_secret %v", v)
+		}
+	})
+}

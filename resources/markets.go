@@ -20,7 +20,7 @@ type marketResource struct {
 	Private                    bool           `jsonapi:"attr,private"`
 	ShippingCostCutoff         *int64         `jsonapi:"attr,shipping_cost_cutoff"`
 	DisabledAt                 *engine.Time   `jsonapi:"attr,disabled_at"`
-	SharedSecret               string         `jsonapi:"attr,shared_secret"`
+	SharedSecret               *string        `jsonapi:"attr,shared_secret"`
 	ExternalIncludes           []any          `jsonapi:"attr,external_includes"`
 	CreatedAt                  engine.Time    `jsonapi:"attr,created_at"`
 	UpdatedAt                  engine.Time    `jsonapi:"attr,updated_at"`
@@ -50,7 +50,7 @@ func markets() *engine.Definition {
 			engine.Bool("private"),
 			engine.Int("shipping_cost_cutoff").Create().Update(),
 			engine.Timestamp("disabled_at").Filter().Sort(),
-			engine.Text("shared_secret"),
+			engine.Text("shared_secret").Readers().Doc("Integrations only: the secret a market signs its external requests with; null for other tokens."),
 			engine.JSONArray("external_includes").Create().Update(),
 		),
 		Render: func(m *models.Market) *marketResource {
@@ -66,7 +66,7 @@ func markets() *engine.Definition {
 				Private:                    m.Private,
 				ShippingCostCutoff:         m.ShippingCostCutoff,
 				DisabledAt:                 engine.TimeOrNil(m.DisabledAt),
-				SharedSecret:               m.SharedSecret,
+				SharedSecret:               &m.SharedSecret,
 				ExternalIncludes:           engine.ArrayOf(m.ExternalIncludes),
 				CreatedAt:                  engine.TimeOf(m.CreatedAt),
 				UpdatedAt:                  engine.TimeOf(m.UpdatedAt),

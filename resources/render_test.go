@@ -93,7 +93,7 @@ func TestRender(t *testing.T) {
 			fill(reflect.ValueOf(full).Elem(), "", &n)
 			var out bytes.Buffer
 			for _, m := range []any{empty, full} {
-				doc, err := serializers.One(def.Node(m, "https://kasse.test"), serializers.Options{BaseURL: "https://kasse.test"})
+				doc, err := serializers.One(def.Node(&models.Principal{Role: models.RoleIntegration}, m, "https://kasse.test"), serializers.Options{BaseURL: "https://kasse.test"})
 				if err != nil {
 					t.Fatal(err)
 				}
