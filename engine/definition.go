@@ -180,12 +180,12 @@ type Definition struct {
 	render    func(model any, baseURL string) any
 	// restricted are the attributes only some roles see (Readers).
 	restricted []*Attribute
-	load      func(tx *gorm.DB, models []any) error
-	stamp     func(p *models.Principal, model any)
-	onCreate  func(c *Call, model any) error
-	newModel  func() any
-	newSlice  func() any
-	elements  func(slice any) []any
+	load       func(tx *gorm.DB, models []any) error
+	stamp      func(p *models.Principal, model any)
+	onCreate   func(c *Call, model any) error
+	newModel   func() any
+	newSlice   func() any
+	elements   func(slice any) []any
 }
 
 // within is scope plus the type's fixed conditions (a fresh slice).
