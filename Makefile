@@ -10,7 +10,7 @@ STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # The PostgreSQL make test-pg uses unless TEST_DATABASE_URL names another.
 LOCAL_PG_URL := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: build run test test-pg vet lint fmt-check bench clean openapi docs-check
+.PHONY: build run test test-pg vet lint fmt-check fuzz bench clean openapi docs-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kasse
@@ -24,7 +24,7 @@ run: build
 test: bin/stripe-mock vet fmt-check
 	@if [ "$$CI" = "true" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "CI=true needs TEST_DATABASE_URL (PostgreSQL): refusing to skip the PostgreSQL tests"; exit 1; fi
-	$(GO) test $(RACE) -count=1 -timeout 9m $(PKGS)
+	$(GO) test $(RACE) -count=1 -timeout 20m $(PKGS)
 
 ## test-pg: make test with the PostgreSQL tests too, on TEST_DATABASE_URL or else the local
 ## server (postgres@127.0.0.1:5432, trust auth, database test); RACE=-race as in CI
@@ -71,6 +71,16 @@ docs-check: $(DOCS_TOOLS)/node_modules/.installed
 $(DOCS_TOOLS)/node_modules/.installed: $(DOCS_TOOLS)/package.json $(DOCS_TOOLS)/package-lock.json
 	npm ci --prefix $(DOCS_TOOLS) --no-audit --no-fund
 	touch $@
+
+## fuzz: run every fuzz target (the request decoder, the query parser) for FUZZTIME each; CI runs it
+FUZZTIME ?= 15s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 ## bench: benchmarks (never part of make test)
 bench:
