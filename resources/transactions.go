@@ -55,46 +55,57 @@ type transactionResource struct {
 	Metadata             map[string]any `jsonapi:"attr,metadata"`
 }
 
+// plainTransactionAttributes are the attributes of a transaction without
+// balances: the parent type's, a void's and a refund's.
+func plainTransactionAttributes() []engine.Attr {
+	return readOnlyBase(
+		engine.Text("number").Filter().Sort(),
+		engine.Text("payment_method_type").Filter().Column("payment_source_type"),
+		engine.Text("currency_code").Filter(),
+		engine.Int("amount_cents").Filter().Sort(),
+		engine.Number("amount_float"),
+		engine.Text("formatted_amount"),
+		engine.Bool("succeeded").Filter(),
+		engine.Text("message"),
+		engine.Text("error_code").Filter(),
+		engine.Text("error_detail"),
+		engine.Text("token"),
+		engine.Text("gateway_transaction_id").Filter(),
+	)
+}
+
+// plainTransaction renders a transaction without balances. voidResource
+// and refundResource have the same fields (google/jsonapi needs a struct
+// per type for its primary tag), so they are conversions of it.
+func plainTransaction(t *models.Transaction) *transactionResource {
+	out := &transactionResource{
+		ID:                   t.ID,
+		Number:               t.Number,
+		PaymentMethodType:    t.PaymentSourceType,
+		CurrencyCode:         t.CurrencyCode,
+		AmountCents:          t.AmountCents,
+		Succeeded:            t.Succeeded,
+		Message:              t.Message,
+		ErrorCode:            t.ErrorCode,
+		ErrorDetail:          t.ErrorDetail,
+		GatewayTransactionID: t.GatewayTransactionID,
+		CreatedAt:            engine.TimeOf(t.CreatedAt),
+		UpdatedAt:            engine.TimeOf(t.UpdatedAt),
+		Reference:            t.Reference,
+		ReferenceOrigin:      t.ReferenceOrigin,
+		Metadata:             engine.ObjectOf(t.Metadata),
+	}
+	out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
+	return out
+}
+
 func transactions() *engine.Definition {
 	return engine.Define(engine.Spec[models.Transaction, transactionResource]{
-		Type:        "transactions",
-		Description: "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
-		Actions:     engine.Actions{List: true, Retrieve: true},
-		Attributes: readOnlyBase(
-			engine.Text("number").Filter().Sort(),
-			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
-			engine.Text("currency_code").Filter(),
-			engine.Int("amount_cents").Filter().Sort(),
-			engine.Number("amount_float"),
-			engine.Text("formatted_amount"),
-			engine.Bool("succeeded").Filter(),
-			engine.Text("message"),
-			engine.Text("error_code").Filter(),
-			engine.Text("error_detail"),
-			engine.Text("token"),
-			engine.Text("gateway_transaction_id").Filter(),
-		),
-		Render: func(t *models.Transaction) *transactionResource {
-			out := &transactionResource{
-				ID:                   t.ID,
-				Number:               t.Number,
-				PaymentMethodType:    t.PaymentSourceType,
-				CurrencyCode:         t.CurrencyCode,
-				AmountCents:          t.AmountCents,
-				Succeeded:            t.Succeeded,
-				Message:              t.Message,
-				ErrorCode:            t.ErrorCode,
-				ErrorDetail:          t.ErrorDetail,
-				GatewayTransactionID: t.GatewayTransactionID,
-				CreatedAt:            engine.TimeOf(t.CreatedAt),
-				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
-				Reference:            t.Reference,
-				ReferenceOrigin:      t.ReferenceOrigin,
-				Metadata:             engine.ObjectOf(t.Metadata),
-			}
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-			return out
-		},
+		Type:          "transactions",
+		Description:   "Every provider call on a payment: authorizations, captures, voids and refunds, made by triggers only.",
+		Actions:       engine.Actions{List: true, Retrieve: true},
+		Attributes:    plainTransactionAttributes(),
+		Render:        plainTransaction,
 		ParentOrder:   "order_id",
 		Relationships: transactionRelationships(),
 		Access:        transactionAccess(engine.List, engine.Retrieve),
@@ -383,41 +394,8 @@ func voids() *engine.Definition {
 		Type:        "voids",
 		Description: "A void of an authorization.",
 		Actions:     engine.Actions{List: true, Retrieve: true},
-		Attributes: readOnlyBase(
-			engine.Text("number").Filter().Sort(),
-			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
-			engine.Text("currency_code").Filter(),
-			engine.Int("amount_cents").Filter().Sort(),
-			engine.Number("amount_float"),
-			engine.Text("formatted_amount"),
-			engine.Bool("succeeded").Filter(),
-			engine.Text("message"),
-			engine.Text("error_code").Filter(),
-			engine.Text("error_detail"),
-			engine.Text("token"),
-			engine.Text("gateway_transaction_id").Filter(),
-		),
-		Render: func(t *models.Transaction) *voidResource {
-			out := &voidResource{
-				ID:                   t.ID,
-				Number:               t.Number,
-				PaymentMethodType:    t.PaymentSourceType,
-				CurrencyCode:         t.CurrencyCode,
-				AmountCents:          t.AmountCents,
-				Succeeded:            t.Succeeded,
-				Message:              t.Message,
-				ErrorCode:            t.ErrorCode,
-				ErrorDetail:          t.ErrorDetail,
-				GatewayTransactionID: t.GatewayTransactionID,
-				CreatedAt:            engine.TimeOf(t.CreatedAt),
-				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
-				Reference:            t.Reference,
-				ReferenceOrigin:      t.ReferenceOrigin,
-				Metadata:             engine.ObjectOf(t.Metadata),
-			}
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-			return out
-		},
+		Attributes:  plainTransactionAttributes(),
+		Render:      func(t *models.Transaction) *voidResource { return (*voidResource)(plainTransaction(t)) },
 		Within:      transactionKind(models.TxVoid),
 		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
@@ -453,41 +431,8 @@ func refunds() *engine.Definition {
 		Type:        "refunds",
 		Description: "A refund of (part of) a capture.",
 		Actions:     engine.Actions{List: true, Retrieve: true},
-		Attributes: readOnlyBase(
-			engine.Text("number").Filter().Sort(),
-			engine.Text("payment_method_type").Filter().Column("payment_source_type"),
-			engine.Text("currency_code").Filter(),
-			engine.Int("amount_cents").Filter().Sort(),
-			engine.Number("amount_float"),
-			engine.Text("formatted_amount"),
-			engine.Bool("succeeded").Filter(),
-			engine.Text("message"),
-			engine.Text("error_code").Filter(),
-			engine.Text("error_detail"),
-			engine.Text("token"),
-			engine.Text("gateway_transaction_id").Filter(),
-		),
-		Render: func(t *models.Transaction) *refundResource {
-			out := &refundResource{
-				ID:                   t.ID,
-				Number:               t.Number,
-				PaymentMethodType:    t.PaymentSourceType,
-				CurrencyCode:         t.CurrencyCode,
-				AmountCents:          t.AmountCents,
-				Succeeded:            t.Succeeded,
-				Message:              t.Message,
-				ErrorCode:            t.ErrorCode,
-				ErrorDetail:          t.ErrorDetail,
-				GatewayTransactionID: t.GatewayTransactionID,
-				CreatedAt:            engine.TimeOf(t.CreatedAt),
-				UpdatedAt:            engine.TimeOf(t.UpdatedAt),
-				Reference:            t.Reference,
-				ReferenceOrigin:      t.ReferenceOrigin,
-				Metadata:             engine.ObjectOf(t.Metadata),
-			}
-			out.AmountFloat, out.FormattedAmount = money(t.AmountCents, t.CurrencyCode)
-			return out
-		},
+		Attributes:  plainTransactionAttributes(),
+		Render:      func(t *models.Transaction) *refundResource { return (*refundResource)(plainTransaction(t)) },
 		Within:      transactionKind(models.TxRefund),
 		ParentOrder: "order_id",
 		Relationships: transactionRelationships(
