@@ -1,0 +1,56 @@
+package resources
+
+import (
+	"encoding/json"
+
+	"kasse/engine"
+	"kasse/errs"
+	"kasse/models"
+)
+
+// webhookResource is a subscription to a topic; shared_secret is read-only
+// and generated on create.
+type webhookResource struct {
+	ID                  string         `jsonapi:"primary,webhooks"`
+	Name                *string        `jsonapi:"attr,name" kasse:"create,update,filter,sort"`
+	Topic               string         `jsonapi:"attr,topic" kasse:"create,update,required,filter,sort"`
+	CallbackURL         string         `jsonapi:"attr,callback_url" kasse:"create,update,required,filter"`
+	IncludeResources    []any          `jsonapi:"attr,include_resources" kasse:"create,update"`
+	SharedSecret        string         `jsonapi:"attr,shared_secret"`
+	DisabledAt          *engine.Time   `jsonapi:"attr,disabled_at" kasse:"filter,sort"`
+	CircuitState        string         `jsonapi:"attr,circuit_state" kasse:"filter,enum=closed|open"`
+	CircuitFailureCount int            `jsonapi:"attr,circuit_failure_count" kasse:"filter,sort"`
+	CreatedAt           engine.Time    `jsonapi:"attr,created_at" kasse:"filter,sort"`
+	UpdatedAt           engine.Time    `jsonapi:"attr,updated_at" kasse:"filter,sort"`
+	Reference           *string        `jsonapi:"attr,reference" kasse:"create,update,filter,sort"`
+	ReferenceOrigin     *string        `jsonapi:"attr,reference_origin" kasse:"create,update,filter,sort"`
+	Metadata            map[string]any `jsonapi:"attr,metadata" kasse:"create,update"`
+}
+
+func webhooks() *engine.Definition {
+	return engine.Define(engine.Spec[models.Webhook, webhookResource]{
+		Type:        "webhooks",
+		Description: "A webhook POSTs every event of its topic to callback_url, signed with shared_secret (see docs/webhooks.md).",
+		Actions:     engine.AllActions,
+		Relationships: []engine.Relationship{
+			{Name: "last_event_callbacks", Target: "event_callbacks", ToMany: true, InverseKey: "webhook_id"},
+		},
+		Access: integrationOnly,
+		Triggers: []engine.Trigger[models.Webhook]{
+			{Name: "_disable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as disabled.",
+				Run: func(c *engine.Call, w *models.Webhook, _ json.RawMessage) error { return w.Disable(c.Tx) }},
+			{Name: "_enable", OnCreate: true, Description: "Send this attribute if you want to mark this resource as enabled.",
+				Run: func(c *engine.Call, w *models.Webhook, _ json.RawMessage) error { return w.Enable(c.Tx) }},
+			{Name: "_reset_circuit", Description: "Send this attribute if you want to reset the circuit breaker associated to this resource to 'closed' state and zero failures count.",
+				Run: func(c *engine.Call, w *models.Webhook, _ json.RawMessage) error { return w.ResetCircuit(c.Tx) }},
+			{Name: "_regenerate_shared_secret", Description: "Send this attribute if you want to regenerate the shared secret.",
+				Run: func(c *engine.Call, w *models.Webhook, _ json.RawMessage) error { return w.RegenerateSecret(c.Tx) }},
+		},
+		Check: func(c *engine.Call, w *models.Webhook, _ bool) error {
+			if err := c.URLGuard().CheckURL(c.Ctx, w.CallbackURL); err != nil {
+				return err
+			}
+			return c.CheckIncludes(models.TopicResource(w.Topic), w.Includes(), errs.AttributePointer("include_resources"))
+		},
+	})
+}
