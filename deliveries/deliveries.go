@@ -68,7 +68,8 @@ type Config struct {
 	Workers      int
 	PollInterval time.Duration
 	// RescueAfter is how long a job may stay running before it is taken
-	// to have died with its instance and is retried (1 min when 0).
+	// to have died with its instance and is retried (1 min when 0; at
+	// least Timeout + 5 s, the job's own timeout).
 	RescueAfter time.Duration
 	Logger      *slog.Logger
 	// Transport overrides the HTTP transport (tests); it must apply Guard.
@@ -134,6 +135,10 @@ func New(cfg Config) (*Service, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})
 	cooldown := min(100*time.Millisecond, cfg.PollInterval)
+	// A job runs the call and a little database work; River rescues only
+	// jobs running longer than their timeout.
+	jobTimeout := cfg.Timeout + 5*time.Second
+	cfg.RescueAfter = max(cfg.RescueAfter, jobTimeout)
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
@@ -142,7 +147,7 @@ func New(cfg Config) (*Service, error) {
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        cooldown,
 		PollOnly:             true,
-		JobTimeout:           cfg.Timeout + 25*time.Second,
+		JobTimeout:           jobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		Logger:               quiet(cfg.Logger),
 	})
