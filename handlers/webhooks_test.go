@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -419,7 +420,12 @@ func TestWebhookOutboxTransaction(t *testing.T) {
 // checked on create and update with a pointer; secrets are generated.
 func TestWebhookValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
-		e := newEnv(t, gdb, true) // the default guard: https to public addresses only
+		e := newEnv(t, gdb, true)
+		// The default guard (https to public addresses only), resolving
+		// names from /etc/hosts alone: a test sends no DNS query.
+		e.engine.URLGuard = &models.URLGuard{Resolver: &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("no DNS in tests")
+		}}}
 		post := func(a map[string]any) *response {
 			return e.do("POST", "/api/webhooks", resource("webhooks", "", a, nil))
 		}

@@ -115,6 +115,19 @@ func (w *Webhook) BeforeWrite(_ *gorm.DB, creating bool) error {
 	return v.err()
 }
 
+// CallbackURLChanged says whether the webhook is new or its callback_url
+// differs from the stored one (only then is its target checked again).
+func (w *Webhook) CallbackURLChanged(tx *gorm.DB) (bool, error) {
+	if w.ID == "" {
+		return true, nil
+	}
+	var stored []string
+	if err := tx.Model(&Webhook{}).Where("id = ?", w.ID).Pluck("callback_url", &stored).Error; err != nil {
+		return false, err
+	}
+	return len(stored) == 0 || stored[0] != w.CallbackURL, nil
+}
+
 // ResetCircuit closes the webhook's circuit (the `_reset_circuit` trigger).
 func (w *Webhook) ResetCircuit(*gorm.DB) error {
 	w.CircuitState, w.CircuitFailureCount = CircuitClosed, 0

@@ -47,8 +47,14 @@ func webhooks() *engine.Definition {
 				Run: func(c *engine.Call, w *models.Webhook, _ json.RawMessage) error { return w.RegenerateSecret(c.Tx) }},
 		},
 		Check: func(c *engine.Call, w *models.Webhook, _ bool) error {
-			if err := c.URLGuard().CheckURL(c.Ctx, w.CallbackURL); err != nil {
+			changed, err := w.CallbackURLChanged(c.Tx)
+			if err != nil {
 				return err
+			}
+			if changed {
+				if err := c.URLGuard().CheckURL(c.Ctx, w.CallbackURL); err != nil {
+					return err
+				}
 			}
 			return c.CheckIncludes(models.TopicResource(w.Topic), w.Includes(), errs.AttributePointer("include_resources"))
 		},
