@@ -500,3 +500,43 @@ func TestWebhookDialGuard(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookCancelAndDestroy: cancelling an authorized order voids it
+// (voids.create, orders.void, orders.cancel); destroying a draft order
+// sends its identifier (the order is gone).
+func TestWebhookCancelAndDestroy(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		e := webhookEnv(t, gdb, []time.Duration{100 * time.Millisecond})
+		rcv := newReceiver(t)
+		topics := []string{"voids.create", "orders.void", "orders.cancel", "orders.destroy"}
+		for _, topic := range topics {
+			e.newWebhook(t, topic, rcv.URL)
+		}
+		guest, back := e.guest(t), e.integration()
+		o := guest.checkout(t)
+		guest.pay(t, o, gateways.SandboxApproved).want(t, 201)
+		guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 200)
+		back.patchOrder(t, o, map[string]any{"_cancel": true}, nil).want(t, 200)
+		draft := id(guest.newOrder(t, map[string]any{"customer_email": "gone@example.com"}))
+		e.do("DELETE", "/api/orders/"+draft, nil).want(t, 204)
+		waitFor(t, 20*time.Second, "the four topics", func() bool {
+			for _, topic := range topics {
+				if len(rcv.byTopic(topic)) == 0 {
+					return false
+				}
+			}
+			return true
+		})
+		for _, topic := range topics {
+			if n := len(rcv.byTopic(topic)); n != 1 {
+				t.Errorf("%s: %d deliveries", topic, n)
+			}
+		}
+		if data, _ := bodyOf(t, rcv.byTopic("orders.cancel")[0])["data"].(map[string]any); data["id"] != o || attrs(data)["status"] != "cancelled" {
+			t.Errorf("orders.cancel: %v", data)
+		}
+		if data, _ := bodyOf(t, rcv.byTopic("orders.destroy")[0])["data"].(map[string]any); data["id"] != draft || data["type"] != "orders" {
+			t.Errorf("orders.destroy: %v", data)
+		}
+	})
+}
