@@ -40,6 +40,7 @@ var mayImport = map[string][]string{
 	"resources":   {"engine", "models"},
 	"engine":      {"serializers", "models", "db"},
 	"auth":        {"models"},
+	"deliveries":  {"engine", "models", "serializers"},
 	"gateways":    {"models"},
 	"serializers": {},
 	"models":      {"db"},

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -17,6 +18,7 @@ type Call struct {
 	Tx        *gorm.DB
 	Principal *models.Principal
 	engine    *Engine
+	def       *Definition // the type written (nil outside writes)
 	after     []func(ctx context.Context) error
 }
 
@@ -27,6 +29,29 @@ func (c *Call) Payments() models.PaymentHook {
 		return nil
 	}
 	return c.engine.Payments
+}
+
+// URLGuard checks outbound URLs (webhook callbacks); never nil.
+func (c *Call) URLGuard() *models.URLGuard {
+	if c.engine.URLGuard == nil {
+		return &models.URLGuard{}
+	}
+	return c.engine.URLGuard
+}
+
+// CheckIncludes checks include paths on type typ as the include query
+// parameter is checked: a 422 at pointer for an unknown path.
+func (c *Call) CheckIncludes(typ string, paths []string, pointer string) error {
+	def, ok := c.engine.Registry.Lookup(typ)
+	if !ok {
+		return nil
+	}
+	for _, p := range paths {
+		if err := c.engine.Registry.checkIncludePath(def, strings.Split(p, ".")); err != nil {
+			return errs.New(errs.ValidationError, "%q is not a valid include path of %s: %s", p, typ, err.Detail).At(pointer)
+		}
+	}
+	return nil
 }
 
 // PaymentFlow is the payment flow (provider calls), or nil.

@@ -150,6 +150,9 @@ func defineHooks[M any, R any](d *Definition, s Spec[M, R]) {
 	if onCreate := s.OnCreate; onCreate != nil {
 		d.onCreate = func(c *Call, model any) error { return onCreate(c, model.(*M)) }
 	}
+	if check := s.Check; check != nil {
+		d.check = func(c *Call, model any, creating bool) error { return check(c, model.(*M), creating) }
+	}
 	if stamp := s.Stamp; stamp != nil {
 		d.stamp = func(p *models.Principal, model any) { stamp(p, model.(*M)) }
 	}

@@ -143,6 +143,10 @@ type Spec[M any, R any] struct {
 	// Load computes, in one batch for every model about to be shown, what
 	// Render needs from other rows (balances from child transactions).
 	Load func(tx *gorm.DB, models []*M) error
+	// Check runs in the write's transaction before the model's own rules,
+	// for checks that need the engine or the operator's settings (a
+	// webhook's include paths and callback URL).
+	Check func(c *Call, model *M, creating bool) error
 	// OnCreate runs in the create's transaction after the row is written,
 	// for work that needs the row (scheduling a provider call).
 	OnCreate func(c *Call, model *M) error
@@ -183,6 +187,7 @@ type Definition struct {
 	load       func(tx *gorm.DB, models []any) error
 	stamp      func(p *models.Principal, model any)
 	onCreate   func(c *Call, model any) error
+	check      func(c *Call, model any, creating bool) error
 	newModel   func() any
 	newSlice   func() any
 	elements   func(slice any) []any

@@ -24,6 +24,8 @@ type Engine struct {
 	// payment hook on place and cancel. Nil when no gateways are wired in
 	// (orders are then placed unpaid).
 	Payments *models.Payments
+	// URLGuard checks outbound URLs (nil: https and public addresses only).
+	URLGuard *models.URLGuard
 }
 
 // New serves the registry's types from gdb.

@@ -310,6 +310,11 @@ func triggerRequested(t *TriggerInfo, raw json.RawMessage) (bool, *errs.Error) {
 // write runs a model's domain rules and stores it, then its triggers.
 func (e *Engine) write(call *Call, model any, creating bool, triggers []pendingTrigger) error {
 	tx := call.Tx
+	if def := call.def; def != nil && def.check != nil {
+		if err := def.check(call, model, creating); err != nil {
+			return err
+		}
+	}
 	if w, ok := model.(models.Writer); ok {
 		if err := w.BeforeWrite(tx, creating); err != nil {
 			return err
@@ -396,7 +401,7 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	if id, ok := claim.Created(def.Type); ok {
 		return e.resumeCreate(ctx, p, def, id, scope)
 	}
-	call := &Call{Ctx: ctx, Principal: p, engine: e}
+	call := &Call{Ctx: ctx, Principal: p, engine: e, def: def}
 	var model any
 	err := e.transact(ctx, func(tx *gorm.DB) error {
 		model = e.newModel(p, def)
@@ -417,6 +422,9 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 			}
 		}
 		if err := e.checkScope(ctx, tx, def, model, scope); err != nil {
+			return err
+		}
+		if err := models.Emit(tx, def.Type+".create", def.Type, def.ID(model)); err != nil {
 			return err
 		}
 		return claim.RecordCreated(tx, def.Type, def.ID(model))
@@ -510,7 +518,7 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 	if err := checkIdentity(def, id, body); err != nil {
 		return err
 	}
-	call := &Call{Ctx: ctx, Principal: p, engine: e}
+	call := &Call{Ctx: ctx, Principal: p, engine: e, def: def}
 	err := e.transact(ctx, func(tx *gorm.DB) error {
 		call.Tx, call.after = tx, nil
 		model, err := e.lockedFind(ctx, tx, def, id, scope)
@@ -544,6 +552,9 @@ func (e *Engine) Delete(ctx context.Context, p *models.Principal, def *Definitio
 			if err := d.BeforeDestroy(tx); err != nil {
 				return err
 			}
+		}
+		if err := models.Emit(tx, def.Type+".destroy", def.Type, id); err != nil {
+			return err
 		}
 		if err := tx.Delete(model).Error; err != nil {
 			return err

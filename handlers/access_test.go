@@ -42,6 +42,10 @@ var accessMatrix = map[string]map[string][]engine.Verb{
 	"captures":       {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
 	"voids":          {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
 	"refunds":        {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	// Webhooks are the back office's alone.
+	"webhooks":        {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"events":          {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"event_callbacks": {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
 }
 
 // roleEnv holds a token per role and the ids of resources the customer
@@ -99,6 +103,16 @@ func newRoleEnv(t *testing.T, e *env) *roleEnv {
 			re.other["transactions"] = tx.ID
 		}
 	}
+	hook := &models.Webhook{Topic: "orders.place", CallbackURL: "https://hooks.example/kasse", SharedSecret: models.NewSharedSecret(), CircuitState: models.CircuitClosed}
+	if err := e.db.Create(hook).Error; err != nil {
+		t.Fatal(err)
+	}
+	callback := &models.EventCallback{WebhookID: hook.ID, CallbackURL: hook.CallbackURL}
+	if err := e.db.Create(callback).Error; err != nil {
+		t.Fatal(err)
+	}
+	re.other["webhooks"], re.other["event_callbacks"] = hook.ID, callback.ID
+	re.other["events"] = id(e.do("GET", "/api/events", nil).want(t, 200).list()[0])
 	return re
 }
 

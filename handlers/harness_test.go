@@ -64,6 +64,8 @@ type env struct {
 	router http.Handler
 	auth   *auth.Service
 	token  string // an integration access token
+	engine *engine.Engine
+	meta   map[string]any // every resource's meta
 }
 
 // newEnv builds the router over gdb, with the demo data loaded when seed is set.
@@ -111,7 +113,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	cfg.Engine = engine.New(gdb, cfg.Registry)
 	cfg.Engine.BaseURL, cfg.Engine.Payments = cfg.BaseURL, cfg.Payments
 	router := handlers.NewRouter(cfg)
-	e := &env{t: t, db: gdb, router: router, auth: svc}
+	e := &env{t: t, db: gdb, router: router, auth: svc, engine: cfg.Engine, meta: cfg.ResourceMeta}
 	e.token = e.tokenFor(models.KindIntegration, "", "", "")
 	return e
 }

@@ -324,6 +324,20 @@ func (o *Order) Place(tx *gorm.DB, hook PaymentHook) error {
 	if !shippable {
 		o.FulfillmentStatus = FulfillmentNotRequired
 	}
+	if err := o.emit(tx, "orders.place"); err != nil {
+		return err
+	}
+	switch status {
+	case PaymentAuthorized:
+		err = o.emit(tx, "orders.authorize")
+	case PaymentPaid:
+		if err = o.emit(tx, "orders.authorize"); err == nil {
+			err = o.emit(tx, "orders.pay")
+		}
+	}
+	if err != nil {
+		return err
+	}
 	if o.CustomerID != nil {
 		return tx.Exec("UPDATE customers SET total_orders_count = total_orders_count + 1, status = CASE WHEN total_orders_count = 0 THEN 'acquired' ELSE 'repeat' END, updated_at = ? WHERE id = ?", now, *o.CustomerID).Error
 	}
@@ -338,14 +352,17 @@ func (o *Order) hasShippableItems(tx *gorm.DB) (bool, error) {
 }
 
 // Approve approves a placed order (the `_approve` trigger).
-func (o *Order) Approve(*gorm.DB) error {
+func (o *Order) Approve(tx *gorm.DB) error {
 	if o.Status != OrderPlaced {
 		return o.stateError("approve")
 	}
 	now := db.Now()
 	o.Status, o.ApprovedAt = OrderApproved, &now
-	return nil
+	return o.emit(tx, "orders.approve")
 }
+
+// emit reports topic about the order (see Emit).
+func (o *Order) emit(tx *gorm.DB, topic string) error { return Emit(tx, topic, "orders", o.ID) }
 
 // Cancel cancels a placed or approved order that is not fulfilled (the
 // `_cancel` trigger). When the payment hook has an authorization to void,
@@ -361,7 +378,7 @@ func (o *Order) Cancel(tx *gorm.DB, hook PaymentHook) (voidID string, err error)
 	}
 	now := db.Now()
 	o.Status, o.CancelledAt, o.PaymentUpdatedAt = OrderCancelled, &now, &now
-	return "", nil
+	return "", o.emit(tx, "orders.cancel")
 }
 
 // Archive hides an order from default views (`_archive`); Unarchive undoes it.

@@ -333,6 +333,11 @@ func (p *Payments) settleAuthorization(tx *gorm.DB, o *Order, ps *PaymentSource,
 	if err := tx.Save(auth).Error; err != nil {
 		return nil, err
 	}
+	if auth.Succeeded {
+		if err := Emit(tx, "authorizations.create", TxAuthorization, auth.ID); err != nil {
+			return nil, err
+		}
+	}
 	if res != nil && res.Captured && auth.Succeeded {
 		capture, err := newTransaction(tx, o, ps, TxCapture, ps.AmountCents)
 		if err != nil {
@@ -341,6 +346,9 @@ func (p *Payments) settleAuthorization(tx *gorm.DB, o *Order, ps *PaymentSource,
 		capture.ReferenceAuthorizationID = &auth.ID
 		capture.Status, capture.Succeeded, capture.GatewayTransactionID = TxSucceeded, true, auth.GatewayTransactionID
 		if err := tx.Save(capture).Error; err != nil {
+			return nil, err
+		}
+		if err := Emit(tx, "captures.create", TxCapture, capture.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -626,9 +634,41 @@ func singular(kind string) string {
 // current payment source. A transaction on a replaced payment (the void
 // that releases its hold) leaves the order as it is.
 func (o *Order) applyTransaction(tx *gorm.DB, t *Transaction) error {
+	if err := Emit(tx, t.Kind+".create", t.Kind, t.ID); err != nil {
+		return err
+	}
 	if !o.currentSource(t.PaymentSourceID) {
 		return nil
 	}
+	before := o.Status
+	if err := o.applyPayment(tx, t); err != nil {
+		return err
+	}
+	var topics []string
+	switch {
+	case t.Kind == TxCapture && o.PaymentStatus == PaymentPaid:
+		topics = append(topics, "orders.pay")
+	case t.Kind == TxVoid:
+		topics = append(topics, "orders.void")
+	case t.Kind == TxRefund:
+		topics = append(topics, "orders.refund")
+	}
+	if o.Status == OrderApproved && before == OrderPlaced {
+		topics = append(topics, "orders.approve")
+	}
+	if o.Status == OrderCancelled && before != OrderCancelled {
+		topics = append(topics, "orders.cancel")
+	}
+	for _, topic := range topics {
+		if err := o.emit(tx, topic); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyPayment is applyTransaction's change of the order.
+func (o *Order) applyPayment(tx *gorm.DB, t *Transaction) error {
 	var sums struct {
 		Authorized, Captured, Refunded int64
 	}

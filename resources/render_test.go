@@ -32,7 +32,9 @@ var modelOf = map[string]func() any{
 	"stripe_payments": func() any { return new(models.PaymentSource) }, "wire_transfers": func() any { return new(models.PaymentSource) },
 	"transactions": func() any { return new(models.Transaction) }, "authorizations": func() any { return new(models.Transaction) },
 	"captures": func() any { return new(models.Transaction) }, "voids": func() any { return new(models.Transaction) },
-	"refunds": func() any { return new(models.Transaction) },
+	"refunds":  func() any { return new(models.Transaction) },
+	"webhooks": func() any { return new(models.Webhook) }, "events": func() any { return new(models.Event) },
+	"event_callbacks": func() any { return new(models.EventCallback) },
 }
 
 // fill gives every exported field of a model a distinct non-zero value

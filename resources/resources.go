@@ -39,6 +39,9 @@ func Default() *engine.Registry {
 		captures(),
 		voids(),
 		refunds(),
+		webhooks(),
+		events(),
+		eventCallbacks(),
 	)
 }
 

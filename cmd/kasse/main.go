@@ -26,6 +26,7 @@ import (
 
 	"kasse/auth"
 	"kasse/db"
+	"kasse/deliveries"
 	"kasse/engine"
 	"kasse/gateways"
 	"kasse/handlers"
@@ -86,6 +87,13 @@ Flags (each may also be set with the environment variable beside it; the flag wi
                                                               browser pages may call the API (default none)
   --metrics-addr ADDR          KASSE_METRICS_ADDR             serve: listen address of GET /metrics in Prometheus format,
                                                               such as 127.0.0.1:9090 (default off)
+  --webhooks-allow-private     KASSE_WEBHOOKS_ALLOW_PRIVATE   serve: let webhook callback URLs use http and loopback or
+                                                              private addresses (local development and tests; default false)
+  --webhooks-retry-schedule L  KASSE_WEBHOOKS_RETRY_SCHEDULE  serve: comma-separated waits before each webhook retry
+                                                              (default 5s,30s,2m,10m,30m,1h,3h,6h,12h,24h)
+  --webhooks-poll-interval D   KASSE_WEBHOOKS_POLL_INTERVAL   serve: how often an instance looks for due deliveries (default 1s)
+  --webhooks-rescue-after D    KASSE_WEBHOOKS_RESCUE_AFTER    serve: how long a delivery may run before it is taken as lost
+                                                              with its instance and retried (default 1m)
 
 ` + appsUsage + `
 The API document:
@@ -108,6 +116,9 @@ type settings struct {
 	dbMaxOpenConns, dbMaxIdleConns                  int
 	dbConnMaxLifetime                               time.Duration
 	corsOrigins, metricsAddr                        string
+	webhooksAllowPrivate                            bool
+	webhooksRetrySchedule                           []time.Duration
+	webhooksPollInterval, webhooksRescueAfter       time.Duration
 	apiRateLimit, tokenRateLimit, loginRateLimit    int
 	envErrors                                       []string // invalid values in the environment
 }
@@ -174,6 +185,29 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.IntVar(&s.loginRateLimit, "login-rate-limit", limit("KASSE_LOGIN_RATE_LIMIT", 10), "password sign-ins per minute per client and username, all instances (0: off)")
 		fs.StringVar(&s.corsOrigins, "cors-origins", env("KASSE_CORS_ORIGINS", ""), "comma-separated origins browsers may call the API from")
 		fs.StringVar(&s.metricsAddr, "metrics-addr", env("KASSE_METRICS_ADDR", ""), "listen address of GET /metrics (off when empty)")
+		allowPrivate := env("KASSE_WEBHOOKS_ALLOW_PRIVATE", "false")
+		switch allowPrivate {
+		case "true", "1":
+			s.webhooksAllowPrivate = true
+		case "false", "0":
+		default:
+			s.envErrors = append(s.envErrors, fmt.Sprintf("KASSE_WEBHOOKS_ALLOW_PRIVATE=%q is not true or false", allowPrivate))
+		}
+		fs.BoolVar(&s.webhooksAllowPrivate, "webhooks-allow-private", s.webhooksAllowPrivate, "let webhooks call http and private addresses (development and tests)")
+		schedule := env("KASSE_WEBHOOKS_RETRY_SCHEDULE", "")
+		if schedule != "" {
+			var err error
+			if s.webhooksRetrySchedule, err = parseSchedule(schedule); err != nil {
+				s.envErrors = append(s.envErrors, fmt.Sprintf("KASSE_WEBHOOKS_RETRY_SCHEDULE=%q: %v", schedule, err))
+			}
+		}
+		fs.Func("webhooks-retry-schedule", "comma-separated waits before each webhook retry", func(v string) error {
+			var err error
+			s.webhooksRetrySchedule, err = parseSchedule(v)
+			return err
+		})
+		fs.DurationVar(&s.webhooksPollInterval, "webhooks-poll-interval", duration("KASSE_WEBHOOKS_POLL_INTERVAL", "1s"), "how often an instance looks for due webhook deliveries")
+		fs.DurationVar(&s.webhooksRescueAfter, "webhooks-rescue-after", duration("KASSE_WEBHOOKS_RESCUE_AFTER", "1m"), "how long a delivery may run before it is retried as lost with its instance")
 		fs.StringVar(&s.checkoutComBaseURL, "checkout-com-base-url", env("KASSE_CHECKOUT_COM_BASE_URL", gateways.DefaultCheckoutComBaseURL), "Checkout.com API origin")
 		fs.StringVar(&s.stripeBaseURL, "stripe-base-url", env("KASSE_STRIPE_BASE_URL", gateways.DefaultStripeBaseURL), "Stripe API origin")
 	}
@@ -355,7 +389,30 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	})
 	registry := resources.Default()
 	eng := engine.New(gdb, registry)
-	eng.BaseURL, eng.Payments = s.baseURL, payments
+	guard := &models.URLGuard{AllowPrivate: s.webhooksAllowPrivate}
+	eng.BaseURL, eng.Payments, eng.URLGuard = s.baseURL, payments, guard
+	resourceMeta := map[string]any{"mode": "test", "organization_id": org.ID}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return err
+	}
+	webhooks, err := deliveries.New(deliveries.Config{DB: sqlDB, Dialect: string(db.DialectOfDB(gdb)), Engine: eng,
+		Deliveries: &models.Deliveries{DB: gdb}, Guard: guard, ResourceMeta: resourceMeta, Schedule: s.webhooksRetrySchedule,
+		PollInterval: s.webhooksPollInterval, RescueAfter: s.webhooksRescueAfter, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := webhooks.Outbox().Install(gdb); err != nil {
+		return err
+	}
+	if err := webhooks.Start(workersCtx); err != nil {
+		return fmt.Errorf("webhook workers: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = webhooks.Stop(stopCtx)
+	}()
 	router := handlers.NewRouter(handlers.Config{
 		Idempotency: idempotency,
 		CORSOrigins: splitList(s.corsOrigins),
@@ -368,7 +425,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		Registry:     registry,
 		BaseURL:      s.baseURL,
 		Logger:       log,
-		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID},
+		ResourceMeta: resourceMeta,
 		Payments:     payments,
 		Sandbox:      providers.Sandbox.Handler(),
 	})
@@ -440,6 +497,22 @@ func newMetrics(gdb *gorm.DB, payments *models.Payments) (*serverMetrics, error)
 		providerCalls.WithLabelValues(gateway, action, outcome).Observe(took.Seconds())
 	}
 	return &serverMetrics{registry: reg, http: handlers.NewMetrics(reg)}, nil
+}
+
+// parseSchedule reads a retry schedule: comma-separated positive durations.
+func parseSchedule(v string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, item := range splitList(v) {
+		d, err := time.ParseDuration(item)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q is not a positive duration such as 5s or 2m", item)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the schedule needs at least one duration")
+	}
+	return out, nil
 }
 
 // splitList splits a comma-separated setting, dropping blanks.
