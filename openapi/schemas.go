@@ -85,14 +85,15 @@ func attributeSchema(a *engine.Attribute, request bool) *Schema {
 	return s
 }
 
-// triggerSchema is a trigger attribute: write-only. A boolean trigger runs
-// on true, 1, "true" or "1" and is skipped on anything else but an object
-// or an array; a valued trigger runs on any value but null.
+// triggerSchema is a trigger attribute: write-only, typed as the reference
+// types it. A boolean trigger runs on JSON true only and is skipped on false
+// or null (anything else is 400); a valued trigger runs on any value of its
+// type but null.
 func triggerSchema(t *engine.TriggerInfo) *Schema {
 	var s *Schema
 	if t.Type == engine.Boolean {
-		s = &Schema{Type: []string{"boolean", "number", "string", "null"},
-			Description: strings.TrimSpace(t.Description + " Trigger: send true to run it (1, \"true\" and \"1\" also run it; false or null skips it).")}
+		s = &Schema{Type: []string{"boolean", "null"},
+			Description: strings.TrimSpace(t.Description + " Trigger: send true to run it (false or null skips it).")}
 	} else {
 		value := valueSchema(t.Type)
 		if t.Type == engine.String {

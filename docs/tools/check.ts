@@ -25,6 +25,12 @@ const missingQuantity: Schemas["lineItemCreate"] = { data: { type: "line_items",
 // An update needs the id; triggers are attributes.
 const place: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _place: true } } };
 
+// @ts-expect-error: a boolean trigger takes true (or false or null), not 1.
+const placeWithOne: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _place: 1 } } };
+
+// A valued trigger takes its own type: an amount in cents is an integer.
+const partialRefund: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _refund: true, _refund_amount_cents: 500 } } };
+
 // @ts-expect-error: an update without an id.
 const noID: Schemas["orderUpdate"] = { data: { type: "orders", attributes: { _place: true } } };
 
@@ -52,4 +58,4 @@ const unknownCode: Schemas["error"]["code"] = "TEAPOT";
 // Every documented path is a key of paths.
 const orderPath: keyof paths = "/api/orders/{id}";
 
-export { newLineItem, wrongType, missingQuantity, place, noID, totals, query, firstCode, code, unknownCode, orderPath };
+export { newLineItem, wrongType, missingQuantity, place, placeWithOne, partialRefund, noID, totals, query, firstCode, code, unknownCode, orderPath };
