@@ -59,3 +59,20 @@ const unknownCode: Schemas["error"]["code"] = "TEAPOT";
 const orderPath: keyof paths = "/api/orders/{id}";
 
 export { newLineItem, wrongType, missingQuantity, place, placeWithOne, partialRefund, noID, totals, query, firstCode, code, unknownCode, orderPath };
+
+// openapi-fetch with its defaults: filter[q] is a deep object, so any
+// predicate, not only _eq, is a typed key (filter[q][code_start]=TSHIRT).
+import createClient from "openapi-fetch";
+
+const kasse = createClient<paths>({ baseUrl: "http://127.0.0.1:8080" });
+
+async function tshirts(token: string): Promise<string[]> {
+  const { data, error } = await kasse.GET("/api/skus", {
+    headers: { Authorization: `Bearer ${token}` },
+    params: { query: { "filter[q]": { code_start: "TSHIRT", name_or_description_cont: "logo" }, sort: "code", "page[size]": 25 } },
+  });
+  if (error) throw new Error(error.errors[0].detail);
+  return data.data.map((sku) => sku.attributes.code ?? "");
+}
+
+export { tshirts };
