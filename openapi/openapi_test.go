@@ -172,7 +172,7 @@ func TestPathsAreTheRoutes(t *testing.T) {
 	reg := resources.Default()
 	d := doc(t, reg)
 	paths := at(t, d, "paths").(map[string]any)
-	want := map[string]bool{"/oauth/token": true, "/.well-known/jwks.json": true, "/healthz": true, "/readyz": true, "/openapi.json": true}
+	want := map[string]bool{"/oauth/token": true, "/oauth/revoke": true, "/.well-known/jwks.json": true, "/healthz": true, "/readyz": true, "/openapi.json": true}
 	for _, def := range reg.All() {
 		base := "/api/" + def.Type
 		if def.Actions.List || def.Actions.Create {

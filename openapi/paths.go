@@ -437,6 +437,35 @@ func (g *generator) servicePaths() {
 	}
 	g.path("/oauth/token").Post = tokenOp
 
+	revokeRequest := g.schema("revokeRequest", func() *Schema {
+		return &Schema{Type: "object", Required: []string{"client_id", "token"}, Properties: map[string]*Schema{
+			"client_id":       {Type: "string", Description: "The application's client id (or send it with HTTP Basic)."},
+			"client_secret":   {Type: "string", WriteOnly: true, Description: "The application's secret; sales channels are public clients and send none."},
+			"token":           {Type: "string", WriteOnly: true, Description: "An access token or a refresh token the application was issued."},
+			"token_type_hint": {Type: "string", Description: "access_token or refresh_token; optional, and not needed: the server tells them apart."},
+		}}
+	})
+	revokeOp := &Operation{Tags: []string{"authentication"}, OperationID: "revokeToken", Summary: "Revoke a token",
+		Description: "OAuth 2 token revocation (RFC 7009), as @commercelayer/js-auth's revoke calls it. An access token is refused (401 INVALID_TOKEN) by every instance from then on; a refresh token can no longer be exchanged. Any token, known or not, is answered 200 with an empty object. The body is JSON or a form.",
+		Security:    &[]SecurityRequirement{{}, {"clientSecretBasic": {}}},
+		RequestBody: &RequestBody{Required: true, Content: map[string]*MediaType{
+			"application/json":                  {Schema: revokeRequest},
+			"application/vnd.api+json":          {Schema: revokeRequest},
+			"application/x-www-form-urlencoded": {Schema: revokeRequest},
+			"multipart/form-data":               {Schema: revokeRequest},
+		}},
+		Responses: map[string]*Response{
+			"200": noStore(&Response{Description: "Revoked, or nothing to revoke.", Headers: requestIDHeader(), Content: jsonContent(&Schema{Type: "object", AdditionalProperties: boolp(false)})}),
+			"400": oauthFailure("invalid_request: no client_id or token, or a body that cannot be read."),
+			"401": oauthFailure("invalid_client: unknown client, wrong secret or revoked application."),
+			"413": {Ref: ref("responses", errorResponses[413])},
+			"500": {Ref: ref("responses", errorResponses[500])},
+		}}
+	if g.hasUpstream {
+		revokeOp.Responses["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
+	}
+	g.path("/oauth/revoke").Post = revokeOp
+
 	jwks := g.schema("jwks", func() *Schema {
 		return &Schema{Type: "object", Required: []string{"keys"}, Properties: map[string]*Schema{
 			"keys": {Type: "array", Items: &Schema{Type: "object", Required: []string{"kty", "kid", "use", "alg", "n", "e"}, Properties: map[string]*Schema{
