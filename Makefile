@@ -5,6 +5,7 @@ RACE    ?=
 PKGS    := ./...
 # Tools the checks install into bin/ on first use, at pinned versions.
 STRIPE_MOCK_VERSION := v0.203.0
+OAPI_CODEGEN_VERSION := v2.8.2
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # The PostgreSQL make test-pg uses unless TEST_DATABASE_URL names another.
@@ -21,7 +22,7 @@ run: build
 	./$(BIN) serve
 
 ## test: vet, gofmt check, then the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
-test: bin/stripe-mock vet fmt-check
+test: bin/stripe-mock bin/oapi-codegen vet fmt-check
 	@if [ "$$CI" = "true" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "CI=true needs TEST_DATABASE_URL (PostgreSQL): refusing to skip the PostgreSQL tests"; exit 1; fi
 	$(GO) test $(RACE) -count=1 -timeout 20m $(PKGS)
@@ -35,6 +36,11 @@ test-pg:
 ## the tests install it themselves when it is missing)
 bin/stripe-mock:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+## bin/oapi-codegen: the Go client generator cmd/kasse's TestGeneratedGoClient runs on docs/openapi.json
+## (installed once, ~30 s; the test installs it itself when it is missing)
+bin/oapi-codegen:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$(OAPI_CODEGEN_VERSION)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -140,6 +140,71 @@ func oauthErr(status int, code, format string, args ...any) *OAuthError {
 	return &OAuthError{Status: status, Code: code, Description: fmt.Sprintf(format, args...)}
 }
 
+// RevokeRequest is a POST /oauth/revoke body (RFC 7009), JSON or form.
+type RevokeRequest struct {
+	ClientID      string `json:"client_id" form:"client_id"`
+	ClientSecret  string `json:"client_secret" form:"client_secret"`
+	Token         string `json:"token" form:"token"`
+	TokenTypeHint string `json:"token_type_hint" form:"token_type_hint"`
+}
+
+// maxRevokedToken bounds the token of a revocation: an access token is a
+// JWT of about a kilobyte.
+const maxRevokedToken = 8192
+
+// Revoke revokes an access token or a refresh token of the requesting
+// client (RFC 7009): from then on the access token is refused by every
+// instance, the refresh token by the refresh grant. An unknown, expired or
+// malformed token, or another client's, is no error (RFC 7009 §2.2).
+func (s *Service) Revoke(ctx context.Context, req RevokeRequest) error {
+	if req.ClientID == "" {
+		return oauthErr(400, "invalid_request", "client_id is required")
+	}
+	if req.Token == "" {
+		return oauthErr(400, "invalid_request", "token is required")
+	}
+	if len(req.ClientID) > maxTokenField || len(req.ClientSecret) > maxTokenField || len(req.Token) > maxRevokedToken || len(req.TokenTypeHint) > maxTokenField {
+		return oauthErr(400, "invalid_request", "a field is too long")
+	}
+	var app *models.Application
+	err := s.ids.Transaction(ctx, func(tx *models.IdentityTx) error {
+		a, found, err := tx.FindApplication(req.ClientID)
+		if err != nil {
+			return err
+		}
+		if !found || a.Revoked() || !a.CheckSecret(req.ClientSecret) {
+			return oauthErr(401, "invalid_client", "unknown client, wrong secret, or revoked application")
+		}
+		app = a
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if c, ok := s.parse(ctx, req.Token); ok {
+		if c.Application.ID != app.ID || c.ExpiresAt == nil {
+			return nil
+		}
+		return s.ids.RevokeAccessToken(ctx, app.ID, req.Token, c.ExpiresAt.Time)
+	}
+	return s.ids.RevokeRefreshToken(ctx, app.ID, req.Token)
+}
+
+// parse reads a token this server signed, whatever its expiry: ok is
+// false for anything else.
+func (s *Service) parse(ctx context.Context, raw string) (*Claims, bool) {
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{Algorithm}), jwt.WithIssuer(s.cfg.Issuer), jwt.WithAudience(s.audience()), jwt.WithoutClaimsValidation())
+	var c Claims
+	_, err := parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("no key id")
+		}
+		return s.keyFor(ctx, kid)
+	})
+	return &c, err == nil
+}
+
 // Claims are the access token's claims, shaped as the reference's.
 type Claims struct {
 	Organization struct {
@@ -466,9 +531,16 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		}
 		return nil, errs.New(errs.InvalidToken, "%s", reason)
 	}
-	app, found, err := s.ids.Application(ctx, c.Application.ID)
+	revoked, err := s.ids.AccessTokenRevoked(ctx, raw)
 	if err != nil {
 		// Never INVALID_TOKEN: clients throw their token away on it.
+		return nil, err
+	}
+	if revoked {
+		return nil, errs.New(errs.InvalidToken, "the access token has been revoked")
+	}
+	app, found, err := s.ids.Application(ctx, c.Application.ID)
+	if err != nil {
 		return nil, err
 	}
 	if !found || app.Revoked() || app.ClientID != c.Application.ClientID {

@@ -106,6 +106,50 @@ func (a *api) token(c *gin.Context) {
 	a.oauthFail(c, oe)
 }
 
+// revoke serves POST /oauth/revoke (RFC 7009) with a JSON or form body,
+// as @commercelayer/js-auth's revoke sends it: client_id, client_secret
+// for a confidential client (or HTTP Basic), and the token. Any token,
+// known or not, is answered 200 with an empty object.
+func (a *api) revoke(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	if !a.limitToken(c, nil) {
+		return
+	}
+	var req auth.RevokeRequest
+	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	var err error
+	switch mediaType {
+	case "application/json", "application/vnd.api+json":
+		err = c.ShouldBindJSON(&req)
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		err = c.ShouldBind(&req)
+	default:
+		err = errors.New("send the revocation request as JSON or as a form")
+	}
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			a.fail(c, err)
+			return
+		}
+		a.oauthFail(c, &auth.OAuthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the body could not be read: " + err.Error()})
+		return
+	}
+	if user, pass, ok := c.Request.BasicAuth(); ok && req.ClientID == "" {
+		req.ClientID, req.ClientSecret = user, pass
+	}
+	if err := a.cfg.Auth.Revoke(c.Request.Context(), req); err != nil {
+		var oe *auth.OAuthError
+		if !errors.As(err, &oe) {
+			a.fail(c, err)
+			return
+		}
+		a.oauthFail(c, oe)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{})
+}
+
 // oauthFail answers an OAuth error as RFC 6749 does, with the reference's
 // errors array for JSON:API clients.
 func (a *api) oauthFail(c *gin.Context, oe *auth.OAuthError) {

@@ -20,7 +20,13 @@ import (
 // post sends a raw token request and decodes the JSON answer.
 func (e *env) post(t *testing.T, contentType, body string, basic ...string) (int, map[string]any) {
 	t.Helper()
-	req := httptest.NewRequest("POST", "/oauth/token", strings.NewReader(body))
+	return e.postTo(t, "/oauth/token", contentType, body, basic...)
+}
+
+// postTo sends a raw OAuth request to path and decodes the JSON answer.
+func (e *env) postTo(t *testing.T, path, contentType, body string, basic ...string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
 	if len(basic) == 2 {
 		req.SetBasicAuth(basic[0], basic[1])
@@ -141,5 +147,83 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 				t.Errorf("the logs contain %q", secretValue)
 			}
 		}
+	})
+}
+
+// TestTokenRevocation: POST /oauth/revoke (RFC 7009) revokes an access
+// token, refused from then on, or a refresh token, which can no longer be
+// exchanged; any other token is answered 200 {} as well.
+func TestTokenRevocation(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		integ, secret, err := models.NewApplication(e.db, models.KindIntegration, "server", "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		channel, _, err := models.NewApplication(e.db, models.KindSalesChannel, "shop", "market:code:eu", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.do("POST", "/api/customers", resource("customers", "", map[string]any{"email": "leaver@example.com", "password": "my-password"}, nil)).want(t, 201)
+		jsonBody := func(m map[string]string) string { b, _ := json.Marshal(m); return string(b) }
+		grant := func(m map[string]string) map[string]any {
+			t.Helper()
+			status, out := e.post(t, "application/json", jsonBody(m))
+			if status != 200 {
+				t.Fatalf("token: %d %v", status, out)
+			}
+			return out
+		}
+		revoke := func(contentType, body string, status int, basic ...string) map[string]any {
+			t.Helper()
+			got, out := e.postTo(t, "/oauth/revoke", contentType, body, basic...)
+			if got != status {
+				t.Fatalf("revoke %s: status %d, want %d: %v", body, got, status, out)
+			}
+			if status == 200 && len(out) != 0 {
+				t.Fatalf("revoke answered %v, want {}", out)
+			}
+			return out
+		}
+
+		// An integration's access token, revoked with a JSON body.
+		access := grant(map[string]string{"grant_type": "client_credentials", "client_id": integ.ClientID, "client_secret": secret})["access_token"].(string)
+		other := grant(map[string]string{"grant_type": "client_credentials", "client_id": integ.ClientID, "client_secret": secret})["access_token"].(string)
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+access).want(t, 200)
+		revoke("application/json", jsonBody(map[string]string{"client_id": integ.ClientID, "client_secret": secret, "token": access}), 200)
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+access).wantError(t, 401, "INVALID_TOKEN")
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+other).want(t, 200)
+		// Twice is fine, and so is HTTP Basic with a form.
+		revoke("application/x-www-form-urlencoded", url.Values{"token": {access}}.Encode(), 200, integ.ClientID, secret)
+
+		// A customer's refresh token, revoked by the public sales channel
+		// with a form, as js-auth's revoke sends it.
+		signedIn := grant(map[string]string{"grant_type": "password", "client_id": channel.ClientID, "username": "leaver@example.com", "password": "my-password"})
+		refresh := signedIn["refresh_token"].(string)
+		revoke("application/x-www-form-urlencoded", url.Values{"client_id": {channel.ClientID}, "token": {refresh}}.Encode(), 200)
+		status, out := e.post(t, "application/json", jsonBody(map[string]string{"grant_type": "refresh_token", "client_id": channel.ClientID, "refresh_token": refresh}))
+		if status != 400 || out["error"] != "invalid_grant" {
+			t.Fatalf("refresh with a revoked token: %d %v", status, out)
+		}
+		// The customer's access token, revoked too.
+		customerAccess := signedIn["access_token"].(string)
+		e.do("GET", "/api/orders", nil, "Authorization", "Bearer "+customerAccess).want(t, 200)
+		revoke("application/json", jsonBody(map[string]string{"client_id": channel.ClientID, "token": customerAccess}), 200)
+		e.do("GET", "/api/orders", nil, "Authorization", "Bearer "+customerAccess).wantError(t, 401, "INVALID_TOKEN")
+
+		// Unknown tokens, and another client's token: 200 {} and nothing revoked.
+		revoke("application/json", jsonBody(map[string]string{"client_id": integ.ClientID, "client_secret": secret, "token": "not-a-token"}), 200)
+		revoke("application/json", jsonBody(map[string]string{"client_id": channel.ClientID, "token": other}), 200)
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+other).want(t, 200)
+
+		// Client authentication and the request itself are checked.
+		if out := revoke("application/json", jsonBody(map[string]string{"client_id": integ.ClientID, "client_secret": "wrong", "token": other}), 401); out["error"] != "invalid_client" {
+			t.Fatalf("wrong secret: %v", out)
+		}
+		if out := revoke("application/json", jsonBody(map[string]string{"client_id": integ.ClientID, "client_secret": secret}), 400); out["error"] != "invalid_request" {
+			t.Fatalf("no token: %v", out)
+		}
+		revoke("text/plain", "token=x", 400)
+		e.do("GET", "/api/skus", nil, "Authorization", "Bearer "+other).want(t, 200)
 	})
 }

@@ -204,26 +204,28 @@ func TestGuestOrder(t *testing.T) {
 			}
 		})
 
-		t.Run("quantities are bounded and the same SKU is merged", func(t *testing.T) {
+		t.Run("quantities are bounded and the same SKU is merged only with _update_quantity", func(t *testing.T) {
 			e := e.in(t)
 			for _, q := range []int{0, 10001} {
 				guest.do(t, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": mugCode, "quantity": q})).
 					wantErrorAt(t, 422, "VALIDATION_ERROR", "/data/attributes/quantity")
 			}
-			// The line item keeps its id.
-			merged := guest.addItem(t, oid, tshirtCode, 1)
-			if num(merged, "quantity") != 3 || id(merged) != id(li) || attrs(merged)["created_at"] != attrs(li)["created_at"] {
-				t.Fatalf("merged: %s quantity %d, want %s with 3", id(merged), num(merged, "quantity"), id(li))
+			// Without _update_quantity the same SKU is a new line item, as in
+			// the reference; with it, it is added to the line item, which keeps its id.
+			second := guest.addItem(t, oid, tshirtCode, 1)
+			if id(second) == id(li) || num(second, "quantity") != 1 {
+				t.Fatalf("second: %s quantity %d, want a new line item beside %s", id(second), num(second, "quantity"), id(li))
 			}
-			if got := guest.do(t, "GET", "/api/line_items/"+id(li), nil).want(t, 200).data(); num(got, "quantity") != 3 || num(got, "total_amount_cents") != 8700 {
+			merged := guest.do(t, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": tshirtCode, "quantity": 2, "_update_quantity": true})).want(t, 201).data()
+			if num(merged, "quantity") != 5 || id(merged) != id(li) || attrs(merged)["created_at"] != attrs(li)["created_at"] {
+				t.Fatalf("_update_quantity: %s quantity %d, want %s with 5", id(merged), num(merged, "quantity"), id(li))
+			}
+			if got := guest.do(t, "GET", "/api/line_items/"+id(li), nil).want(t, 200).data(); num(got, "quantity") != 5 || num(got, "total_amount_cents") != 14500 {
 				t.Fatalf("merged item: %v", attrs(got))
 			}
-			replaced := guest.do(t, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": tshirtCode, "quantity": 2, "_update_quantity": true})).want(t, 201).data()
-			if num(replaced, "quantity") != 2 || id(replaced) != id(li) {
-				t.Fatalf("_update_quantity: %s quantity %d, want %s with 2", id(replaced), num(replaced, "quantity"), id(li))
-			}
+			guest.do(t, "GET", "/api/line_items/"+id(second), nil).want(t, 404)
 			r := e.do("GET", "/api/orders/"+oid+"?include=line_items", nil).want(t, 200)
-			if len(r.included()) != 1 || num(r.data(), "skus_count") != 2 {
+			if len(r.included()) != 1 || num(r.data(), "skus_count") != 5 {
 				t.Fatalf("order after merges: %s", r.body)
 			}
 		})
@@ -657,7 +659,8 @@ func concurrentCheckout(t *testing.T, e *env, items, places int) {
 	o := me.newOrder(t, nil)
 	oid := id(o)
 
-	statuses, bodies = parallel(e, items, me.token, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": tshirtCode, "quantity": 1}))
+	// Concurrent adds of one SKU with _update_quantity end in one line item.
+	statuses, bodies = parallel(e, items, me.token, "POST", "/api/line_items", lineItem(oid, map[string]any{"sku_code": tshirtCode, "quantity": 1, "_update_quantity": true}))
 	for i, s := range statuses {
 		if s != http.StatusCreated {
 			t.Errorf("line item create %d: status %d\n%s", i, s, bodies[i])

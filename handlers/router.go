@@ -113,6 +113,7 @@ func NewRouter(cfg Config) *gin.Engine {
 	})
 
 	r.POST("/oauth/token", a.token)
+	r.POST("/oauth/revoke", a.revoke)
 	r.POST("/webhooks/payment_gateways/:id", a.gatewayWebhook)
 	if cfg.Sandbox != nil {
 		r.Any("/sandbox/*path", HTMLPage(), gin.WrapH(cfg.Sandbox))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"kasse/db"
 	"kasse/errs"
@@ -286,6 +287,46 @@ func (t *IdentityTx) IssueRefreshToken(appID, customerID, scope string, ttl time
 // function UseRefreshToken: on reuse the transaction must still commit).
 func (t *IdentityTx) UseRefreshToken(appID, value string) (*RefreshToken, error) {
 	return UseRefreshToken(t.tx, appID, value)
+}
+
+// TokenRevocation is an access token revoked before it expires, kept by
+// digest until it would have expired anyway.
+type TokenRevocation struct {
+	TokenDigest   string `gorm:"primaryKey"`
+	ApplicationID string
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+}
+
+// RevokeAccessToken records that the access token raw, of application
+// appID, is refused until expiresAt; revoking it twice is one revocation.
+func (i *Identity) RevokeAccessToken(ctx context.Context, appID, raw string, expiresAt time.Time) error {
+	r := &TokenRevocation{TokenDigest: digest(raw), ApplicationID: appID, ExpiresAt: expiresAt.UTC(), CreatedAt: db.Now()}
+	return i.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(r).Error
+}
+
+// AccessTokenRevoked says whether the access token raw was revoked: one
+// primary-key lookup.
+func (i *Identity) AccessTokenRevoked(ctx context.Context, raw string) (bool, error) {
+	var r TokenRevocation
+	return findBy(i.DB.WithContext(ctx), &r, "token_digest = ?", digest(raw))
+}
+
+// RevokeRefreshToken marks the refresh token value of application appID as
+// used, so the refresh grant refuses it (and, as for any reuse, the
+// customer's other unused refresh tokens of the application with it). An
+// unknown value, or another application's, changes nothing.
+func (i *Identity) RevokeRefreshToken(ctx context.Context, appID, value string) error {
+	return i.DB.WithContext(ctx).Model(&RefreshToken{}).
+		Where("token_digest = ? AND application_id = ? AND used_at IS NULL", digest(value), appID).
+		Update("used_at", db.Now()).Error
+}
+
+// PurgeTokenRevocations deletes the revocations of tokens that have
+// expired, and returns how many.
+func (i *Identity) PurgeTokenRevocations(ctx context.Context) (int64, error) {
+	res := i.DB.WithContext(ctx).Where("expires_at < ?", db.Now().Add(-time.Minute)).Delete(&TokenRevocation{})
+	return res.RowsAffected, res.Error
 }
 
 // activeSigningKeys selects the keys not retired.

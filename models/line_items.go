@@ -31,7 +31,8 @@ type LineItem struct {
 	ExternalPrice        bool
 
 	// UpdateQuantity is the `_update_quantity` trigger: adding a SKU the
-	// order already has replaces its quantity instead of adding to it.
+	// order already has adds to that line item's quantity instead of making
+	// a new line item.
 	UpdateQuantity bool `gorm:"-"`
 }
 
@@ -120,12 +121,14 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 	return nil
 }
 
-// mergeSameSku folds the order's other line items of the same SKU (with
-// the same kind of price) into this one, adding their quantities unless
-// _update_quantity asks to replace them, as the reference does. The merged
-// item takes the id of the item it replaces, so a client that added the
-// SKU earlier (even a concurrent request still reading back what it wrote)
-// finds its line item with the new quantity.
+// mergeSameSku follows the reference: adding a SKU the order already has
+// makes a new line item, unless _update_quantity is sent, which folds the
+// order's other line items of the same SKU (with the same kind of price)
+// into this one and adds their quantities. The merged item takes the id
+// of the item it replaces, so a client that added the SKU earlier (even a
+// concurrent request still reading back what it wrote) finds its line
+// item with the new quantity. A SKU sold once per customer is never in
+// two line items.
 func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 	var same []LineItem
 	if err := tx.Where("order_id = ? AND item_id = ? AND external_price = ? AND id <> ?", li.OrderID, *li.ItemID, li.ExternalPrice, li.ID).
@@ -135,18 +138,19 @@ func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 	if len(same) == 0 {
 		return nil
 	}
-	if !li.UpdateQuantity {
-		for _, s := range same {
-			li.Quantity += s.Quantity
-		}
-		if li.Quantity > MaxLineItemQuantity {
-			return errs.Invalid("quantity", "must be between 1 and 10000")
-		}
-		if onePerCustomer && li.Quantity > 1 {
-			return errs.Invalid("quantity", "must be 1: "+*li.SkuCode+" can be bought once per customer")
-		}
-		li.computeTotal()
+	if onePerCustomer {
+		return errs.Invalid("quantity", "must be 1: "+*li.SkuCode+" can be bought once per customer, and the order already has it")
 	}
+	if !li.UpdateQuantity {
+		return nil
+	}
+	for _, s := range same {
+		li.Quantity += s.Quantity
+	}
+	if li.Quantity > MaxLineItemQuantity {
+		return errs.Invalid("quantity", "must be between 1 and 10000")
+	}
+	li.computeTotal()
 	ids := make([]string, len(same))
 	for i, s := range same {
 		ids[i] = s.ID

@@ -423,34 +423,34 @@ func TestLineItemQuantities(t *testing.T) {
 			return n
 		}
 
-		t.Run("adding the same SKU again sums the quantities in one line item", func(t *testing.T) {
+		t.Run("adding the same SKU again makes a new line item", func(t *testing.T) {
+			s := shop.in(t)
+			o := s.order("eu", nil, nil)
+			first := s.mustAdd(o, tshirt, 2)
+			second := s.mustAdd(o, tshirt, 3)
+			s.reload(o)
+			if second.ID == first.ID || count(o) != 2 || o.SkusCount != 5 || o.SubtotalAmountCents != 5*2900 {
+				t.Fatalf("second item %s (first %s), %d rows, order skus %d subtotal %d", second.ID, first.ID, count(o), o.SkusCount, o.SubtotalAmountCents)
+			}
+		})
+
+		t.Run("_update_quantity sums the quantities in one line item", func(t *testing.T) {
 			s := shop.in(t)
 			o := s.order("eu", nil, nil)
 			first := s.mustAdd(o, tshirt, 2)
 			s.mustAdd(o, mug, 1)
-			li := s.mustAdd(o, tshirt, 3)
+			li := &models.LineItem{OrderID: o.ID, SkuCode: ptr(tshirt), Quantity: 3, UpdateQuantity: true}
+			s.must(write(gdb, li, true))
 			if li.ID != first.ID || !li.CreatedAt.Equal(first.CreatedAt) {
 				t.Fatalf("merged item %s, want it to keep the id %s", li.ID, first.ID)
 			}
 			s.reload(li)
+			s.reload(o)
 			if li.Quantity != 5 || li.TotalAmountCents != 5*2900 || count(o) != 2 {
 				t.Fatalf("merged item: quantity %d total %d, %d rows", li.Quantity, li.TotalAmountCents, count(o))
 			}
 			if o.SkusCount != 6 || o.SubtotalAmountCents != 5*2900+1200 {
 				t.Fatalf("order: skus %d subtotal %d", o.SkusCount, o.SubtotalAmountCents)
-			}
-		})
-
-		t.Run("_update_quantity replaces the quantity", func(t *testing.T) {
-			s := shop.in(t)
-			o := s.order("eu", nil, nil)
-			s.mustAdd(o, tshirt, 4)
-			li := &models.LineItem{OrderID: o.ID, SkuCode: ptr(tshirt), Quantity: 2, UpdateQuantity: true}
-			s.must(write(gdb, li, true))
-			s.reload(o)
-			s.reload(li)
-			if li.Quantity != 2 || count(o) != 1 || o.SkusCount != 2 || o.SubtotalAmountCents != 5800 {
-				t.Fatalf("replaced: quantity %d, %d rows, order skus %d subtotal %d", li.Quantity, count(o), o.SkusCount, o.SubtotalAmountCents)
 			}
 		})
 
@@ -465,7 +465,7 @@ func TestLineItemQuantities(t *testing.T) {
 			}
 			li := s.mustAdd(o, mug, models.MaxLineItemQuantity)
 			// A merge past the bound is refused too, and changes nothing.
-			_, err := s.add(o, mug, 1)
+			err := write(gdb, &models.LineItem{OrderID: o.ID, SkuCode: ptr(mug), Quantity: 1, UpdateQuantity: true}, true)
 			wantError(t, err, errs.ValidationError, "quantity")
 			s.reload(li)
 			if li.Quantity != models.MaxLineItemQuantity || count(o) != 1 {

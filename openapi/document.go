@@ -70,6 +70,10 @@ type Parameter struct {
 	Description string  `json:"description,omitempty"`
 	Required    bool    `json:"required,omitempty"`
 	Schema      *Schema `json:"schema,omitempty"`
+	// Style and Explode say how an object parameter is serialized:
+	// deepObject, exploded, for `filter[q][…]`.
+	Style   string `json:"style,omitempty"`
+	Explode bool   `json:"explode,omitempty"`
 	// IncludePaths lists every include path of an include parameter (an
 	// empty list for a type without relationships).
 	IncludePaths *[]string `json:"x-kasse-include-paths,omitempty"`
@@ -156,6 +160,7 @@ type Schema struct {
 	Required             []string           `json:"required,omitempty"`
 	Properties           map[string]*Schema `json:"properties,omitempty"`
 	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
+	PatternProperties    map[string]*Schema `json:"patternProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
 	MinItems             *int               `json:"minItems,omitempty"`
 	MaxItems             *int               `json:"maxItems,omitempty"`

@@ -67,3 +67,10 @@ func article(noun string) string {
 	}
 	return "a " + noun
 }
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

@@ -87,13 +87,13 @@ func Generate(reg *engine.Registry, opts Options) *Document {
 	return g.doc
 }
 
-// JSON is the document as indented JSON with a final newline: the bytes
+// JSON is the document as tab-indented JSON with a final newline: the bytes
 // of docs/openapi.json and of GET /openapi.json.
 func JSON(reg *engine.Registry, opts Options) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", "\t") // tabs: one byte a level
 	if err := enc.Encode(Generate(reg, opts)); err != nil {
 		return nil, err
 	}

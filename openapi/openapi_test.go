@@ -13,6 +13,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 
+	"kasse/db"
 	"kasse/engine"
 	"kasse/models"
 	"kasse/openapi"
@@ -171,7 +172,7 @@ func TestPathsAreTheRoutes(t *testing.T) {
 	reg := resources.Default()
 	d := doc(t, reg)
 	paths := at(t, d, "paths").(map[string]any)
-	want := map[string]bool{"/oauth/token": true, "/.well-known/jwks.json": true, "/healthz": true, "/readyz": true, "/openapi.json": true}
+	want := map[string]bool{"/oauth/token": true, "/oauth/revoke": true, "/.well-known/jwks.json": true, "/healthz": true, "/readyz": true, "/openapi.json": true}
 	for _, def := range reg.All() {
 		base := "/api/" + def.Type
 		if def.Actions.List || def.Actions.Create {
@@ -513,28 +514,67 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 			}
 
 			filters := openapi.Filters(reg, def)
+			schemas := at(t, d, "components", "schemas").(map[string]any)
+			if def.Actions.List && at(t, params, name+"Filter", "name") != "filter[q]" {
+				t.Errorf("%sFilter names %v", name, at(t, params, name+"Filter", "name"))
+			}
+			query := at(t, schemas, name+"FilterQuery", "patternProperties").(map[string]any)
+			compiled := map[string]*regexp.Regexp{}
+			for p := range query {
+				compiled[p] = regexp.MustCompile(p)
+			}
+			// matching is the value schemas of the patterns key matches.
+			matching := func(key string) []map[string]any {
+				var out []map[string]any
+				for p, s := range query {
+					if compiled[p].MatchString(key) {
+						ref := strings.TrimPrefix(s.(map[string]any)["$ref"].(string), "#/components/schemas/")
+						out = append(out, schemas[ref].(map[string]any))
+					}
+				}
+				return out
+			}
+			valueOK := func(s map[string]any, v string) bool {
+				p, _ := s["pattern"].(string)
+				return p == "" || regexp.MustCompile(p).MatchString(v)
+			}
+			samples := map[engine.AttrType]string{engine.String: "x", engine.Integer: "12", engine.Float: "1.5",
+				engine.Boolean: "true", engine.DateTime: "2026-01-01T00:00:00.000Z", engine.Object: "x", engine.Array: "x"}
 			for _, f := range filters {
-				sample := map[engine.AttrType]string{engine.String: "x", engine.Integer: "12", engine.Float: "1.5",
-					engine.Boolean: "true", engine.DateTime: "2026-01-01T00:00:00.000Z", engine.Object: "true", engine.Array: "true"}[f.Type]
-				key := f.Name + "_eq"
-				if f.Type == engine.Object || f.Type == engine.Array {
-					key = f.Name + "_null"
-				}
-				err := compile(t, reg, def, serializers.Params{Filters: map[string]string{key: sample}, FilterKeys: []string{key}})
-				if err != nil {
-					t.Errorf("filter[q][%s]=%s is listed but refused: %v", key, sample, err)
-				}
-				param := name + "Filter." + f.Name + "_eq"
-				if f.Type == engine.Integer {
-					if compile(t, reg, def, serializers.Params{Filters: map[string]string{key: "x"}, FilterKeys: []string{key}}) == nil {
-						t.Errorf("filter[q][%s]=x is accepted for an integer", key)
+				// Every predicate: listed exactly when the server takes it,
+				// and with a value schema that takes a good value.
+				for _, pred := range db.Predicates() {
+					key := f.Name + "_" + string(pred)
+					sample := samples[f.Type]
+					if pred.TakesBoolean() {
+						sample = "true"
+					} else if pred.TakesList() {
+						sample += "," + sample
 					}
-					if at(t, params, param, "schema", "type") != "integer" {
-						t.Errorf("%s is not an integer parameter", param)
+					accepted := compile(t, reg, def, serializers.Params{Filters: map[string]string{key: sample}, FilterKeys: []string{key}}) == nil
+					schemas := matching(key)
+					if accepted != (len(schemas) > 0) {
+						t.Errorf("filter[q][%s]=%s: accepted %v, listed %v", key, sample, accepted, len(schemas) > 0)
+					}
+					for _, s := range schemas {
+						if !valueOK(s, sample) {
+							t.Errorf("filter[q][%s]: the value schema refuses %s", key, sample)
+						}
+						if f.Type == engine.Integer && !pred.TakesBoolean() && valueOK(s, "x") {
+							t.Errorf("filter[q][%s]: the value schema takes x for an integer", key)
+						}
 					}
 				}
-				if def.Actions.List && f.Type != engine.Object && f.Type != engine.Array && at(t, params, param, "name") != "filter[q]["+key+"]" {
-					t.Errorf("%s names %v", param, at(t, params, param, "name"))
+			}
+			if len(filters) > 1 && filters[0].Type == filters[1].Type {
+				key := filters[0].Name + "_or_" + filters[1].Name + "_eq"
+				if len(matching(key)) == 0 || compile(t, reg, def, serializers.Params{Filters: map[string]string{key: "x"}, FilterKeys: []string{key}}) != nil {
+					t.Errorf("filter[q][%s] is not listed and accepted", key)
+				}
+			}
+			for _, bad := range []string{"nope_eq", "id", "id_or_eq", "id_eq_or_id_eq", "id_nope"} {
+				if len(matching(bad)) > 0 {
+					t.Errorf("filter[q][%s] is listed", bad)
 				}
 			}
 			// Every attribute name the server filters on is listed: own
@@ -571,17 +611,7 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 func TestBooleanFilterPattern(t *testing.T) {
 	reg := resources.Default()
 	d := doc(t, reg)
-	var name string
-	for key, p := range at(t, d, "components", "parameters").(map[string]any) {
-		if s, _ := p.(map[string]any)["schema"].(map[string]any); s["pattern"] != nil && strings.Contains(key, "Filter.") && strings.Contains(s["pattern"].(string), "[Tt][Rr][Uu][Ee]") {
-			name = key
-			break
-		}
-	}
-	if name == "" {
-		t.Fatal("no boolean filter parameter")
-	}
-	re := regexp.MustCompile(at(t, d, "components", "parameters", name, "schema", "pattern").(string))
+	re := regexp.MustCompile(at(t, d, "components", "schemas", "filterBoolean", "pattern").(string))
 	for _, v := range []string{"true", "TRUE", "t", "Yes", "1", "false", "F", "no", "0"} {
 		if !re.MatchString(v) {
 			t.Errorf("%q is refused", v)

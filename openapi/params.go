@@ -189,39 +189,139 @@ func Filters(reg *engine.Registry, def *engine.Definition) []Filter {
 	return out
 }
 
-// filterValueSchema is the schema of an `_eq` filter's value for an
-// attribute type, as the server parses it.
-func filterValueSchema(t engine.AttrType) (*Schema, bool) {
-	switch t {
-	case engine.String:
-		return &Schema{Type: "string"}, true
-	case engine.Integer:
-		return &Schema{Type: "integer"}, true
-	case engine.Float:
-		return &Schema{Type: "number"}, true
-	case engine.Boolean:
-		return &Schema{Type: "string", Pattern: booleanPattern, Description: "true or false (also t, f, yes, no, 1, 0; any case)"}, true
-	case engine.DateTime:
-		return &Schema{Type: "string", Description: "an ISO 8601 time (2026-01-01T12:00:00.000Z) or date (2026-01-01)"}, true
+// A filterKind groups the attributes whose filters take the same
+// predicates and values: text, integers, numbers, booleans, times, and
+// JSON attributes (null and not_null only).
+type filterKind struct {
+	name  string // in component names: filterText, filterTextList
+	types []engine.AttrType
+	value *Schema // the value of a predicate that takes one, as the server parses it
+	list  *Schema // a comma-separated list of such values
+}
+
+var filterKinds = []filterKind{
+	{"Text", []engine.AttrType{engine.String}, &Schema{Type: "string", Description: "Text."},
+		&Schema{Type: "string", Description: "Comma-separated text values."}},
+	{"Integer", []engine.AttrType{engine.Integer}, &Schema{Type: "string", Pattern: `^-?[0-9]+$`, Description: "An integer."},
+		&Schema{Type: "string", Pattern: `^-?[0-9]+(,-?[0-9]+)*$`, Description: "Comma-separated integers."}},
+	{"Number", []engine.AttrType{engine.Float}, &Schema{Type: "string", Description: "A number."},
+		&Schema{Type: "string", Description: "Comma-separated numbers."}},
+	{"Boolean", []engine.AttrType{engine.Boolean}, &Schema{Type: "string", Pattern: booleanPattern, Description: booleanDescription},
+		&Schema{Type: "string", Pattern: "^" + booleanAlternatives + "(," + booleanAlternatives + ")*$", Description: "Comma-separated booleans."}},
+	{"Time", []engine.AttrType{engine.DateTime}, &Schema{Type: "string", Description: "An ISO 8601 time (2026-01-01T12:00:00.000Z) or date (2026-01-01)."},
+		&Schema{Type: "string", Description: "Comma-separated ISO 8601 times or dates."}},
+	{"JSON", []engine.AttrType{engine.Object, engine.Array}, nil, nil},
+}
+
+// FilterPredicates splits the predicates the server accepts on an
+// attribute type by what their value is: one value of the type, a
+// comma-separated list of them, or a flag (true or false).
+func FilterPredicates(t engine.AttrType) (value, list, flag []db.Predicate) {
+	for _, p := range db.Predicates() {
+		switch {
+		case p.TakesBoolean():
+			if (p == db.Present || p == db.Blank) && t != engine.String || (p == db.True || p == db.False) && t != engine.Boolean {
+				continue
+			}
+			flag = append(flag, p)
+		case t == engine.Object || t == engine.Array:
+		case p.IsText() && t != engine.String:
+		case p.TakesList():
+			list = append(list, p)
+		default:
+			value = append(value, p)
+		}
 	}
-	return nil, false // JSON attributes take no value predicates
+	return value, list, flag
+}
+
+// filterSchema is the `filter[q]` parameter's schema for def: an object
+// whose pattern properties match every key the server takes (`_or_` joins
+// attributes of one kind) and type its value.
+func (g *generator) filterSchema(def *engine.Definition) *Schema {
+	name := SchemaName(def.Type)
+	return g.schema(name+"FilterQuery", func() *Schema {
+		props := map[string]*Schema{}
+		filters := Filters(g.reg, def)
+		for _, k := range filterKinds {
+			attr := filterNames(filters, k.types)
+			if attr == "" {
+				continue
+			}
+			value, list, flag := FilterPredicates(k.types[0])
+			add := func(preds []db.Predicate, s *Schema) {
+				if len(preds) == 0 {
+					return
+				}
+				alts := make([]string, len(preds))
+				for i, p := range preds {
+					alts[i] = string(p)
+				}
+				// Each name is followed by _or_ and another, or by the
+				// predicate at the end: the names are written once.
+				props["^("+attr+"(_or_|_("+strings.Join(alts, "|")+")$))+$"] = s
+			}
+			if k.value != nil {
+				add(value, g.schema("filter"+k.name, func() *Schema { c := *k.value; return &c }))
+				add(list, g.schema("filter"+k.name+"List", func() *Schema { c := *k.list; return &c }))
+			}
+			add(flag, g.schema("filterFlag", func() *Schema {
+				return &Schema{Type: "string", Pattern: booleanPattern, Description: "true to keep what the predicate says, false for the opposite (" + booleanDescription + ")."}
+			}))
+		}
+		return &Schema{Type: "object", Description: "The filters on " + def.Type + ", each `<attribute>_<predicate>`; the patterns name exactly the keys the server takes.",
+			PatternProperties: props, AdditionalProperties: boolp(false)}
+	})
+}
+
+// filterNames is an alternation of the filter names of the given types,
+// the names one hop away grouped under their relationship's prefix
+// (`market_(code|name)`), or "" when there are none.
+func filterNames(filters []Filter, types []engine.AttrType) string {
+	var alts []string
+	hops := map[string][]string{}
+	var order []string
+	for _, f := range filters {
+		if !slices.Contains(types, f.Type) {
+			continue
+		}
+		if f.Via == "" {
+			alts = append(alts, regexp.QuoteMeta(f.Name))
+			continue
+		}
+		if _, ok := hops[f.Via]; !ok {
+			order = append(order, f.Via)
+		}
+		hops[f.Via] = append(hops[f.Via], regexp.QuoteMeta(strings.TrimPrefix(f.Name, f.Via+"_")))
+	}
+	for _, via := range order {
+		alts = append(alts, regexp.QuoteMeta(via)+"_("+strings.Join(hops[via], "|")+")")
+	}
+	if len(alts) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(alts, "|") + ")"
 }
 
 // booleanPattern matches what the server reads as a boolean in a query.
-const booleanPattern = "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Tt]|[Ff]|[Yy][Ee][Ss]|[Nn][Oo]|1|0)$"
+const (
+	booleanAlternatives = "([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Tt]|[Ff]|[Yy][Ee][Ss]|[Nn][Oo]|1|0)"
+	booleanPattern      = "^" + booleanAlternatives + "$"
+	booleanDescription  = "true or false; also t, f, yes, no, 1, 0, in any case"
+)
 
-// predicateDescription explains the filter scheme once per list operation.
-func predicateDescription() string {
+// predicateDescription explains the filter scheme, once per type.
+func predicateDescription(typ string) string {
 	var names []string
 	for _, p := range db.Predicates() {
 		names = append(names, "`"+string(p)+"`")
 	}
 	slices.Sort(names)
-	return fmt.Sprintf("Filters are `filter[q][<attribute>_<predicate>]=<value>` (Ransack's syntax, as the reference's). "+
-		"The parameters below are the `_eq` filters, one per attribute this operation can filter on; every listed attribute takes every predicate: %s. "+
+	return fmt.Sprintf("Filters on %s: `filter[q][<attribute>_<predicate>]=<value>` (Ransack's syntax, as the reference's), one deep object; "+
+		"the schema's patterns list every attribute and the predicates each takes: %s. "+
 		"`in`, `not_in` and the `_any`/`_all` forms take a comma-separated list; `null`, `not_null`, `present`, `blank`, `true` and `false` take true (false inverts); "+
 		"text predicates (`cont`, `start`, `end` and their negations) and `present`/`blank` apply to text attributes, `true`/`false` to booleans. "+
-		"Attributes may be joined with `_or_` (`filter[q][name_or_code_cont]=mug`). Several filters are combined with AND, at most %d per request. "+
+		"Attributes of one kind may be joined with `_or_` (`filter[q][name_or_code_cont]=mug`). Several filters are combined with AND, at most %d per request. "+
 		"An unknown filter is 400 FILTER_NOT_ALLOWED; a value of the wrong type is 400 INVALID_FILTER_VALUE.",
-		strings.Join(names, ", "), maxFilters)
+		typ, strings.Join(names, ", "), maxFilters)
 }

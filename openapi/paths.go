@@ -121,6 +121,20 @@ func ok(description string, schema *Schema) *Response {
 	return &Response{Description: description, Headers: requestIDHeader(), Content: map[string]*MediaType{jsonAPI: {Schema: schema}}}
 }
 
+// sharedOK is a 200 response with schema, registered once under the
+// schema's component name, so every operation answering with that schema
+// refers to one response.
+func (g *generator) sharedOK(description string, schema *Schema) *Response {
+	name := strings.TrimPrefix(schema.Ref, "#/components/schemas/")
+	if name == schema.Ref {
+		return ok(description, schema)
+	}
+	if _, done := g.doc.Components.Responses[name]; !done {
+		g.doc.Components.Responses[name] = ok(description, schema)
+	}
+	return &Response{Ref: ref("responses", name)}
+}
+
 func noContent(description string) *Response {
 	return &Response{Description: description, Headers: requestIDHeader()}
 }
@@ -219,25 +233,15 @@ func (g *generator) pageParams() []*Parameter {
 	return []*Parameter{number, size}
 }
 
-func (g *generator) filterParams(def *engine.Definition) []*Parameter {
-	var out []*Parameter
-	for _, f := range Filters(g.reg, def) {
-		value, ok := filterValueSchema(f.Type)
-		if !ok {
-			continue
-		}
-		if f.MaxLength > 0 {
-			value.MaxLength = intp(f.MaxLength)
-		}
-		out = append(out, g.param(SchemaName(def.Type)+"Filter."+f.Name+"_eq", func() *Parameter {
-			desc := "Only " + def.Type + " whose " + f.Name + " equals the value"
-			if f.Via != "" {
-				desc = "Only " + def.Type + " with a related " + f.Via + " whose " + strings.TrimPrefix(f.Name, f.Via+"_") + " equals the value"
-			}
-			return &Parameter{Name: "filter[q][" + f.Name + "_eq]", In: "query", Description: desc + "; the other predicates work the same way (see the operation's description).", Schema: value}
-		}))
-	}
-	return out
+// filterParam is a list's `filter[q]` parameter: `filter[q][<name>_<predicate>]`
+// as one deep object (what openapi-fetch and oapi-codegen's clients send
+// by default), whose keys the {type}FilterQuery schema's patterns match
+// exactly: every predicate of every filterable attribute.
+func (g *generator) filterParam(def *engine.Definition) *Parameter {
+	return g.param(SchemaName(def.Type)+"Filter", func() *Parameter {
+		return &Parameter{Name: "filter[q]", In: "query", Style: "deepObject", Explode: true,
+			Description: predicateDescription(def.Type), Schema: g.filterSchema(def)}
+	})
 }
 
 // listParams are a list operation's query parameters for def's resources.
@@ -246,7 +250,7 @@ func (g *generator) listParams(def *engine.Definition) []*Parameter {
 	out = append(out, g.fieldsParams(def.Type)...)
 	out = append(out, g.sortParam(def))
 	out = append(out, g.pageParams()...)
-	return append(out, g.filterParams(def)...)
+	return append(out, g.filterParam(def))
 }
 
 // oneParams are the query parameters of an operation that answers with
@@ -277,9 +281,9 @@ func (g *generator) typePaths(def *engine.Definition) {
 	item := base + "/{id}"
 	if def.Actions.List {
 		g.path(base).Get = &Operation{Tags: tags, OperationID: "list" + plural, Summary: "List " + human(def.Type),
-			Description: "A page of the " + human(def.Type) + " the token may see. " + roles(def, engine.List) + "\n\n" + predicateDescription(),
+			Description: "A page of the " + human(def.Type) + " the token may see. " + roles(def, engine.List) + " Filters: see the filter parameter.",
 			Parameters:  g.listParams(def),
-			Responses:   g.responses(map[string]*Response{"200": ok("A page of "+human(def.Type)+".", g.responseList(def))}, listStatuses...)}
+			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("A page of "+human(def.Type)+".", g.responseList(def))}, listStatuses...)}
 	}
 	if def.Actions.Create {
 		created := ok("The new "+one+", as the token that created it sees it.", g.response(def))
@@ -297,14 +301,14 @@ func (g *generator) typePaths(def *engine.Definition) {
 		g.path(item).Get = &Operation{Tags: tags, OperationID: "retrieve" + upperFirst(name), Summary: "Retrieve " + article(one),
 			Description: roles(def, engine.Retrieve),
 			Parameters:  g.oneParams(def),
-			Responses:   g.responses(map[string]*Response{"200": ok("The "+one+".", g.response(def))}, readStatuses...)}
+			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("The "+one+", as the token sees it.", g.response(def))}, readStatuses...)}
 	}
 	if def.Actions.Update {
 		g.path(item).Patch = &Operation{Tags: tags, OperationID: "update" + upperFirst(name), Summary: "Update " + article(one),
 			Description: "Changes what the body sends, and runs the triggers it sends, in one transaction with the row locked. " + roles(def, engine.Update),
 			Parameters:  g.oneParams(def),
 			RequestBody: jsonAPIBody("What to change.", g.write(def, false)),
-			Responses:   g.responses(map[string]*Response{"200": ok("The updated "+one+".", g.response(def))}, updateStatuses...)}
+			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("The "+one+", as the token sees it.", g.response(def))}, updateStatuses...)}
 	}
 	if def.Actions.Delete {
 		g.path(item).Delete = &Operation{Tags: tags, OperationID: "delete" + upperFirst(name), Summary: "Delete " + article(one),
@@ -327,9 +331,9 @@ func (g *generator) relationshipPaths(def *engine.Definition, r *engine.Relation
 	g.path(linkage).Parameters = idParams
 	if r.ToMany {
 		g.path(related).Get = &Operation{Tags: tags, OperationID: "list" + name + relName, Summary: "List the " + human(r.Name) + " of " + article(one),
-			Description: "A page of the " + human(r.Name) + " (" + r.Target + ") of the " + one + ", as far as the token may see them; it takes the parameters of a list of " + r.Target + ".\n\n" + predicateDescription(),
+			Description: "A page of the " + human(r.Name) + " (" + r.Target + ") of the " + one + ", as far as the token may see them; it takes the parameters of a list of " + r.Target + ", filters included.",
 			Parameters:  g.listParams(target),
-			Responses:   g.responses(map[string]*Response{"200": ok("A page of "+r.Target+".", g.responseList(target))}, readStatuses...)}
+			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("A page of "+human(r.Target)+".", g.responseList(target))}, readStatuses...)}
 	} else if len(r.Polymorphic) > 0 {
 		include := &Parameter{Name: "include", In: "query", Schema: &Schema{Type: "string"},
 			Description: "Related resources of the " + human(r.Name) + " to add to `included`, checked against the type it points to now (one of " + strings.Join(r.Polymorphic, ", ") + "); see that type's include parameter."}
@@ -341,11 +345,11 @@ func (g *generator) relationshipPaths(def *engine.Definition, r *engine.Relation
 		g.path(related).Get = &Operation{Tags: tags, OperationID: "retrieve" + name + relName, Summary: "Retrieve the " + human(r.Name) + " of " + article(one),
 			Description: "The related " + singularWords(r.Target) + ", or null when there is none.",
 			Parameters:  g.oneParams(target),
-			Responses:   g.responses(map[string]*Response{"200": ok("The related "+singularWords(r.Target)+" or null.", g.relatedResponse(target))}, readStatuses...)}
+			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("The related "+singularWords(r.Target)+" or null.", g.relatedResponse(target))}, readStatuses...)}
 	}
 	g.path(linkage).Get = &Operation{Tags: tags, OperationID: "retrieve" + name + relName + "Relationship", Summary: "Retrieve the linkage of the " + human(r.Name) + " of " + article(one),
 		Description: "The identifiers the relationship holds, as far as the token may see them.",
-		Responses:   g.responses(map[string]*Response{"200": ok("The linkage.", g.linkageResponse(def, r))}, readStatuses...)}
+		Responses:   g.responses(map[string]*Response{"200": g.sharedOK("The linkage.", g.linkageResponse(def, r))}, readStatuses...)}
 	if r.ToMany {
 		refused := "Always 403 FORBIDDEN once the " + one + " is found: " + r.Name + " are changed through the " + r.Target + " themselves."
 		for _, m := range []struct {
@@ -432,6 +436,35 @@ func (g *generator) servicePaths() {
 		tokenOp.Responses["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
 	}
 	g.path("/oauth/token").Post = tokenOp
+
+	revokeRequest := g.schema("revokeRequest", func() *Schema {
+		return &Schema{Type: "object", Required: []string{"client_id", "token"}, Properties: map[string]*Schema{
+			"client_id":       {Type: "string", Description: "The application's client id (or send it with HTTP Basic)."},
+			"client_secret":   {Type: "string", WriteOnly: true, Description: "The application's secret; sales channels are public clients and send none."},
+			"token":           {Type: "string", WriteOnly: true, Description: "An access token or a refresh token the application was issued."},
+			"token_type_hint": {Type: "string", Description: "access_token or refresh_token; optional, and not needed: the server tells them apart."},
+		}}
+	})
+	revokeOp := &Operation{Tags: []string{"authentication"}, OperationID: "revokeToken", Summary: "Revoke a token",
+		Description: "OAuth 2 token revocation (RFC 7009), as @commercelayer/js-auth's revoke calls it. An access token is refused (401 INVALID_TOKEN) by every instance from then on; a refresh token can no longer be exchanged. Any token, known or not, is answered 200 with an empty object. The body is JSON or a form.",
+		Security:    &[]SecurityRequirement{{}, {"clientSecretBasic": {}}},
+		RequestBody: &RequestBody{Required: true, Content: map[string]*MediaType{
+			"application/json":                  {Schema: revokeRequest},
+			"application/vnd.api+json":          {Schema: revokeRequest},
+			"application/x-www-form-urlencoded": {Schema: revokeRequest},
+			"multipart/form-data":               {Schema: revokeRequest},
+		}},
+		Responses: map[string]*Response{
+			"200": noStore(&Response{Description: "Revoked, or nothing to revoke.", Headers: requestIDHeader(), Content: jsonContent(&Schema{Type: "object", AdditionalProperties: boolp(false)})}),
+			"400": oauthFailure("invalid_request: no client_id or token, or a body that cannot be read."),
+			"401": oauthFailure("invalid_client: unknown client, wrong secret or revoked application."),
+			"413": {Ref: ref("responses", errorResponses[413])},
+			"500": {Ref: ref("responses", errorResponses[500])},
+		}}
+	if g.hasUpstream {
+		revokeOp.Responses["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
+	}
+	g.path("/oauth/revoke").Post = revokeOp
 
 	jwks := g.schema("jwks", func() *Schema {
 		return &Schema{Type: "object", Required: []string{"keys"}, Properties: map[string]*Schema{

@@ -85,14 +85,15 @@ func attributeSchema(a *engine.Attribute, request bool) *Schema {
 	return s
 }
 
-// triggerSchema is a trigger attribute: write-only. A boolean trigger runs
-// on true, 1, "true" or "1" and is skipped on anything else but an object
-// or an array; a valued trigger runs on any value but null.
+// triggerSchema is a trigger attribute: write-only, typed as the reference
+// types it. A boolean trigger runs on JSON true only and is skipped on false
+// or null (anything else is 400); a valued trigger runs on any value of its
+// type but null.
 func triggerSchema(t *engine.TriggerInfo) *Schema {
 	var s *Schema
 	if t.Type == engine.Boolean {
-		s = &Schema{Type: []string{"boolean", "number", "string", "null"},
-			Description: strings.TrimSpace(t.Description + " Trigger: send true to run it (1, \"true\" and \"1\" also run it; false or null skips it).")}
+		s = &Schema{Type: []string{"boolean", "null"},
+			Description: strings.TrimSpace(t.Description + " Trigger: send true to run it (false or null skips it).")}
 	} else {
 		value := valueSchema(t.Type)
 		if t.Type == engine.String {
@@ -162,13 +163,6 @@ func (g *generator) resource(def *engine.Definition) *Schema {
 		}
 		rels := map[string]*Schema{}
 		for _, r := range def.Relationships {
-			var data *Schema
-			if r.ToMany {
-				data = &Schema{Type: "array", Items: g.identifiers(shown(r))}
-			} else {
-				data = nullable(g.identifiers(shown(r)))
-			}
-			data.Description = "Present only when the relationship was included."
 			kind := "to-one"
 			if r.ToMany {
 				kind = "to-many"
@@ -176,13 +170,9 @@ func (g *generator) resource(def *engine.Definition) *Schema {
 			if len(r.Polymorphic) > 0 {
 				kind = "polymorphic to-one"
 			}
-			rels[r.Name] = &Schema{
-				Type:                 "object",
-				Description:          strings.TrimSpace(fmt.Sprintf("%s (%s, %s). %s", r.Name, kind, strings.Join(shown(r), " or "), r.Description)),
-				Required:             []string{"links"},
-				Properties:           map[string]*Schema{"links": g.relationshipLinks(), "data": data},
-				AdditionalProperties: boolp(false),
-			}
+			shared := *g.relationshipObject(r)
+			shared.Description = strings.TrimSpace(fmt.Sprintf("%s (%s, %s). %s", r.Name, kind, strings.Join(shown(r), " or "), r.Description))
+			rels[r.Name] = &shared
 		}
 		props := map[string]*Schema{
 			"type":       {Type: "string", Const: def.Type},
@@ -210,6 +200,37 @@ func (g *generator) resourceLinks() *Schema {
 		return &Schema{Type: "object", Required: []string{"self"}, Properties: map[string]*Schema{
 			"self": {Type: "string", Format: "uri", Description: "The resource's absolute URL."},
 		}, AdditionalProperties: boolp(false)}
+	})
+}
+
+// relationshipObject is a relationship in a resource object, shared by
+// every relationship to the same types: links, and data when included.
+func (g *generator) relationshipObject(r *engine.Relationship) *Schema {
+	name := ""
+	for _, t := range shown(r) {
+		name += upperFirst(SchemaName(t))
+	}
+	name = lowerFirst(name)
+	if r.ToMany {
+		name += "ToMany"
+	} else {
+		name += "ToOne"
+	}
+	return g.schema(name, func() *Schema {
+		var data *Schema
+		if r.ToMany {
+			data = &Schema{Type: "array", Items: g.identifiers(shown(r))}
+		} else {
+			data = nullable(g.identifiers(shown(r)))
+		}
+		data.Description = "Present only when the relationship was included."
+		return &Schema{
+			Type:                 "object",
+			Description:          "A relationship to " + strings.Join(shown(r), " or ") + ": links, and data when it was included.",
+			Required:             []string{"links"},
+			Properties:           map[string]*Schema{"links": g.relationshipLinks(), "data": data},
+			AdditionalProperties: boolp(false),
+		}
 	})
 }
 

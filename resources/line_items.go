@@ -92,7 +92,8 @@ func lineItems() *engine.Definition {
 			engine.Text("formatted_tax_amount"),
 			engine.Number("tax_rate"),
 			engine.Bool("_external_price").Create().Update().WriteOnly().Writers(models.RoleIntegration).Column("external_price"),
-			engine.Bool("_update_quantity").Create().WriteOnly().Column("update_quantity"),
+			engine.Bool("_update_quantity").Create().WriteOnly().Column("update_quantity").
+				Doc("Send true to add this quantity to the order's line item of the same SKU instead of creating a new line item (without it, each create is a new line item, as in the reference)."),
 		),
 		Render: func(li *models.LineItem) *lineItemResource {
 			out := &lineItemResource{

@@ -386,6 +386,9 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		if _, err := sandboxStore.Purge(ctx); err != nil {
 			log.Warn("purging old sandbox replays failed", slog.String("error", err.Error()))
 		}
+		if _, err := (&models.Identity{DB: gdb}).PurgeTokenRevocations(ctx); err != nil {
+			log.Warn("purging expired token revocations failed", slog.String("error", err.Error()))
+		}
 	})
 	registry := resources.Default()
 	eng := engine.New(gdb, registry)

@@ -42,10 +42,17 @@ func EachURL(t *testing.T, fn func(t *testing.T, url string)) {
 }
 
 // SQLiteURL returns the URL of a SQLite database file, not yet created, in
-// a temporary directory.
+// a temporary directory of its own. Not t.TempDir(): its name comes from
+// the test's, and a second subtest's "#01" would end the file name in the
+// driver's URL, so tests of every process would share /tmp/TestXsqlite.
 func SQLiteURL(t testing.TB) string {
 	t.Helper()
-	return "sqlite:" + filepath.Join(t.TempDir(), "kasse.db")
+	dir, err := os.MkdirTemp("", "kasse-sqlite-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return "sqlite:" + filepath.Join(dir, "kasse.db")
 }
 
 // postgresURL returns TEST_DATABASE_URL; under CI it must be set.

@@ -25,6 +25,12 @@ const missingQuantity: Schemas["lineItemCreate"] = { data: { type: "line_items",
 // An update needs the id; triggers are attributes.
 const place: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _place: true } } };
 
+// @ts-expect-error: a boolean trigger takes true (or false or null), not 1.
+const placeWithOne: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _place: 1 } } };
+
+// A valued trigger takes its own type: an amount in cents is an integer.
+const partialRefund: Schemas["orderUpdate"] = { data: { type: "orders", id: "xYz1234567", attributes: { _refund: true, _refund_amount_cents: 500 } } };
+
 // @ts-expect-error: an update without an id.
 const noID: Schemas["orderUpdate"] = { data: { type: "orders", attributes: { _place: true } } };
 
@@ -52,4 +58,21 @@ const unknownCode: Schemas["error"]["code"] = "TEAPOT";
 // Every documented path is a key of paths.
 const orderPath: keyof paths = "/api/orders/{id}";
 
-export { newLineItem, wrongType, missingQuantity, place, noID, totals, query, firstCode, code, unknownCode, orderPath };
+export { newLineItem, wrongType, missingQuantity, place, placeWithOne, partialRefund, noID, totals, query, firstCode, code, unknownCode, orderPath };
+
+// openapi-fetch with its defaults: filter[q] is a deep object, so any
+// predicate, not only _eq, is a typed key (filter[q][code_start]=TSHIRT).
+import createClient from "openapi-fetch";
+
+const kasse = createClient<paths>({ baseUrl: "http://127.0.0.1:8080" });
+
+async function tshirts(token: string): Promise<string[]> {
+  const { data, error } = await kasse.GET("/api/skus", {
+    headers: { Authorization: `Bearer ${token}` },
+    params: { query: { "filter[q]": { code_start: "TSHIRT", name_or_description_cont: "logo" }, sort: "code", "page[size]": 25 } },
+  });
+  if (error) throw new Error(error.errors[0].detail);
+  return data.data.map((sku) => sku.attributes.code ?? "");
+}
+
+export { tshirts };
