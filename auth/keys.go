@@ -69,12 +69,8 @@ func signingKeyOf(priv *rsa.PrivateKey) (*models.SigningKey, error) {
 	}, nil
 }
 
-// EnsureSigningKey creates the first signing key on first start.
-func EnsureSigningKey(ctx context.Context, ids *models.Identity) error {
-	return ensureSigningKey(ctx, ids, nil)
-}
-
-// ensureSigningKey is EnsureSigningKey storing priv (nil: a new key).
+// ensureSigningKey creates the first signing key on first start: priv, or
+// a new key pair when priv is nil.
 func ensureSigningKey(ctx context.Context, ids *models.Identity, priv *rsa.PrivateKey) error {
 	return ids.EnsureSigningKey(ctx, func() (*models.SigningKey, error) { return signingKeyOf(priv) })
 }

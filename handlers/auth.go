@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -60,50 +61,16 @@ func principal(c *gin.Context) *models.Principal {
 // RFC 6749 (`error`, `error_description`) and carry the reference's
 // `errors` array too, so both kinds of client read them.
 func (a *api) token(c *gin.Context) {
-	// Every answer, errors included, is about credentials: never cached.
-	c.Header("Cache-Control", "no-store")
-	if !a.limitToken(c, nil) {
-		return
-	}
 	var req auth.TokenRequest
-	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	var err error
-	switch mediaType {
-	case "application/json", "application/vnd.api+json":
-		err = c.ShouldBindJSON(&req)
-	case "application/x-www-form-urlencoded", "multipart/form-data":
-		err = c.ShouldBind(&req)
-	default:
-		err = errors.New("send the token request as JSON or as a form")
-	}
-	if err == nil {
-		if user, pass, ok := c.Request.BasicAuth(); ok && req.ClientID == "" {
-			req.ClientID, req.ClientSecret = user, pass
-		}
-		if !a.limitToken(c, &req) {
-			return
-		}
-		var resp *auth.TokenResponse
-		resp, err = a.cfg.Auth.Token(c.Request.Context(), req)
-		if err == nil {
-			c.Header("Cache-Control", "no-store")
-			c.JSON(http.StatusOK, resp)
-			return
-		}
-	} else {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			a.fail(c, err)
-			return
-		}
-		err = &auth.OAuthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the body could not be read: " + err.Error()}
-	}
-	var oe *auth.OAuthError
-	if !errors.As(err, &oe) {
-		a.fail(c, err)
+	if !a.readOAuth(c, &req, "token request", &req.ClientID, &req.ClientSecret) || !a.limitToken(c, &req) {
 		return
 	}
-	a.oauthFail(c, oe)
+	resp, err := a.cfg.Auth.Token(c.Request.Context(), req)
+	if err != nil {
+		a.oauthAnswer(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, resp)
 }
 
 // revoke serves POST /oauth/revoke (RFC 7009) with a JSON or form body,
@@ -111,43 +78,60 @@ func (a *api) token(c *gin.Context) {
 // for a confidential client (or HTTP Basic), and the token. Any token,
 // known or not, is answered 200 with an empty object.
 func (a *api) revoke(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	if !a.limitToken(c, nil) {
+	var req auth.RevokeRequest
+	if !a.readOAuth(c, &req, "revocation request", &req.ClientID, &req.ClientSecret) {
 		return
 	}
-	var req auth.RevokeRequest
+	if err := a.cfg.Auth.Revoke(c.Request.Context(), req); err != nil {
+		a.oauthAnswer(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{})
+}
+
+// readOAuth starts an OAuth endpoint's answer: never cached (it is about
+// credentials), the per-IP limit, then the JSON or form body into dst,
+// with the client's id and secret from HTTP Basic when the body has none.
+// It reports false once it has answered (a limit, a body it cannot read).
+func (a *api) readOAuth(c *gin.Context, dst any, what string, clientID, clientSecret *string) bool {
+	c.Header("Cache-Control", "no-store")
+	if !a.limitToken(c, nil) {
+		return false
+	}
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var err error
 	switch mediaType {
 	case "application/json", "application/vnd.api+json":
-		err = c.ShouldBindJSON(&req)
+		err = c.ShouldBindJSON(dst)
 	case "application/x-www-form-urlencoded", "multipart/form-data":
-		err = c.ShouldBind(&req)
+		err = c.ShouldBind(dst)
 	default:
-		err = errors.New("send the revocation request as JSON or as a form")
+		err = fmt.Errorf("send the %s as JSON or as a form", what)
 	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			a.fail(c, err)
-			return
+			return false
 		}
 		a.oauthFail(c, &auth.OAuthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the body could not be read: " + err.Error()})
-		return
+		return false
 	}
-	if user, pass, ok := c.Request.BasicAuth(); ok && req.ClientID == "" {
-		req.ClientID, req.ClientSecret = user, pass
+	if user, pass, ok := c.Request.BasicAuth(); ok && *clientID == "" {
+		*clientID, *clientSecret = user, pass
 	}
-	if err := a.cfg.Auth.Revoke(c.Request.Context(), req); err != nil {
-		var oe *auth.OAuthError
-		if !errors.As(err, &oe) {
-			a.fail(c, err)
-			return
-		}
+	return true
+}
+
+// oauthAnswer answers an OAuth endpoint's failure: an OAuth error as
+// OAuth does, anything else (an outage) as every other endpoint does.
+func (a *api) oauthAnswer(c *gin.Context, err error) {
+	var oe *auth.OAuthError
+	if errors.As(err, &oe) {
 		a.oauthFail(c, oe)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{})
+	a.fail(c, err)
 }
 
 // oauthFail answers an OAuth error as RFC 6749 does, with the reference's

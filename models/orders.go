@@ -507,7 +507,7 @@ func (o *Order) checkOnePerCustomer(tx *gorm.DB, skuID string) error {
 	if len(emails) == 0 {
 		return nil // a guest cart without an email: checked again on place
 	}
-	if err := lockOwners(tx, ids, emails); err != nil {
+	if err := lockEmails(tx, emails); err != nil {
 		return err
 	}
 	owned := "owned.status IN ? AND (owned.customer_id IN ? OR owned.customer_email IN ?)"
@@ -543,15 +543,10 @@ func (o *Order) hasLimitedItems(tx *gorm.DB) (bool, error) {
 	return n > 0, err
 }
 
-// lockOwners locks the customers' rows and each email (lower-cased,
-// sorted, so every caller takes them in the same order).
-func lockOwners(tx *gorm.DB, ids, emails []string) error {
-	if len(ids) > 0 {
-		var locked []string
-		if err := db.ForUpdate(tx.Model(&Customer{})).Where("id IN ?", ids).Order("id").Pluck("id", &locked).Error; err != nil {
-			return err
-		}
-	}
+// lockEmails takes an advisory lock per email (lower-cased, sorted, so
+// every caller takes them in the same order): a guest email may have no
+// customer row to lock.
+func lockEmails(tx *gorm.DB, emails []string) error {
 	keys := make([]string, len(emails))
 	for i, e := range emails {
 		keys[i] = "one_per_customer:" + strings.ToLower(e)
@@ -566,15 +561,17 @@ func lockOwners(tx *gorm.DB, ids, emails []string) error {
 }
 
 // owners are the customers an order belongs to: its customer, or the
-// customer whose email it carries.
+// customer whose email it carries. Their rows stay locked until tx ends
+// (in id order), so one customer's purchases are checked one at a time.
 func (o *Order) owners(tx *gorm.DB) ([]Customer, error) {
 	var out []Customer
+	q := db.ForUpdate(tx).Order("id")
 	switch {
 	case o.CustomerID != nil:
-		err := tx.Where("id = ?", *o.CustomerID).Find(&out).Error
+		err := q.Where("id = ?", *o.CustomerID).Find(&out).Error
 		return out, err
 	case o.CustomerEmail != nil:
-		err := tx.Where("email = ?", *o.CustomerEmail).Find(&out).Error
+		err := q.Where("email = ?", *o.CustomerEmail).Find(&out).Error
 		return out, err
 	}
 	return nil, nil

@@ -68,10 +68,10 @@ type PaymentSource struct {
 	// payment it replaced (set by AfterWrite): it is finished with the
 	// provider once the write commits.
 	ReleaseVoidID string `gorm:"-"`
-	// creating is set by BeforeWrite on create: only a new payment becomes
-	// the order's payment source (a `_refresh` of a replaced one must not
-	// take the order back).
-	creating bool
+	// attachTo is the order a new payment attaches to, locked and read by
+	// BeforeWrite on create: only a new payment becomes the order's payment
+	// source (a `_refresh` of a replaced one must not take the order back).
+	attachTo *Order
 }
 
 // TableName puts every payment source kind in one table.
@@ -88,7 +88,7 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if ps.Token != nil && cardNumber.MatchString(strings.TrimSpace(*ps.Token)) {
 		return errs.Invalid("token", "card numbers are never accepted: send a provider token")
 	}
-	ps.creating = creating
+	ps.attachTo = nil
 	if !creating {
 		return nil
 	}
@@ -96,6 +96,7 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if err != nil {
 		return err
 	}
+	ps.attachTo = order
 	if !order.Editable() {
 		return errs.New(errs.ValidationError, "the order is %s: a payment can be attached only to a draft or pending order", order.Status).At(errs.RelationshipPointer("order"))
 	}
@@ -149,14 +150,12 @@ func (ps *PaymentSource) BeforeWrite(tx *gorm.DB, creating bool) error {
 // void is begun here and finished after commit); a captured one cannot be
 // replaced.
 func (ps *PaymentSource) AfterWrite(tx *gorm.DB) error {
-	if !ps.creating {
+	order := ps.attachTo
+	if order == nil {
 		return nil
 	}
-	order, err := LockOrder(tx, ps.OrderID)
-	if err != nil {
-		return err
-	}
 	if order.PaymentSourceID != nil && *order.PaymentSourceID != ps.ID {
+		var err error
 		if ps.ReleaseVoidID, err = releaseSource(tx, order, *order.PaymentSourceID); err != nil {
 			return err
 		}
