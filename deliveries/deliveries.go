@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,9 @@ type Config struct {
 	// records attempts; Guard refuses non-public targets at dial time.
 	Engine     *engine.Engine
 	Deliveries *models.Deliveries
-	Guard      *models.URLGuard
+	// Callbacks reads and records checkout session callbacks.
+	Callbacks *models.Callbacks
+	Guard     *models.URLGuard
 	// ResourceMeta is the meta of every resource (mode, organization_id).
 	ResourceMeta map[string]any
 	// Schedule is the wait before each retry (DefaultSchedule when nil).
@@ -134,6 +137,7 @@ func New(cfg Config) (*Service, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})
+	river.AddWorker(workers, &callbackWorker{s: s})
 	cooldown := min(100*time.Millisecond, cfg.PollInterval)
 	// A job runs the call and a little database work; River rescues only
 	// jobs running longer than their timeout.
@@ -172,14 +176,66 @@ func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
 // Outbox is what models.Outbox.Install needs: the jobs inserted in the
 // write's transaction.
 func (s *Service) Outbox() *models.Outbox {
-	return &models.Outbox{Enqueue: func(ctx context.Context, tx *sql.Tx, ids []string) error {
-		params := make([]river.InsertManyParams, len(ids))
-		for i, id := range ids {
-			params[i] = river.InsertManyParams{Args: Args{DeliveryID: id}}
-		}
-		_, err := s.client.InsertManyTx(ctx, tx, params)
+	return &models.Outbox{
+		Enqueue: func(ctx context.Context, tx *sql.Tx, ids []string) error {
+			params := make([]river.InsertManyParams, len(ids))
+			for i, id := range ids {
+				params[i] = river.InsertManyParams{Args: Args{DeliveryID: id}}
+			}
+			_, err := s.client.InsertManyTx(ctx, tx, params)
+			return err
+		},
+		EnqueueCallbacks: func(ctx context.Context, tx *sql.Tx, ids []string) error {
+			params := make([]river.InsertManyParams, len(ids))
+			for i, id := range ids {
+				params[i] = river.InsertManyParams{Args: CallbackArgs{CallbackID: id}}
+			}
+			_, err := s.client.InsertManyTx(ctx, tx, params)
+			return err
+		},
+	}
+}
+
+// CallbackArgs is a checkout session callback job's arguments.
+type CallbackArgs struct {
+	CallbackID string `json:"callback_id"`
+}
+
+// Kind names the job kind in River's tables.
+func (CallbackArgs) Kind() string { return "checkout_callback" }
+
+type callbackWorker struct {
+	river.WorkerDefaults[CallbackArgs]
+	s *Service
+}
+
+// Work posts a session's callback: a form body (checkout_session_id,
+// status) signed like a webhook with the market's shared_secret, retried
+// on the webhook schedule until the merchant answers 2xx.
+func (w *callbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs]) error {
+	s := w.s
+	if s.cfg.Callbacks == nil {
+		return errors.New("deliveries: no callbacks store configured")
+	}
+	cb, secret, err := s.cfg.Callbacks.Load(ctx, job.Args.CallbackID)
+	if err != nil {
 		return err
-	}}
+	}
+	if cb == nil {
+		return nil // the session is gone
+	}
+	body := []byte(url.Values{"checkout_session_id": {cb.CheckoutSessionID}, "status": {cb.Status}}.Encode())
+	attempt := s.send(ctx, cb.CallbackURL, secret, cb.ID, body, func(h http.Header) {
+		h.Set("Content-Type", "application/x-www-form-urlencoded")
+		h.Set("X-Kasse-Topic", "checkout_sessions."+cb.Status)
+	})
+	if err := s.cfg.Callbacks.Record(ctx, cb, attempt.Code, attempt.Message, attempt.OK); err != nil {
+		return err
+	}
+	if attempt.OK {
+		return nil
+	}
+	return fmt.Errorf("callback %s: %s", cb.ID, attempt.Message)
 }
 
 // Start runs the workers until Stop.
@@ -315,25 +371,33 @@ func Sign(secret, msgID string, at time.Time, body []byte) (http.Header, error) 
 
 // post sends one attempt; any 2xx is a success.
 func (s *Service) post(ctx context.Context, hook *models.Webhook, del *models.WebhookDelivery, body []byte) models.Attempt {
-	attempt := models.Attempt{CallbackURL: hook.CallbackURL}
-	headers, err := Sign(hook.SharedSecret, del.ID, time.Now(), body)
+	return s.send(ctx, hook.CallbackURL, hook.SharedSecret, del.ID, body, func(h http.Header) {
+		h.Set("Content-Type", "application/json")
+		h.Set("X-CommerceLayer-Topic", del.Topic)
+	})
+}
+
+// send posts one signed attempt to target (msgID is the webhook-id, the
+// same on every retry); any 2xx is a success.
+func (s *Service) send(ctx context.Context, target, secret, msgID string, body []byte, headers func(http.Header)) models.Attempt {
+	attempt := models.Attempt{CallbackURL: target}
+	signed, err := Sign(secret, msgID, time.Now(), body)
 	if err != nil {
 		attempt.Message = err.Error()
 		return attempt
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.CallbackURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		attempt.Message = err.Error()
 		return attempt
 	}
-	for k, v := range headers {
+	for k, v := range signed {
 		req.Header[k] = v
 	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Kasse-Webhooks/1")
-	req.Header.Set("X-CommerceLayer-Topic", del.Topic)
+	headers(req.Header)
 	resp, err := s.http.Do(req)
 	if err != nil {
 		attempt.Message = describe(err)

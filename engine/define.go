@@ -77,6 +77,7 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 	cols := modelColumns(mt)
 	d.idField = cols["id"]
 	d.ParentOrder = checkColumn(s.Type+" ParentOrder", s.ParentOrder, cols)
+	d.RequireIdempotencyKey = s.RequireIdempotencyKey
 	d.Relationships = defineRelationships(s.Type, s.Relationships, cols)
 	d.specs = d.RelationshipSpecs()
 	d.Attributes = defineAttributes(s.Type, s.Attributes, rt, mt, cols)

@@ -160,6 +160,9 @@ type Spec[M any, R any] struct {
 	// writers of an order and of its children take their locks in one
 	// order and cannot deadlock.
 	ParentOrder string
+	// RequireIdempotencyKey makes an Idempotency-Key header mandatory on
+	// the type's create (400 IDEMPOTENCY_KEY_MISSING without one).
+	RequireIdempotencyKey bool
 }
 
 // Definition is one registered resource type.
@@ -175,8 +178,10 @@ type Definition struct {
 	// ParentOrder is Spec.ParentOrder: the column holding the order id
 	// the engine locks first ("" for a type that belongs to no order).
 	ParentOrder string
-	fixed       []db.Condition
-	specs       []serializers.RelationshipSpec // what the serializer needs of Relationships, built once
+	// RequireIdempotencyKey is Spec.RequireIdempotencyKey.
+	RequireIdempotencyKey bool
+	fixed                 []db.Condition
+	specs                 []serializers.RelationshipSpec // what the serializer needs of Relationships, built once
 
 	reprType  reflect.Type
 	modelType reflect.Type

@@ -41,6 +41,7 @@ const (
 	UnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE"
 	ValidationError      Code = "VALIDATION_ERROR"
 	AlreadyPurchased     Code = "ALREADY_PURCHASED"
+	NoAvailableProvider  Code = "NO_AVAILABLE_PROVIDER"
 	Locked               Code = "LOCKED"
 	TooManyRequests      Code = "TOO_MANY_REQUESTS"
 	InternalServerError  Code = "INTERNAL_SERVER_ERROR"
@@ -48,6 +49,7 @@ const (
 	Unavailable          Code = "SERVICE_UNAVAILABLE"
 	// The Idempotency-Key codes (DESIGN §7).
 	IdempotencyKeyInvalid  Code = "IDEMPOTENCY_KEY_INVALID"
+	IdempotencyKeyMissing  Code = "IDEMPOTENCY_KEY_MISSING"
 	IdempotencyKeyMismatch Code = "IDEMPOTENCY_KEY_MISMATCH"
 	IdempotencyKeyInUse    Code = "IDEMPOTENCY_KEY_IN_USE"
 )
@@ -83,11 +85,13 @@ var codeInfo = map[Code]struct {
 	UnsupportedMediaType:   {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	ValidationError:        {http.StatusUnprocessableEntity, "Validation error"},
 	AlreadyPurchased:       {http.StatusUnprocessableEntity, "Already purchased"},
+	NoAvailableProvider:    {http.StatusUnprocessableEntity, "No available provider"},
 	Locked:                 {http.StatusLocked, "Locked"},
 	TooManyRequests:        {http.StatusTooManyRequests, "Too many requests"},
 	InternalServerError:    {http.StatusInternalServerError, "Internal server error"},
 	ProviderUnavailable:    {http.StatusBadGateway, "Payment provider unavailable"},
 	IdempotencyKeyInvalid:  {http.StatusBadRequest, "Invalid idempotency key"},
+	IdempotencyKeyMissing:  {http.StatusBadRequest, "Idempotency key missing"},
 	IdempotencyKeyMismatch: {http.StatusUnprocessableEntity, "Idempotency key reused"},
 	IdempotencyKeyInUse:    {http.StatusConflict, "Idempotency key in use"},
 	Unavailable:            {http.StatusServiceUnavailable, "Service unavailable"},

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"kasse/gateways/checkoutcom"
 	"kasse/models"
@@ -19,11 +20,28 @@ import (
 
 // Sandbox test tokens: each maps to one outcome, whatever the amount.
 const (
-	SandboxApproved = "tok_sandbox_approved" // authorized at once
-	SandboxDeclined = "tok_sandbox_declined" // declined, response code 20051 (insufficient funds)
-	SandboxThreeDS  = "tok_sandbox_3ds"      // needs a 3DS challenge on Kasse's sandbox page
-	SandboxTimeout  = "tok_sandbox_timeout"  // the first call times out although the payment went through; a retry with the same idempotency key (`_refresh`) finds it authorized
+	SandboxApproved = models.SandboxTokenApproved // authorized at once
+	SandboxDeclined = models.SandboxTokenDeclined // declined, response code 20051 (insufficient funds)
+	SandboxThreeDS  = models.SandboxTokenThreeDS  // needs a 3DS challenge on Kasse's sandbox page
+	SandboxTimeout  = models.SandboxTokenTimeout  // the first call times out although the payment went through; a retry with the same idempotency key (`_refresh`) finds it authorized
 )
+
+// mobileMoneyOutcome is the outcome of a sandbox mobile-money token
+// (tok_sandbox_mm_ and the phone's digits): declined for a phone ending
+// in 0002, approved after a delay for 0003, approved otherwise.
+func mobileMoneyOutcome(token string) (outcome string, ok bool) {
+	digits, found := strings.CutPrefix(token, models.SandboxMobileMoneyPrefix)
+	if !found || len(digits) < 7 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	switch {
+	case strings.HasSuffix(digits, "0002"):
+		return "declined", true
+	case strings.HasSuffix(digits, "0003"):
+		return "delayed", true
+	}
+	return "approved", true
+}
 
 // SandboxSignatureHeader carries a sandbox webhook's signature: hex
 // HMAC-SHA256 of the raw body with the gateway's webhook_endpoint_secret.
@@ -116,10 +134,13 @@ func (a *sandboxAdapter) Authorize(ctx context.Context, req models.AuthorizeRequ
 	if err := s.ready(); err != nil {
 		return nil, err
 	}
+	mobile, isMobile := mobileMoneyOutcome(req.Token)
 	switch req.Token {
 	case SandboxApproved, SandboxTimeout, SandboxDeclined, SandboxThreeDS:
 	default:
-		return nil, &models.ProviderError{Code: "token_invalid", Message: fmt.Sprintf("unknown sandbox token: use %s, %s, %s or %s", SandboxApproved, SandboxDeclined, SandboxThreeDS, SandboxTimeout)}
+		if !isMobile {
+			return nil, &models.ProviderError{Code: "token_invalid", Message: fmt.Sprintf("unknown sandbox token: use %s, %s, %s, %s or %s<phone digits>", SandboxApproved, SandboxDeclined, SandboxThreeDS, SandboxTimeout, models.SandboxMobileMoneyPrefix)}
+		}
 	}
 	p := &models.SandboxPayment{Token: req.Token, AmountCents: req.AmountCents, CurrencyCode: req.Currency}
 	p.ID = sandboxID("pay_sbx_")
@@ -130,8 +151,21 @@ func (a *sandboxAdapter) Authorize(ctx context.Context, req models.AuthorizeRequ
 		p.FailureURL = &req.FailureURL
 	}
 	var answer func(p *models.SandboxPayment) *models.ProviderResult
-	switch req.Token {
-	case SandboxApproved, SandboxTimeout:
+	token := req.Token
+	switch mobile {
+	case "approved":
+		token = SandboxApproved
+	case "declined":
+		token = SandboxDeclined
+	}
+	switch {
+	case mobile == "delayed":
+		// Waiting for the customer to approve on their phone.
+		p.Status = "Pending"
+		answer = func(p *models.SandboxPayment) *models.ProviderResult {
+			return sandboxResult(p, models.Pending, "")
+		}
+	case token == SandboxApproved, token == SandboxTimeout:
 		p.Status = "Authorized"
 		if req.Capture {
 			p.Status, p.CapturedCents = "Captured", req.AmountCents
@@ -141,12 +175,12 @@ func (a *sandboxAdapter) Authorize(ctx context.Context, req models.AuthorizeRequ
 			res.Captured = req.Capture
 			return res
 		}
-	case SandboxDeclined:
+	case token == SandboxDeclined:
 		p.Status = "Declined"
 		answer = func(p *models.SandboxPayment) *models.ProviderResult {
 			return sandboxResult(p, models.Declined, sandboxID("act_sbx_"))
 		}
-	case SandboxThreeDS:
+	case token == SandboxThreeDS:
 		p.Status = "Pending"
 		answer = func(p *models.SandboxPayment) *models.ProviderResult {
 			res := sandboxResult(p, models.RequiresAction, "")
@@ -176,6 +210,21 @@ func (a *sandboxAdapter) Details(ctx context.Context, paymentID, sessionID strin
 	p, err := s.store.Payment(ctx, paymentID, sessionID)
 	if err != nil {
 		return nil, storeError(err, paymentID+sessionID)
+	}
+	if outcome, ok := mobileMoneyOutcome(p.Token); ok && outcome == "delayed" && p.Status == "Pending" {
+		if time.Since(p.CreatedAt) < models.SandboxMobileMoneyDelay {
+			return sandboxResult(p, models.Pending, ""), nil
+		}
+		res, err := s.store.Update(ctx, p.ID, "", func(p *models.SandboxPayment) (*models.ProviderResult, error) {
+			if p.Status == "Pending" {
+				p.Status = "Authorized"
+			}
+			return sandboxResult(p, models.Approved, sandboxID("act_sbx_")), nil
+		})
+		if err != nil {
+			return nil, storeError(err, p.ID)
+		}
+		return res, nil
 	}
 	switch p.Status {
 	case "Authorized", "Captured", "Partially Captured", "Refunded", "Partially Refunded", "Voided":

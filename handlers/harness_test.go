@@ -110,6 +110,10 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 			SandboxStore: &models.SandboxStore{DB: gdb}})
 		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
 	}
+	if cfg.Checkout == nil {
+		cfg.Checkout = &models.CheckoutSessions{Payments: cfg.Payments}
+		cfg.Payments.Settled = cfg.Checkout.SettleBySource
+	}
 	cfg.Engine = engine.New(gdb, cfg.Registry)
 	cfg.Engine.BaseURL, cfg.Engine.Payments = cfg.BaseURL, cfg.Payments
 	router := handlers.NewRouter(cfg)

@@ -27,6 +27,14 @@ const (
 // the rules). It runs after Authenticate: keys are scoped to the token's
 // application and owner.
 func (a *api) Idempotent(svc *models.Idempotency, organizationID string) gin.HandlerFunc {
+	// Creates of these collections must carry a key (checkout_sessions):
+	// a merchant retrying after a timeout must never open a second page.
+	required := map[string]bool{}
+	for _, def := range a.cfg.Registry.All() {
+		if def.RequireIdempotencyKey {
+			required["/api/"+def.Type] = true
+		}
+	}
 	return func(c *gin.Context) {
 		switch c.Request.Method {
 		case http.MethodPost, http.MethodPatch, http.MethodDelete:
@@ -36,6 +44,12 @@ func (a *api) Idempotent(svc *models.Idempotency, organizationID string) gin.Han
 		}
 		values, sent := c.Request.Header[http.CanonicalHeaderKey(IdempotencyKeyHeader)]
 		if !sent {
+			if c.Request.Method == http.MethodPost && required[c.Request.URL.Path] {
+				e := errs.New(errs.IdempotencyKeyMissing, "%s requires an Idempotency-Key header: send a unique key per intended request and the same key when you retry it", c.Request.URL.Path)
+				e.Header = IdempotencyKeyHeader
+				a.fail(c, e)
+				return
+			}
 			c.Next()
 			return
 		}

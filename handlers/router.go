@@ -48,6 +48,9 @@ type Config struct {
 	Payments *models.Payments
 	// Sandbox serves the sandbox gateway's 3DS page under /sandbox/.
 	Sandbox http.Handler
+	// Checkout runs the hosted checkout pages under /checkout/ (nil: no
+	// pages; a session's checkout_url then answers 404).
+	Checkout *models.CheckoutSessions
 	// RateLimits are the request limits (zero values: none).
 	RateLimits RateLimits
 	// Metrics counts and times requests (nil: not measured).
@@ -118,6 +121,7 @@ func NewRouter(cfg Config) *gin.Engine {
 	if cfg.Sandbox != nil {
 		r.Any("/sandbox/*path", HTMLPage(), gin.WrapH(cfg.Sandbox))
 	}
+	a.checkoutRoutes(r)
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
 	// The document is built on first request: building it at start-up
 	// would slow every start (and every test router) for a page few read.

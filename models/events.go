@@ -232,6 +232,8 @@ type Outbox struct {
 	// Enqueue inserts one job per delivery id in tx, the *sql.Tx of the
 	// write's transaction.
 	Enqueue func(ctx context.Context, tx *sql.Tx, deliveryIDs []string) error
+	// EnqueueCallbacks does the same for checkout session callbacks.
+	EnqueueCallbacks func(ctx context.Context, tx *sql.Tx, callbackIDs []string) error
 }
 
 // Install makes every delivery created through gdb (and the sessions and
@@ -241,10 +243,11 @@ type Outbox struct {
 // not happen.
 func (o *Outbox) Install(gdb *gorm.DB) error {
 	return gdb.Callback().Create().After("gorm:create").Register("kasse:enqueue_deliveries", func(tx *gorm.DB) {
-		if tx.Error != nil || tx.Statement.Table != "webhook_deliveries" {
+		if tx.Error != nil || (tx.Statement.Table != "webhook_deliveries" && tx.Statement.Table != "checkout_callbacks") {
 			return
 		}
 		var ids []string
+		enqueue := o.Enqueue
 		switch v := tx.Statement.Dest.(type) {
 		case *[]WebhookDelivery:
 			for _, d := range *v {
@@ -252,8 +255,10 @@ func (o *Outbox) Install(gdb *gorm.DB) error {
 			}
 		case *WebhookDelivery:
 			ids = append(ids, v.ID)
+		case *CheckoutCallback:
+			ids, enqueue = append(ids, v.ID), o.EnqueueCallbacks
 		}
-		if len(ids) == 0 {
+		if len(ids) == 0 || enqueue == nil {
 			return
 		}
 		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
@@ -261,7 +266,7 @@ func (o *Outbox) Install(gdb *gorm.DB) error {
 			_ = tx.AddError(errors.New("webhook deliveries must be written in a transaction"))
 			return
 		}
-		if err := o.Enqueue(tx.Statement.Context, sqlTx, ids); err != nil {
+		if err := enqueue(tx.Statement.Context, sqlTx, ids); err != nil {
 			_ = tx.AddError(fmt.Errorf("enqueue webhook deliveries: %w", err))
 		}
 	})

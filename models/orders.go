@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"math"
 	"net/mail"
 	"slices"
 	"strings"
@@ -94,6 +95,9 @@ type Order struct {
 	FulfillmentUpdatedAt      *time.Time
 	RefreshedAt               *time.Time
 	ExpiresAt                 *time.Time
+	// CheckoutToken is the page token of the order's latest open checkout
+	// session: the order's checkout_url.
+	CheckoutToken *string
 
 	// RefundAmountCents is `_refund_amount_cents`, sent with `_refund`.
 	RefundAmountCents *int64 `gorm:"-"`
@@ -223,8 +227,11 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 		Quantity int64
 	}
 	if o.ID != "" {
-		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(quantity), 0) AS quantity").
-			Where("order_id = ? AND item_type = ?", o.ID, "skus").Scan(&sums).Error; err != nil {
+		// An amount-only checkout session's order carries its amount as
+		// one line item of item_type adjustments: it counts in the
+		// subtotal, not in skus_count.
+		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity", "skus").
+			Where("order_id = ? AND item_type IN ?", o.ID, []string{"skus", ItemAdjustment}).Scan(&sums).Error; err != nil {
 			return err
 		}
 	}
@@ -282,7 +289,16 @@ type PaymentHook interface {
 // hold: items, an email, a billing address, a shipping address unless
 // nothing ships, a payment method unless the total is 0, and no SKU the
 // customer already owns.
-func (o *Order) Place(tx *gorm.DB, hook PaymentHook) error {
+func (o *Order) Place(tx *gorm.DB, hook PaymentHook) error { return o.place(tx, hook, false) }
+
+// PlaceForCheckout places the order a checkout session was paid for. The
+// hosted page collects the payment, not addresses: the address and email
+// rules of `_place` do not apply (set them on the order before the session
+// if the merchant needs them), and an amount-only session's order has no
+// SKUs. Every other rule (one purchase per customer, the payment) does.
+func (o *Order) PlaceForCheckout(tx *gorm.DB, hook PaymentHook) error { return o.place(tx, hook, true) }
+
+func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 	if !o.Editable() {
 		return o.stateError("place")
 	}
@@ -295,14 +311,18 @@ func (o *Order) Place(tx *gorm.DB, hook PaymentHook) error {
 			problems = append(problems, errs.New(errs.ValidationError, "%s", detail).At(pointer))
 		}
 	}
-	need(o.SkusCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
-	need(o.CustomerEmail != nil, errs.AttributePointer("customer_email"), "customer_email - can't be blank")
-	need(o.BillingAddressID != nil, errs.RelationshipPointer("billing_address"), "billing_address - can't be blank")
 	shippable, err := o.hasShippableItems(tx)
 	if err != nil {
 		return err
 	}
-	need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")
+	if checkout {
+		need(o.SubtotalAmountCents > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
+	} else {
+		need(o.SkusCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
+		need(o.CustomerEmail != nil, errs.AttributePointer("customer_email"), "customer_email - can't be blank")
+		need(o.BillingAddressID != nil, errs.RelationshipPointer("billing_address"), "billing_address - can't be blank")
+		need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")
+	}
 	need(o.TotalAmountWithTaxesCents == 0 || o.PaymentMethodID != nil, errs.RelationshipPointer("payment_method"), "payment_method - can't be blank")
 	if len(problems) > 0 {
 		return problems
@@ -592,6 +612,16 @@ type PaymentMethod struct {
 	Switch
 	MarketID         *string
 	PaymentGatewayID *string
+
+	// Routing (Kasse extensions, docs/routing.md): the kind of payment the
+	// method takes, the amounts it takes, its rank among equal scores,
+	// and its fee (fee_fixed_cents + fee_percentage % of the amount).
+	PaymentMethodType string
+	MinAmountCents    *int64
+	MaxAmountCents    *int64
+	RoutingPriority   int
+	FeeFixedCents     int64
+	FeePercentage     float64
 }
 
 // PaymentSourceTypes are the payment source types the reference knows.
@@ -612,6 +642,36 @@ func (pm *PaymentMethod) BeforeWrite(tx *gorm.DB, creating bool) error {
 	}
 	if pm.PriceAmountCents < 0 {
 		_ = v.add(errs.Invalid("price_amount_cents", "must be greater than or equal to 0"))
+	}
+	_ = v.add(pm.checkRouting())
+	return v.err()
+}
+
+// checkRouting checks the routing extensions (docs/routing.md).
+func (pm *PaymentMethod) checkRouting() error {
+	var v collect
+	if pm.PaymentMethodType == "" {
+		pm.PaymentMethodType = MethodCard
+	}
+	if !slices.Contains(PaymentMethodTypes, pm.PaymentMethodType) {
+		_ = v.add(errs.Invalid("payment_method_type", "must be one of "+strings.Join(PaymentMethodTypes, ", ")))
+	}
+	for name, amount := range map[string]*int64{"min_amount_cents": pm.MinAmountCents, "max_amount_cents": pm.MaxAmountCents} {
+		if amount != nil && *amount < 0 {
+			_ = v.add(errs.Invalid(name, "must be greater than or equal to 0"))
+		}
+	}
+	if pm.MinAmountCents != nil && pm.MaxAmountCents != nil && *pm.MinAmountCents > *pm.MaxAmountCents {
+		_ = v.add(errs.Invalid("max_amount_cents", "must be greater than or equal to min_amount_cents"))
+	}
+	if pm.FeeFixedCents < 0 {
+		_ = v.add(errs.Invalid("fee_fixed_cents", "must be greater than or equal to 0"))
+	}
+	if pm.FeePercentage < 0 || pm.FeePercentage > 100 || math.IsNaN(pm.FeePercentage) {
+		_ = v.add(errs.Invalid("fee_percentage", "must be between 0 and 100 (0.5 is 0.5 %)"))
+	}
+	if pm.RoutingPriority < -1000 || pm.RoutingPriority > 1000 {
+		_ = v.add(errs.Invalid("routing_priority", "must be between -1000 and 1000"))
 	}
 	return v.err()
 }

@@ -34,6 +34,10 @@ type Payments struct {
 	// the action, its outcome (approved, declined, requires_action,
 	// pending, refused, unavailable) and how long it took.
 	Observe func(gateway, action, outcome string, took time.Duration)
+	// Settled, when set, is told of every payment whose provider answer
+	// was recorded (checkout sessions complete from it, however the
+	// answer came: the page, a webhook, `_refresh`, the reconciler).
+	Settled func(ctx context.Context, sourceID string) error
 }
 
 // DefaultProviderTimeout bounds a provider call when Payments.Timeout is 0.
@@ -195,6 +199,7 @@ func (p *Payments) Refresh(ctx context.Context, sourceID string) error {
 // so a replaced payment never keeps a hold on the customer's card.
 func (p *Payments) record(ctx context.Context, stale *PaymentSource, res *ProviderResult, callErr error) error {
 	var voidID string
+	recorded := false
 	err := p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		order, err := LockOrder(tx, stale.OrderID)
 		if err != nil {
@@ -221,12 +226,21 @@ func (p *Payments) record(ctx context.Context, stale *PaymentSource, res *Provid
 			}
 		}
 		ps.MismatchedAmounts = ps.Authorized() && ps.AmountCents != order.TotalAmountWithTaxesCents
+		recorded = true
 		return saveColumns(tx, ps, append(changed, "mismatched_amounts"))
 	})
-	if err != nil || voidID == "" {
+	if err != nil {
 		return err
 	}
-	return p.Release(ctx, voidID)
+	if voidID != "" {
+		if err := p.Release(ctx, voidID); err != nil {
+			return err
+		}
+	}
+	if recorded && p.Settled != nil {
+		return p.Settled(ctx, stale.ID)
+	}
+	return nil
 }
 
 // Release finishes the void that releases a replaced payment's hold. Its

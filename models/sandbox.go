@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"kasse/db"
+	"kasse/errs"
 )
 
 // SandboxPayment is a payment held by Kasse's built-in sandbox gateway
@@ -186,3 +190,70 @@ func (s *SandboxStore) Purge(ctx context.Context) (int64, error) {
 	res := s.DB.WithContext(ctx).Where("created_at < ?", db.Now().Add(-SandboxReplayAge)).Delete(&SandboxReplay{})
 	return res.RowsAffected, res.Error
 }
+
+// The sandbox's test tokens (package gateways maps each to its outcome).
+const (
+	SandboxTokenApproved = "tok_sandbox_approved"
+	SandboxTokenDeclined = "tok_sandbox_declined"
+	SandboxTokenThreeDS  = "tok_sandbox_3ds"
+	SandboxTokenTimeout  = "tok_sandbox_timeout"
+	// SandboxMobileMoneyPrefix starts a sandbox mobile-money token: the
+	// phone's digits follow.
+	SandboxMobileMoneyPrefix = "tok_sandbox_mm_"
+)
+
+// SandboxTestCards are the only card numbers the sandbox's hosted form
+// takes, each with its outcome's token.
+var SandboxTestCards = map[string]string{
+	"4242424242424242": SandboxTokenApproved, // approved
+	"4000000000000002": SandboxTokenDeclined, // declined
+	"4000000000003220": SandboxTokenThreeDS,  // 3DS challenge, then approved
+	"4000000000000119": SandboxTokenTimeout,  // the provider times out
+}
+
+var (
+	nonDigits = regexp.MustCompile(`[^0-9]`)
+	cvc       = regexp.MustCompile(`^[0-9]{3,4}$`)
+	expiry    = regexp.MustCompile(`^\s*([0-9]{1,2})\s*/\s*([0-9]{2}|[0-9]{4})\s*$`)
+)
+
+// SandboxCardToken is the token of a sandbox test card, after checking its
+// expiry (MM/YY, in the future) and CVC. The number is only compared,
+// never kept: any other number is refused.
+func SandboxCardToken(number, exp, code string, now time.Time) (string, error) {
+	digits := nonDigits.ReplaceAllString(number, "")
+	token, ok := SandboxTestCards[digits]
+	if !ok {
+		return "", errs.Invalid("card_number", "the sandbox takes only its test cards: 4242 4242 4242 4242, 4000 0000 0000 0002, 4000 0000 0000 3220 or 4000 0000 0000 0119")
+	}
+	m := expiry.FindStringSubmatch(exp)
+	if m == nil {
+		return "", errs.Invalid("card_expiry", "must be MM/YY")
+	}
+	month, _ := strconv.Atoi(m[1])
+	year, _ := strconv.Atoi(m[2])
+	if year < 100 {
+		year += 2000
+	}
+	if month < 1 || month > 12 {
+		return "", errs.Invalid("card_expiry", "must be MM/YY")
+	}
+	if !time.Date(year, time.Month(month)+1, 1, 0, 0, 0, 0, time.UTC).After(now) {
+		return "", errs.Invalid("card_expiry", "the card has expired")
+	}
+	if !cvc.MatchString(strings.TrimSpace(code)) {
+		return "", errs.Invalid("card_cvc", "must be 3 or 4 digits")
+	}
+	return token, nil
+}
+
+// SandboxMobileMoneyToken is the sandbox token of a mobile-money payment
+// from an E.164 phone: ending in 0002 it is declined, in 0003 it is
+// approved after SandboxMobileMoneyDelay, otherwise approved at once.
+func SandboxMobileMoneyToken(phone string) string {
+	return SandboxMobileMoneyPrefix + nonDigits.ReplaceAllString(phone, "")
+}
+
+// SandboxMobileMoneyDelay is how long a sandbox mobile-money payment from
+// a phone ending in 0003 waits for the customer's approval.
+const SandboxMobileMoneyDelay = 3 * time.Second

@@ -68,10 +68,17 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 		}
 		currency := m.Currency
 		card, wire := "Card (sandbox)", "Bank transfer"
-		for _, pm := range []*PaymentMethod{
+		methods := []*PaymentMethod{
 			{Name: &card, PaymentSourceType: SourceCheckoutCom, CurrencyCode: &currency, MarketID: &market.ID, PaymentGatewayID: &sandbox.ID},
-			{Name: &wire, PaymentSourceType: SourceWireTransfer, CurrencyCode: &currency, MarketID: &market.ID, PaymentGatewayID: &manual.ID},
-		} {
+			{Name: &wire, PaymentSourceType: SourceWireTransfer, CurrencyCode: &currency, MarketID: &market.ID, PaymentGatewayID: &manual.ID, PaymentMethodType: MethodBankTransfer},
+		}
+		if m.Code == "ci" {
+			// Mobile money in XOF: a 0.5 % fee, 100 XOF at least.
+			mobile, minimum := "Mobile money (sandbox)", int64(100)
+			methods = append(methods, &PaymentMethod{Name: &mobile, PaymentSourceType: SourceCheckoutCom, CurrencyCode: &currency, MarketID: &market.ID,
+				PaymentGatewayID: &sandbox.ID, PaymentMethodType: MethodMobileMoney, FeePercentage: 0.5, MinAmountCents: &minimum})
+		}
+		for _, pm := range methods {
 			if err := save(tx, pm); err != nil {
 				return false, err
 			}

@@ -60,6 +60,7 @@ type orderResource struct {
 	FulfillmentUpdatedAt          *engine.Time   `jsonapi:"attr,fulfillment_updated_at"`
 	RefreshedAt                   *engine.Time   `jsonapi:"attr,refreshed_at"`
 	ExpiresAt                     *engine.Time   `jsonapi:"attr,expires_at"`
+	CheckoutURL                   *string        `jsonapi:"attr,checkout_url"`
 	CreatedAt                     engine.Time    `jsonapi:"attr,created_at"`
 	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at"`
 	Reference                     *string        `jsonapi:"attr,reference"`
@@ -186,6 +187,7 @@ func orders() *engine.Definition {
 			engine.Timestamp("fulfillment_updated_at").Filter().Sort(),
 			engine.Timestamp("refreshed_at"),
 			engine.Timestamp("expires_at").Filter().Sort(),
+			engine.URL("checkout_url").Doc("The hosted payment page of the order's latest open checkout session (Kasse's own page)."),
 		),
 		Render: func(o *models.Order) *orderResource {
 			out := &orderResource{
@@ -240,6 +242,12 @@ func orders() *engine.Definition {
 			money(o.TotalAmountCents, &out.TotalAmountFloat, &out.FormattedTotalAmount)
 			money(o.TotalAmountWithTaxesCents, &out.TotalAmountWithTaxesFloat, &out.FormattedTotalAmountWithTaxes)
 			return out
+		},
+		Links: func(o *models.Order, out *orderResource, base string) {
+			if o.CheckoutToken != nil {
+				u := base + models.CheckoutPath(*o.CheckoutToken)
+				out.CheckoutURL = &u
+			}
 		},
 		Relationships: []engine.Relationship{
 			{Name: "market", Target: "markets", ForeignKey: "market_id", Create: true},

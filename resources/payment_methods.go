@@ -24,6 +24,12 @@ type paymentMethodResource struct {
 	AutoCaptureMaxAmountFloat     *float64       `jsonapi:"attr,auto_capture_max_amount_float"`
 	FormattedAutoCaptureMaxAmount *string        `jsonapi:"attr,formatted_auto_capture_max_amount"`
 	DisabledAt                    *engine.Time   `jsonapi:"attr,disabled_at"`
+	PaymentMethodType             string         `jsonapi:"attr,payment_method_type"`
+	MinAmountCents                *int64         `jsonapi:"attr,min_amount_cents"`
+	MaxAmountCents                *int64         `jsonapi:"attr,max_amount_cents"`
+	RoutingPriority               int            `jsonapi:"attr,routing_priority"`
+	FeeFixedCents                 int64          `jsonapi:"attr,fee_fixed_cents"`
+	FeePercentage                 float64        `jsonapi:"attr,fee_percentage"`
 	CreatedAt                     engine.Time    `jsonapi:"attr,created_at"`
 	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at"`
 	Reference                     *string        `jsonapi:"attr,reference"`
@@ -60,6 +66,12 @@ func paymentMethods() *engine.Definition {
 			engine.Number("auto_capture_max_amount_float"),
 			engine.Text("formatted_auto_capture_max_amount"),
 			engine.Timestamp("disabled_at").Filter().Sort(),
+			engine.Enum("payment_method_type", models.PaymentMethodTypes...).Create().Update().Filter().Doc("Kasse extension: the kind of payment the method takes (card, mobile_money, bank_transfer); its gateway must support it."),
+			engine.Int("min_amount_cents").Create().Update().Doc("Kasse extension: routing skips the method below this amount."),
+			engine.Int("max_amount_cents").Create().Update().Doc("Kasse extension: routing skips the method above this amount."),
+			engine.Int("routing_priority").Create().Update().Sort().Doc("Kasse extension: among equal scores, higher goes first."),
+			engine.Int("fee_fixed_cents").Create().Update().Doc("Kasse extension: the fixed part of the method's fee."),
+			engine.Number("fee_percentage").Create().Update().Doc("Kasse extension: the percentage part of the fee (0.5 is 0.5 %), rounded half up."),
 		),
 		Render: func(pm *models.PaymentMethod) *paymentMethodResource {
 			out := &paymentMethodResource{
@@ -74,6 +86,12 @@ func paymentMethods() *engine.Definition {
 				PriceAmountCents:          pm.PriceAmountCents,
 				AutoCaptureMaxAmountCents: pm.AutoCaptureMaxAmountCents,
 				DisabledAt:                engine.TimeOrNil(pm.DisabledAt),
+				PaymentMethodType:         pm.PaymentMethodType,
+				MinAmountCents:            pm.MinAmountCents,
+				MaxAmountCents:            pm.MaxAmountCents,
+				RoutingPriority:           pm.RoutingPriority,
+				FeeFixedCents:             pm.FeeFixedCents,
+				FeePercentage:             pm.FeePercentage,
 				CreatedAt:                 engine.TimeOf(pm.CreatedAt),
 				UpdatedAt:                 engine.TimeOf(pm.UpdatedAt),
 				Reference:                 pm.Reference,

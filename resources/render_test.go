@@ -34,7 +34,7 @@ var modelOf = map[string]func() any{
 	"captures": func() any { return new(models.Transaction) }, "voids": func() any { return new(models.Transaction) },
 	"refunds":  func() any { return new(models.Transaction) },
 	"webhooks": func() any { return new(models.Webhook) }, "events": func() any { return new(models.Event) },
-	"event_callbacks": func() any { return new(models.EventCallback) },
+	"event_callbacks": func() any { return new(models.EventCallback) }, "checkout_sessions": func() any { return new(models.CheckoutSession) },
 }
 
 // fill gives every exported field of a model a distinct non-zero value

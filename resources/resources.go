@@ -42,6 +42,7 @@ func Default() *engine.Registry {
 		webhooks(),
 		events(),
 		eventCallbacks(),
+		checkoutSessions(),
 	)
 }
 

@@ -70,6 +70,8 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --reconcile-interval D       KASSE_RECONCILE_INTERVAL       serve: how often payments and transactions left pending
                                                               (a crash, a timeout, a lost webhook) are settled with
                                                               their provider (default 1m)
+  --checkout-expiry-interval D KASSE_CHECKOUT_EXPIRY_INTERVAL serve: how often checkout sessions past their expires_at
+                                                              are expired (default 5s)
   --idempotency-ttl D          KASSE_IDEMPOTENCY_TTL          serve: how long the answer to a write sent with an
                                                               Idempotency-Key is kept for replay (default 24h)
   --idempotency-lease D        KASSE_IDEMPOTENCY_LEASE        serve: how long a running request holds its key before
@@ -111,6 +113,7 @@ type settings struct {
 	demo                                            bool
 	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
 	reconcileInterval                               time.Duration
+	checkoutExpiryInterval                          time.Duration
 	idempotencyTTL, idempotencyLease                time.Duration
 	checkoutComBaseURL, stripeBaseURL               string
 	dbMaxOpenConns, dbMaxIdleConns                  int
@@ -157,6 +160,7 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&s.integrationTTL, "integration-token-ttl", duration("KASSE_INTEGRATION_TOKEN_TTL", "2h"), "integration access token lifetime")
 		fs.DurationVar(&s.refreshTTL, "refresh-token-ttl", duration("KASSE_REFRESH_TOKEN_TTL", "336h"), "refresh token lifetime")
 		fs.DurationVar(&s.reconcileInterval, "reconcile-interval", duration("KASSE_RECONCILE_INTERVAL", "1m"), "how often pending payments are settled")
+		fs.DurationVar(&s.checkoutExpiryInterval, "checkout-expiry-interval", duration("KASSE_CHECKOUT_EXPIRY_INTERVAL", "5s"), "how often expired checkout sessions are expired")
 		fs.DurationVar(&s.idempotencyTTL, "idempotency-ttl", duration("KASSE_IDEMPOTENCY_TTL", "24h"), "how long idempotent answers are kept")
 		fs.DurationVar(&s.idempotencyLease, "idempotency-lease", duration("KASSE_IDEMPOTENCY_LEASE", "60s"), "how long a running request holds its idempotency key")
 		count := func(name string, def int) int {
@@ -357,6 +361,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout,
 		SandboxStore: sandboxStore})
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
+	checkout := &models.CheckoutSessions{Payments: payments}
+	payments.Settled = checkout.SettleBySource
 	metrics, err := newMetrics(gdb, payments)
 	if err != nil {
 		return err
@@ -370,6 +376,13 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 			log.Warn("reconciling pending payments failed", slog.String("error", err.Error()))
 		case done.Payments+done.Transactions > 0:
 			log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
+		}
+	})
+	go every(workersCtx, s.checkoutExpiryInterval, func(ctx context.Context) {
+		if n, err := checkout.ExpireDue(ctx, 100); err != nil {
+			log.Warn("expiring checkout sessions failed", slog.String("error", err.Error()))
+		} else if n > 0 {
+			log.Info("expired checkout sessions", slog.Int("count", n))
 		}
 	})
 	idempotency := &models.Idempotency{DB: gdb, TTL: s.idempotencyTTL, Lease: s.idempotencyLease}
@@ -400,7 +413,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		return err
 	}
 	webhooks, err := deliveries.New(deliveries.Config{DB: sqlDB, Dialect: string(db.DialectOfDB(gdb)), Engine: eng,
-		Deliveries: &models.Deliveries{DB: gdb}, Guard: guard, ResourceMeta: resourceMeta, Schedule: s.webhooksRetrySchedule,
+		Deliveries: &models.Deliveries{DB: gdb}, Callbacks: &models.Callbacks{DB: gdb}, Guard: guard, ResourceMeta: resourceMeta, Schedule: s.webhooksRetrySchedule,
 		PollInterval: s.webhooksPollInterval, RescueAfter: s.webhooksRescueAfter, Logger: log})
 	if err != nil {
 		return err
@@ -431,6 +444,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		ResourceMeta: resourceMeta,
 		Payments:     payments,
 		Sandbox:      providers.Sandbox.Handler(),
+		Checkout:     checkout,
 	})
 	srv := &http.Server{
 		Handler:           router,

@@ -1,0 +1,309 @@
+package handlers_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kasse/models"
+)
+
+var sessionKeys atomic.Int64
+
+// newSession posts a checkout session with a fresh Idempotency-Key.
+func (s *shopper) newSession(t *testing.T, attributes, relationships map[string]any) *response {
+	t.Helper()
+	key := fmt.Sprintf("session-%d", sessionKeys.Add(1))
+	return s.e.in(t).by(s.token, "POST", "/api/checkout_sessions", resource("checkout_sessions", "", attributes, relationships), "Idempotency-Key", key)
+}
+
+// sessionAttrs are a session's usual attributes plus extra.
+func sessionAttrs(extra map[string]any) map[string]any {
+	a := map[string]any{"success_url": "https://shop.example/thanks", "failure_url": "https://shop.example/sorry"}
+	for k, v := range extra {
+		a[k] = v
+	}
+	return a
+}
+
+// page is a hosted checkout page answer.
+type page struct {
+	status   int
+	header   http.Header
+	body     string
+	location string
+}
+
+// visit sends a page request (a form POST when form is set) without a token.
+func (e *env) visit(t *testing.T, method, path string, form url.Values) *page {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	return &page{status: rec.Code, header: rec.Header(), body: rec.Body.String(), location: rec.Header().Get("Location")}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([0-9a-f]+)"`)
+
+func (p *page) csrf(t *testing.T) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no csrf_token on the page (%d):\n%s", p.status, p.body)
+	}
+	return m[1]
+}
+
+// pagePath is the path of a session's checkout_url.
+func pagePath(t *testing.T, session map[string]any) string {
+	t.Helper()
+	u, err := url.Parse(attrs(session)["checkout_url"].(string))
+	if err != nil || !strings.HasPrefix(u.Path, "/checkout/") {
+		t.Fatalf("checkout_url %v", attrs(session)["checkout_url"])
+	}
+	return u.Path
+}
+
+// cartSession is a guest's eu cart with a T-shirt, and a session for it.
+func cartSession(t *testing.T, e *env, extra map[string]any) (string, map[string]any) {
+	t.Helper()
+	guest := e.guest(t)
+	o := guest.newOrder(t, map[string]any{"customer_email": "buyer@example.com"})
+	guest.addItem(t, id(o), tshirtCode, 1)
+	s := guest.newSession(t, sessionAttrs(extra), map[string]any{"order": ref("orders", id(o))}).want(t, 201).data()
+	return id(o), s
+}
+
+// TestCheckoutSessionCardFlow pays a session with the sandbox's test cards
+// through its page: opening moves it to pending, a declined card fails it
+// (the customer may try again), an approved card completes it, places the
+// order and redirects to the success URL.
+func TestCheckoutSessionCardFlow(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		orderID, s := cartSession(t, e, nil)
+		a := attrs(s)
+		if a["status"] != "created" || a["amount_cents"] != 2900.0 || a["currency_code"] != "EUR" || a["locale"] != "en" || a["expires_in"] != 1800.0 {
+			t.Fatalf("new session: %v", a)
+		}
+		routing, _ := a["routing"].(map[string]any)
+		if routing["gateway_type"] != models.GatewaySandbox || routing["score"] != 50.0 {
+			t.Fatalf("routing: %v", routing)
+		}
+		path := pagePath(t, s)
+		if got := attrs(e.integration().order(t, orderID))["checkout_url"]; got != attrs(s)["checkout_url"] {
+			t.Fatalf("the order's checkout_url is %v, want the session's", got)
+		}
+
+		p := e.visit(t, "GET", path, nil)
+		if p.status != 200 || !strings.Contains(p.body, `autocomplete="cc-number"`) || !strings.Contains(p.body, "€29.00") {
+			t.Fatalf("page: %d\n%s", p.status, p.body)
+		}
+		if csp := p.header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") {
+			t.Fatalf("CSP %q", csp)
+		}
+		sid := id(s)
+		if got := attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+sid, nil).want(t, 200).data())["status"]; got != "pending" {
+			t.Fatalf("after opening: %v", got)
+		}
+		csrf := p.csrf(t)
+		card := func(number string) url.Values {
+			return url.Values{"csrf_token": {csrf}, "card_number": {number}, "card_expiry": {"12/40"}, "card_cvc": {"123"}}
+		}
+		if p := e.visit(t, "POST", path, card("4111 1111 1111 1111")); p.status != 422 || !strings.Contains(p.body, "test cards") {
+			t.Fatalf("a real card number: %d\n%s", p.status, p.body)
+		}
+		if p := e.visit(t, "POST", path, url.Values{"csrf_token": {"0"}, "card_number": {"4242424242424242"}}); p.status != 403 {
+			t.Fatalf("a bad CSRF token: %d", p.status)
+		}
+		p = e.visit(t, "POST", path, card("4000 0000 0000 0002"))
+		if p.status != 303 || p.location != path {
+			t.Fatalf("declined: %d %q", p.status, p.location)
+		}
+		got := attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+sid, nil).want(t, 200).data())
+		if got["status"] != "failed" || !strings.Contains(fmt.Sprint(got["failure_reason"]), "declined") {
+			t.Fatalf("after a decline: %v", got)
+		}
+		p = e.visit(t, "GET", path, nil)
+		if !strings.Contains(p.body, `id="failure"`) {
+			t.Fatalf("the page shows the decline:\n%s", p.body)
+		}
+		p = e.visit(t, "POST", path, card("4242424242424242"))
+		if p.status != 303 || p.location != "https://shop.example/thanks?checkout_session_id="+sid {
+			t.Fatalf("approved: %d %q", p.status, p.location)
+		}
+		got = attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+sid, nil).want(t, 200).data())
+		if got["status"] != "completed" || got["completed_at"] == nil || got["fee_amount_cents"] != 0.0 || got["net_amount_cents"] != 2900.0 {
+			t.Fatalf("completed: %v", got)
+		}
+		attempts := got["routing"].(map[string]any)["attempts"].([]any)
+		if len(attempts) != 2 || attempts[0].(map[string]any)["outcome"] != "declined" || attempts[1].(map[string]any)["outcome"] != "approved" {
+			t.Fatalf("attempts: %v", attempts)
+		}
+		o := attrs(e.integration().order(t, orderID))
+		if o["status"] != "placed" || o["payment_status"] != "authorized" || o["checkout_url"] != nil {
+			t.Fatalf("the order: %v", o)
+		}
+		if p := e.visit(t, "GET", path, nil); p.status != 200 || !strings.Contains(p.body, "Payment received") {
+			t.Fatalf("receipt: %d\n%s", p.status, p.body)
+		}
+		if p := e.visit(t, "POST", path, card("4242424242424242")); p.status != 422 {
+			t.Fatalf("paying a completed session: %d", p.status)
+		}
+	})
+}
+
+// TestCheckoutSessionValidation checks each create rule.
+func TestCheckoutSessionValidation(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		guest := e.guest(t)
+		o := guest.newOrder(t, map[string]any{"customer_email": "v@example.com"})
+		guest.addItem(t, id(o), mugCode, 1)
+		order := map[string]any{"order": ref("orders", id(o))}
+		for _, tc := range []struct {
+			name    string
+			attrs   map[string]any
+			status  int
+			pointer string
+		}{
+			{"ttl 299", map[string]any{"expires_in": 299}, 422, "/data/attributes/expires_in"},
+			{"ttl 300", map[string]any{"expires_in": 300}, 201, ""},
+			{"ttl 86400", map[string]any{"expires_in": 86400}, 201, ""},
+			{"ttl 86401", map[string]any{"expires_in": 86401}, 422, "/data/attributes/expires_in"},
+			{"relative success url", map[string]any{"success_url": "/thanks"}, 422, "/data/attributes/success_url"},
+			{"ftp failure url", map[string]any{"failure_url": "ftp://shop.example/x"}, 422, "/data/attributes/failure_url"},
+			{"bad phone", map[string]any{"customer_phone": "0700000001"}, 422, "/data/attributes/customer_phone"},
+			{"mobile money without phone", map[string]any{"payment_method_type": "mobile_money"}, 422, "/data/attributes/customer_phone"},
+			{"installments 37", map[string]any{"max_installments": 37}, 422, "/data/attributes/max_installments"},
+			{"long description", map[string]any{"description": strings.Repeat("x", 201)}, 422, "/data/attributes/description"},
+			{"unknown method type", map[string]any{"payment_method_type": "cheque"}, 422, "/data/attributes/payment_method_type"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := guest.newSession(t, sessionAttrs(tc.attrs), order)
+				if r.status != tc.status {
+					t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+				}
+				if tc.pointer != "" {
+					errors := r.doc["errors"].([]any)
+					src, _ := errors[0].(map[string]any)["source"].(map[string]any)
+					if src["pointer"] != tc.pointer {
+						t.Fatalf("pointer %v, want %s", src["pointer"], tc.pointer)
+					}
+				}
+			})
+		}
+		r := guest.do(t, "POST", "/api/checkout_sessions", resource("checkout_sessions", "", sessionAttrs(nil), order))
+		missing := r.wantError(t, 400, "IDEMPOTENCY_KEY_MISSING")
+		if src, _ := missing["source"].(map[string]any); src["header"] != "Idempotency-Key" {
+			t.Fatalf("source %v", missing["source"])
+		}
+		r = guest.newSession(t, sessionAttrs(map[string]any{"amount_cents": 5000, "currency_code": "XOF"}), nil)
+		r.wantError(t, 422, "VALIDATION_ERROR")
+		// No eligible payment method: none takes mobile money in EUR.
+		r = guest.newSession(t, sessionAttrs(map[string]any{"payment_method_type": "mobile_money", "customer_phone": "+33600000001"}), order)
+		none := r.wantError(t, 422, "NO_AVAILABLE_PROVIDER")
+		if cands, _ := none["meta"].(map[string]any)["candidates"].([]any); len(cands) == 0 {
+			t.Fatalf("meta.candidates: %v", none["meta"])
+		}
+	})
+}
+
+// TestCheckoutSessionAmountOnlyMobileMoney is flow (b): an amount-only XOF
+// session of 5000 with a phone and a 300 s TTL, paid by mobile money:
+// created → pending → processing → completed, fee 25.
+func TestCheckoutSessionAmountOnlyMobileMoney(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		s := e.integration().newSession(t, sessionAttrs(map[string]any{"amount_cents": 5000, "currency_code": "XOF", "customer_phone": "+2250700000003",
+			"payment_method_type": "mobile_money", "expires_in": 300, "description": "Order 42", "locale": "fr_CI"}), nil).want(t, 201).data()
+		sid, path := id(s), pagePath(t, s)
+		if a := attrs(s); a["status"] != "created" || a["amount_cents"] != 5000.0 || a["formatted_amount"] == "" {
+			t.Fatalf("new: %v", a)
+		}
+		p := e.visit(t, "GET", path, nil)
+		if p.status != 200 || !strings.Contains(p.body, `autocomplete="tel"`) || !strings.Contains(p.body, "2250700000003") || !strings.Contains(p.body, "Payer") {
+			t.Fatalf("page: %d\n%s", p.status, p.body)
+		}
+		status := func() map[string]any {
+			return attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+sid, nil).want(t, 200).data())
+		}
+		if got := status()["status"]; got != "pending" {
+			t.Fatalf("opened: %v", got)
+		}
+		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "phone": {"+2250700000003"}})
+		if p.status != 303 || p.location != path {
+			t.Fatalf("pay: %d %q", p.status, p.location)
+		}
+		if got := status()["status"]; got != "processing" {
+			t.Fatalf("submitted: %v", got)
+		}
+		if p := e.visit(t, "GET", path, nil); p.header.Get("Refresh") == "" {
+			t.Fatalf("the waiting page refreshes itself: %v", p.header)
+		}
+		time.Sleep(models.SandboxMobileMoneyDelay)
+		e.visit(t, "GET", path, nil)
+		got := status()
+		if got["status"] != "completed" || got["fee_amount_cents"] != 25.0 || got["net_amount_cents"] != 4975.0 {
+			t.Fatalf("completed: %v", got)
+		}
+	})
+}
+
+// TestCheckoutSessionCancelAndExpiry checks `_cancel`, the page's cancel
+// button and expiry.
+func TestCheckoutSessionCancelAndExpiry(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		_, s := cartSession(t, e, nil)
+		sid := id(s)
+		r := e.integration().do(t, "PATCH", "/api/checkout_sessions/"+sid, resource("checkout_sessions", sid, map[string]any{"_cancel": true}, nil)).want(t, 200)
+		if got := attrs(r.data())["status"]; got != "cancelled" {
+			t.Fatalf("cancelled: %v", got)
+		}
+		e.integration().do(t, "PATCH", "/api/checkout_sessions/"+sid, resource("checkout_sessions", sid, map[string]any{"_cancel": true}, nil)).wantError(t, 422, "VALIDATION_ERROR")
+
+		_, s = cartSession(t, e, nil)
+		path := pagePath(t, s)
+		p := e.visit(t, "GET", path, nil)
+		p = e.visit(t, "POST", path+"/cancel", url.Values{"csrf_token": {p.csrf(t)}})
+		if p.status != 303 || p.location != "https://shop.example/sorry?checkout_session_id="+id(s) {
+			t.Fatalf("cancel button: %d %q", p.status, p.location)
+		}
+
+		_, s = cartSession(t, e, nil)
+		sid, path = id(s), pagePath(t, s)
+		if err := e.db.Model(&models.CheckoutSession{}).Where("id = ?", sid).Update("expires_at", time.Now().Add(-time.Second)).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+sid, nil).want(t, 200).data())["status"]; got != "expired" {
+			t.Fatalf("read after expires_at: %v", got)
+		}
+		if p := e.visit(t, "GET", path, nil); p.status != 410 {
+			t.Fatalf("expired page: %d", p.status)
+		}
+		n, err := (&models.CheckoutSessions{Payments: &models.Payments{DB: e.db}}).ExpireDue(t.Context(), 100)
+		if err != nil || n != 1 {
+			t.Fatalf("ExpireDue: %d %v", n, err)
+		}
+		var stored models.CheckoutSession
+		e.db.Where("id = ?", sid).Take(&stored)
+		if stored.Status != models.SessionExpired {
+			t.Fatalf("stored status %s", stored.Status)
+		}
+	})
+}
