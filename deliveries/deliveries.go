@@ -227,7 +227,7 @@ func (w *callbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	body := []byte(url.Values{"checkout_session_id": {cb.CheckoutSessionID}, "status": {cb.Status}}.Encode())
 	attempt := s.send(ctx, cb.CallbackURL, secret, cb.ID, body, func(h http.Header) {
 		h.Set("Content-Type", "application/x-www-form-urlencoded")
-		h.Set("X-Kasse-Topic", "checkout_sessions."+cb.Status)
+		h.Set("X-Kasse-Topic", models.SessionTopic(cb.Status))
 	})
 	if err := s.cfg.Callbacks.Record(ctx, cb, attempt.Code, attempt.Message, attempt.OK); err != nil {
 		return err

@@ -24,6 +24,7 @@ var accessMatrix = map[string]map[string][]engine.Verb{
 	"customer_addresses": {models.RoleSalesChannel: {}, models.RoleCustomer: {engine.List, engine.Retrieve, engine.Create, engine.Update, engine.Delete}},
 	"payment_methods":    {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"orders":             {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update}},
+	"checkout_sessions":  {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update}},
 	"line_items":         {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update, engine.Delete}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete}},
 	// Gateways are the back office's: others may only read one by id
 	// (name and kind; secrets are write-only) to follow a payment's link.
@@ -78,6 +79,8 @@ func newRoleEnv(t *testing.T, e *env) *roleEnv {
 	item := e.do("POST", "/api/line_items", resource("line_items", "", map[string]any{"sku_code": "MUGXXXXX000000FFFFFFXX", "quantity": 1}, map[string]any{"order": ref("orders", id(order.data()))})).want(t, 201)
 	method := e.do("POST", "/api/payment_methods", resource("payment_methods", "", map[string]any{"payment_source_type": "wire_transfers", "price_amount_cents": 0}, nil)).want(t, 201)
 	re.other["orders"], re.other["line_items"], re.other["payment_methods"] = id(order.data()), id(item.data()), id(method.data())
+	re.other["checkout_sessions"] = id(e.do("POST", "/api/checkout_sessions", resource("checkout_sessions", "", map[string]any{"success_url": "https://shop.example/ok"},
+		map[string]any{"order": ref("orders", re.other["orders"])}), "Idempotency-Key", "access-fixture").want(t, 201).data())
 	for _, typ := range []string{"markets", "price_lists", "prices", "skus", "payment_gateways", "sandbox_gateways", "manual_gateways"} {
 		re.other[typ] = id(e.do("GET", "/api/"+typ, nil).want(t, 200).list()[0])
 	}

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
+	"kasse/db/dbtest"
 	"kasse/models"
 )
 
@@ -304,6 +307,197 @@ func TestCheckoutSessionCancelAndExpiry(t *testing.T) {
 		e.db.Where("id = ?", sid).Take(&stored)
 		if stored.Status != models.SessionExpired {
 			t.Fatalf("stored status %s", stored.Status)
+		}
+	})
+}
+
+// oncePerCustomerSku creates a SKU sold once per customer, priced in eu.
+func oncePerCustomerSku(t *testing.T, e *env, code string, cents int) string {
+	t.Helper()
+	sku := e.create(t, "skus", map[string]any{"code": code, "name": "Course " + code, "limit_one_per_customer": true, "do_not_ship": true}, nil)
+	eu := e.one(t, "markets", "code_eq", "eu")
+	list := e.integration().do(t, "GET", "/api/markets/"+id(eu)+"/price_list", nil).want(t, 200).data()
+	e.create(t, "prices", map[string]any{"amount_cents": cents}, map[string]any{"price_list": ref("price_lists", id(list)), "sku": ref("skus", id(sku))})
+	return code
+}
+
+// TestCheckoutSessionDigitalGoods is flow (a): a customer buys two
+// one-purchase SKUs through a session and pays; orders.place fires; a
+// second session for one of them is 422 ALREADY_PURCHASED.
+func TestCheckoutSessionDigitalGoods(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		goCourse, sqlCourse := oncePerCustomerSku(t, e, "COURSE-GO", 9900), oncePerCustomerSku(t, e, "COURSE-SQL", 4900)
+		e.create(t, "webhooks", map[string]any{"topic": "orders.place", "callback_url": "https://93.184.216.34/hooks"}, nil)
+		buyer, _ := e.customer(t, "learner@example.com")
+		first := buyer.newOrder(t, nil)
+		buyer.addItem(t, id(first), goCourse, 1)
+		buyer.addItem(t, id(first), sqlCourse, 1)
+		second := buyer.newOrder(t, nil)
+		buyer.addItem(t, id(second), sqlCourse, 1)
+
+		s := buyer.newSession(t, sessionAttrs(nil), map[string]any{"order": ref("orders", id(first))}).want(t, 201).data()
+		if got := attrs(s)["amount_cents"]; got != 14800.0 {
+			t.Fatalf("amount %v", got)
+		}
+		path := pagePath(t, s)
+		p := e.visit(t, "GET", path, nil)
+		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "card_number": {"4242424242424242"}, "card_expiry": {"01/39"}, "card_cvc": {"737"}})
+		if p.status != 303 || !strings.HasPrefix(p.location, "https://shop.example/thanks?") {
+			t.Fatalf("pay: %d %q", p.status, p.location)
+		}
+		if got := attrs(buyer.order(t, id(first)))["status"]; got != "placed" {
+			t.Fatalf("order %v", got)
+		}
+		var fired int64
+		e.db.Model(&models.WebhookDelivery{}).Where("topic = ? AND resource_id = ?", "orders.place", id(first)).Count(&fired)
+		if fired != 1 {
+			t.Fatalf("orders.place deliveries: %d", fired)
+		}
+		buyer.newSession(t, sessionAttrs(nil), map[string]any{"order": ref("orders", id(second))}).wantError(t, 422, "ALREADY_PURCHASED")
+	})
+}
+
+// TestCheckoutSessionFailover is flow (c): of two gateways with different
+// scores the better one is chosen and reported; when it times out the
+// other one takes the payment, within the same session.
+func TestCheckoutSessionFailover(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		eu := e.one(t, "markets", "code_eq", "eu")
+		demo := e.one(t, "sandbox_gateways", "name_eq", "Kasse sandbox")
+		backup := e.create(t, "sandbox_gateways", map[string]any{"name": "Backup sandbox"}, nil)
+		e.create(t, "payment_methods", map[string]any{"payment_source_type": "checkout_com_payments", "currency_code": "EUR", "price_amount_cents": 0, "payment_method_type": "card"},
+			map[string]any{"market": ref("markets", id(eu)), "payment_gateway": ref("sandbox_gateways", id(backup))})
+		// The demo gateway's record in EUR: 20 approvals (score 95); the
+		// backup's: 5 approvals and 5 declines (score 50).
+		for i := range 30 {
+			gw, outcome := id(demo), models.AttemptApproved
+			if i >= 20 {
+				gw = id(backup)
+				if i >= 25 {
+					outcome = models.AttemptDeclined
+				}
+			}
+			if err := e.db.Create(&models.GatewayAttempt{ID: fmt.Sprintf("att%02d%s", i, gw[:4]), PaymentGatewayID: gw, CurrencyCode: "EUR", Outcome: outcome, CreatedAt: time.Now().Add(-time.Hour)}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, s := cartSession(t, e, nil)
+		routing := attrs(s)["routing"].(map[string]any)
+		if routing["gateway_id"] != id(demo) || routing["score"] != 95.0 {
+			t.Fatalf("routing chose %v (score %v), want the demo gateway at 95", routing["gateway_id"], routing["score"])
+		}
+		cands := routing["candidates"].([]any)
+		var scores []any
+		for _, c := range cands {
+			if c.(map[string]any)["eligible"] == true {
+				scores = append(scores, c.(map[string]any)["score"])
+			}
+		}
+		if len(scores) != 2 || scores[0] != 95.0 || scores[1] != 50.0 {
+			t.Fatalf("eligible candidates' scores %v", scores)
+		}
+		path := pagePath(t, s)
+		p := e.visit(t, "GET", path, nil)
+		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "card_number": {"4000 0000 0000 0119"}, "card_expiry": {"12/39"}, "card_cvc": {"123"}})
+		if p.status != 303 || !strings.HasPrefix(p.location, "https://shop.example/thanks?") {
+			t.Fatalf("pay: %d %q", p.status, p.location)
+		}
+		got := attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+id(s)+"?include=payment_gateway", nil).want(t, 200).data())
+		routing = got["routing"].(map[string]any)
+		attempts := routing["attempts"].([]any)
+		if got["status"] != "completed" || routing["gateway_id"] != id(backup) || len(attempts) != 2 ||
+			attempts[0].(map[string]any)["gateway_id"] != id(demo) || attempts[0].(map[string]any)["outcome"] != "technical" ||
+			attempts[1].(map[string]any)["gateway_id"] != id(backup) || attempts[1].(map[string]any)["outcome"] != "approved" {
+			t.Fatalf("after failover: %v %v", got["status"], routing)
+		}
+		// A decline never fails over.
+		_, s = cartSession(t, e, nil)
+		path = pagePath(t, s)
+		p = e.visit(t, "GET", path, nil)
+		e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "card_number": {"4000000000000002"}, "card_expiry": {"12/39"}, "card_cvc": {"123"}})
+		got = attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+id(s), nil).want(t, 200).data())
+		if attempts := got["routing"].(map[string]any)["attempts"].([]any); got["status"] != "failed" || len(attempts) != 1 {
+			t.Fatalf("after a decline: %v %v", got["status"], attempts)
+		}
+	})
+}
+
+// TestCheckoutSessionCallbacks is flow (d): a session with max_installments
+// 6 and a callback_url; the customer pays in 3 installments; the signed
+// callback arrives (form body, both signatures keyed by the market's
+// shared_secret) and the session shows completed and 3 installments.
+func TestCheckoutSessionCallbacks(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		e := webhookEnv(t, gdb, []time.Duration{50 * time.Millisecond})
+		rcv := newReceiver(t)
+		_, s := cartSession(t, e, map[string]any{"max_installments": 6, "callback_url": rcv.URL + "/kasse/callback"})
+		path := pagePath(t, s)
+		p := e.visit(t, "GET", path, nil)
+		if !strings.Contains(p.body, `<select id="installments" name="installments">`) || !strings.Contains(p.body, `<option value="6">`) {
+			t.Fatalf("no installments selector:\n%s", p.body)
+		}
+		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "card_number": {"4242424242424242"}, "card_expiry": {"12/39"}, "card_cvc": {"123"}, "installments": {"3"}})
+		if p.status != 303 {
+			t.Fatalf("pay: %d", p.status)
+		}
+		waitFor(t, 10*time.Second, "the callback", func() bool { return len(rcv.requests()) > 0 })
+		got := rcv.requests()[0]
+		form, err := url.ParseQuery(string(got.body))
+		if err != nil || form.Get("checkout_session_id") != id(s) || form.Get("status") != "completed" {
+			t.Fatalf("callback body %q", got.body)
+		}
+		if ct := got.header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+			t.Fatalf("Content-Type %q", ct)
+		}
+		var market models.Market
+		if err := gdb.Joins("JOIN checkout_sessions ON checkout_sessions.market_id = markets.id").Where("checkout_sessions.id = ?", id(s)).Take(&market).Error; err != nil {
+			t.Fatal(err)
+		}
+		verify(t, market.SharedSecret, got)
+		a := attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+id(s), nil).want(t, 200).data())
+		if a["status"] != "completed" || a["installments"] != 3.0 {
+			t.Fatalf("session: %v", a)
+		}
+		var cb models.CheckoutCallback
+		waitFor(t, 5*time.Second, "the callback's record", func() bool {
+			return gdb.Where("checkout_session_id = ?", id(s)).Take(&cb).Error == nil && cb.DeliveredAt != nil
+		})
+		if cb.Attempts != 1 || cb.ResponseCode == nil || *cb.ResponseCode != 200 {
+			t.Fatalf("callback record: %+v", cb)
+		}
+	})
+}
+
+// TestCheckoutSessionBankTransfer: the session stays processing (its order
+// placed, payment authorized) until the back office captures.
+func TestCheckoutSessionBankTransfer(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		orderID, s := cartSession(t, e, map[string]any{"payment_method_type": "bank_transfer"})
+		if gt := attrs(s)["routing"].(map[string]any)["gateway_type"]; gt != models.GatewayManual {
+			t.Fatalf("routed to %v", gt)
+		}
+		path := pagePath(t, s)
+		p := e.visit(t, "GET", path, nil)
+		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}})
+		if p.status != 303 || p.location != path {
+			t.Fatalf("confirm transfer: %d %q", p.status, p.location)
+		}
+		status := func() any {
+			return attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+id(s), nil).want(t, 200).data())["status"]
+		}
+		if got := status(); got != "processing" {
+			t.Fatalf("after the transfer is announced: %v", got)
+		}
+		if o := attrs(e.integration().order(t, orderID)); o["status"] != "placed" || o["payment_status"] != "authorized" {
+			t.Fatalf("order %v", o)
+		}
+		e.integration().patchOrder(t, orderID, map[string]any{"_capture": true}, nil).want(t, 200)
+		if got := status(); got != "completed" {
+			t.Fatalf("after the capture: %v", got)
 		}
 	})
 }

@@ -107,7 +107,7 @@ func webhookEnv(t *testing.T, gdb *gorm.DB, schedule []time.Duration) *env {
 		t.Fatal(err)
 	}
 	svc, err := deliveries.New(deliveries.Config{DB: sqlDB, Dialect: string(db.DialectOfDB(gdb)), Engine: e.engine,
-		Deliveries: &models.Deliveries{DB: gdb}, Guard: guard, ResourceMeta: e.meta, Schedule: schedule,
+		Deliveries: &models.Deliveries{DB: gdb}, Callbacks: &models.Callbacks{DB: gdb}, Guard: guard, ResourceMeta: e.meta, Schedule: schedule,
 		PollInterval: 50 * time.Millisecond, Workers: 4, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)

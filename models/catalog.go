@@ -83,7 +83,9 @@ func (m *Market) BeforeWrite(tx *gorm.DB, creating bool) error {
 			return err
 		}
 		m.Number = max + 1
-		m.SharedSecret = db.RandomString(32)
+		// The Standard Webhooks format, as webhooks have: it signs the
+		// market's checkout session callbacks.
+		m.SharedSecret = NewSharedSecret()
 	}
 	if m.Code != nil {
 		return unique(tx, &Market{}, m.ID, "code", "code", *m.Code)

@@ -108,6 +108,16 @@ func (s *CheckoutSession) Final() bool {
 	return s.Status == SessionCompleted || s.Status == SessionExpired || s.Status == SessionCancelled
 }
 
+// SessionTopic is the event topic of a session status
+// (completed → checkout_sessions.complete).
+func SessionTopic(status string) string {
+	verb := map[string]string{SessionCompleted: "complete", SessionFailed: "fail", SessionExpired: "expire", SessionCancelled: "cancel"}[status]
+	if verb == "" {
+		verb = status
+	}
+	return "checkout_sessions." + verb
+}
+
 // CheckoutPath is the hosted page's path for a session token.
 func CheckoutPath(token string) string { return "/checkout/" + token }
 

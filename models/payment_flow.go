@@ -628,6 +628,12 @@ func (p *Payments) Finish(ctx context.Context, transactionID string) error {
 	if err != nil {
 		return err
 	}
+	if outcome == nil && t.Kind == TxCapture && t.Status == TxSucceeded && p.Settled != nil {
+		// A bank transfer's session completes when the back office captures.
+		if err := p.Settled(ctx, t.PaymentSourceID); err != nil {
+			return err
+		}
+	}
 	return outcome
 }
 
