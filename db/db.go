@@ -99,6 +99,11 @@ func Open(cfg Config) (*gorm.DB, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
+		// SQLite parses every statement it is given: keeping the
+		// prepared statements (per connection) saves that parse, a fifth
+		// of a write's CPU. The cache is bounded (IN lists of every
+		// length make distinct statements). pgx already caches PostgreSQL's.
+		gcfg.PrepareStmt, gcfg.PrepareStmtMaxSize, gcfg.PrepareStmtTTL = true, 500, 10*time.Minute
 		gdb, err = gorm.Open(sqlite.Open("file:"+dsn+sep+pragmas), gcfg)
 	case Postgres:
 		gdb, err = gorm.Open(postgres.Open(dsn), gcfg)

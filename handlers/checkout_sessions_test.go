@@ -501,3 +501,63 @@ func TestCheckoutSessionBankTransfer(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckoutSessionAccessAndRefresh: a customer reads only its own
+// sessions and a guest only its guest carts' (others are 404); only
+// integrations open amount-only sessions or pin a gateway; `_refresh`
+// settles a payment the provider approved later; the create and complete
+// events fire.
+func TestCheckoutSessionAccessAndRefresh(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		e.create(t, "webhooks", map[string]any{"topic": "checkout_sessions.complete", "callback_url": "https://93.184.216.34/hooks"}, nil)
+		e.create(t, "webhooks", map[string]any{"topic": "checkout_sessions.create", "callback_url": "https://93.184.216.34/hooks"}, nil)
+		buyer, _ := e.customer(t, "reader@example.com")
+		o := buyer.newOrder(t, nil)
+		buyer.addItem(t, id(o), mugCode, 1)
+		mine := buyer.newSession(t, sessionAttrs(nil), map[string]any{"order": ref("orders", id(o))}).want(t, 201).data()
+		_, guests := cartSession(t, e, nil)
+		other, _ := e.customer(t, "other-reader@example.com")
+		guest := e.guest(t)
+
+		buyer.do(t, "GET", "/api/checkout_sessions/"+id(mine), nil).want(t, 200)
+		if list := buyer.do(t, "GET", "/api/checkout_sessions", nil).want(t, 200).list(); len(list) != 1 || id(list[0]) != id(mine) {
+			t.Fatalf("the customer's list: %v", list)
+		}
+		other.do(t, "GET", "/api/checkout_sessions/"+id(mine), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.do(t, "GET", "/api/checkout_sessions/"+id(mine), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		buyer.do(t, "GET", "/api/checkout_sessions/"+id(guests), nil).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.do(t, "GET", "/api/checkout_sessions/"+id(guests), nil).want(t, 200)
+		// A customer cannot open a session for another's order.
+		other.newSession(t, sessionAttrs(nil), map[string]any{"order": ref("orders", id(o))}).wantError(t, 404, "RECORD_NOT_FOUND")
+		guest.newSession(t, sessionAttrs(map[string]any{"amount_cents": 1000, "currency_code": "EUR"}), nil).wantError(t, 422, "VALIDATION_ERROR")
+		sandbox := e.one(t, "sandbox_gateways", "name_eq", "Kasse sandbox")
+		o2 := guest.newOrder(t, map[string]any{"customer_email": "pin@example.com"})
+		guest.addItem(t, id(o2), mugCode, 1)
+		// Guests cannot see gateways, so they cannot name one either.
+		guest.newSession(t, sessionAttrs(nil), map[string]any{"order": ref("orders", id(o2)), "payment_gateway": ref("sandbox_gateways", id(sandbox))}).
+			wantError(t, 404, "RECORD_NOT_FOUND")
+		pinned := e.integration().newSession(t, sessionAttrs(nil), map[string]any{"order": ref("orders", id(o2)), "payment_gateway": ref("sandbox_gateways", id(sandbox))}).want(t, 201).data()
+		if got := attrs(pinned)["routing"].(map[string]any)["gateway_id"]; got != id(sandbox) {
+			t.Fatalf("pinned to %v", got)
+		}
+
+		// A delayed mobile-money approval, settled by `_refresh`.
+		s := e.integration().newSession(t, sessionAttrs(map[string]any{"amount_cents": 2000, "currency_code": "XOF", "customer_phone": "+2250700000003",
+			"payment_method_type": "mobile_money"}), nil).want(t, 201).data()
+		path := pagePath(t, s)
+		p := e.visit(t, "GET", path, nil)
+		e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}})
+		time.Sleep(models.SandboxMobileMoneyDelay)
+		r := e.integration().do(t, "PATCH", "/api/checkout_sessions/"+id(s), resource("checkout_sessions", id(s), map[string]any{"_refresh": true}, nil)).want(t, 200)
+		if got := attrs(r.data())["status"]; got != "completed" {
+			t.Fatalf("after _refresh: %v", got)
+		}
+		var created, completed int64
+		e.db.Model(&models.WebhookDelivery{}).Where("topic = ? AND resource_id = ?", "checkout_sessions.create", id(s)).Count(&created)
+		e.db.Model(&models.WebhookDelivery{}).Where("topic = ? AND resource_id = ?", "checkout_sessions.complete", id(s)).Count(&completed)
+		if created != 1 || completed != 1 {
+			t.Fatalf("create %d, complete %d deliveries; want 1 each", created, completed)
+		}
+	})
+}

@@ -478,7 +478,7 @@ func (s *CheckoutSessions) refreshPayment(ctx context.Context, sess *CheckoutSes
 // payment settles.
 func (s *CheckoutSessions) SettleBySource(ctx context.Context, sourceID string) error {
 	var ids []string
-	if err := s.db(ctx).Model(&CheckoutSession{}).Where("payment_source_id = ? AND status = ?", sourceID, SessionProcessing).Limit(1).Pluck("id", &ids).Error; err != nil {
+	if err := s.db(ctx).Model(&CheckoutSession{}).Where("payment_source_id = ? AND status IN ?", sourceID, []string{SessionProcessing, SessionExpired, SessionCancelled}).Limit(1).Pluck("id", &ids).Error; err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -498,12 +498,27 @@ func (s *CheckoutSessions) Settle(ctx context.Context, id string) (outcome, redi
 	var voidID string
 	err = s.locked(ctx, id, func(tx *gorm.DB, order *Order, sess *CheckoutSession) error {
 		redirect = sessionRedirect(sess)
-		if sess.Status != SessionProcessing || sess.PaymentSourceID == nil {
+		if sess.PaymentSourceID == nil || (sess.Status != SessionProcessing && !sess.Final()) {
 			return nil
 		}
 		ps, err := loadSource(tx, *sess.PaymentSourceID)
 		if err != nil {
 			return err
+		}
+		if sess.Status != SessionProcessing {
+			// Authorized after the session expired or was cancelled (a 3DS
+			// challenge finished late): release the hold.
+			if sess.Status != SessionCompleted && ps.Status == SourceAuthorized && order.Editable() {
+				void, err := BeginVoid(tx, order, nil)
+				if err == nil && void != nil {
+					voidID = void.ID
+				}
+				if _, client := errs.As(err); client {
+					err = nil
+				}
+				return err
+			}
+			return nil
 		}
 		now := db.Now()
 		switch {

@@ -433,12 +433,6 @@ func (s *CheckoutSession) announce(tx *gorm.DB, topic string) error {
 	return tx.Create(&CheckoutCallback{CheckoutSessionID: s.ID, Status: s.Status, CallbackURL: *s.CallbackURL}).Error
 }
 
-// AfterCreate announces a new session (gorm runs it in the create's
-// transaction).
-func (s *CheckoutSession) AfterCreate(tx *gorm.DB) error {
-	return Emit(tx, "checkout_sessions.create", "checkout_sessions", s.ID)
-}
-
 // finish moves an open session to a final or failed status and announces
 // it; the order's checkout_url is cleared once no session is open.
 func (s *CheckoutSession) finish(tx *gorm.DB, status, topic string) error {

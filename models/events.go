@@ -262,6 +262,9 @@ func (o *Outbox) Install(gdb *gorm.DB) error {
 			return
 		}
 		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if prepared, isPrepared := tx.Statement.ConnPool.(*gorm.PreparedStmtTX); isPrepared {
+			sqlTx, ok = prepared.Tx.(*sql.Tx)
+		}
 		if !ok {
 			_ = tx.AddError(errors.New("webhook deliveries must be written in a transaction"))
 			return

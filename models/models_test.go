@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -139,7 +140,7 @@ func TestDomainRules(t *testing.T) {
 			if err := m.BeforeWrite(gdb, true); err != nil {
 				t.Fatal(err)
 			}
-			if m.Number != 4 || len(m.SharedSecret) != 32 {
+			if m.Number != 4 || !strings.HasPrefix(m.SharedSecret, "whsec_") || len(m.SharedSecret) != 50 {
 				t.Fatalf("number %d secret %q", m.Number, m.SharedSecret)
 			}
 		})
