@@ -159,6 +159,7 @@ type Schema struct {
 	Default              any                `json:"default,omitempty"`
 	Required             []string           `json:"required,omitempty"`
 	Properties           map[string]*Schema `json:"properties,omitempty"`
+	MaxProperties        *int               `json:"maxProperties,omitempty"`
 	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
 	PatternProperties    map[string]*Schema `json:"patternProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`

@@ -266,7 +266,7 @@ func (g *generator) filterSchema(def *engine.Definition) *Schema {
 			}))
 		}
 		return &Schema{Type: "object", Description: "The filters on " + def.Type + ", each `<attribute>_<predicate>`; the patterns name exactly the keys the server takes.",
-			PatternProperties: props, AdditionalProperties: boolp(false)}
+			PatternProperties: props, MaxProperties: intp(maxFilters), AdditionalProperties: boolp(false)}
 	})
 }
 
