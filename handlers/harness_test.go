@@ -482,6 +482,8 @@ type contract struct {
 	// errorDocument is the document's error schema, for the answers to
 	// requests that match no operation (404 ROUTE_NOT_FOUND, 405).
 	errorDocument *jsonschema.Schema
+	// filters checks `filter[q][…]`, which the validator does not read.
+	filters *filterQueries
 }
 
 var (
@@ -528,7 +530,12 @@ func loadContract() (*contract, error) {
 			contractErr = err
 			return
 		}
-		apiContract = &contract{validator: v, errorDocument: errSchema}
+		filters, err := newFilterQueries(spec, c)
+		if err != nil {
+			contractErr = err
+			return
+		}
+		apiContract = &contract{validator: v, errorDocument: errSchema, filters: filters}
 	})
 	return apiContract, contractErr
 }
@@ -563,7 +570,8 @@ func (c *lazySchemas) Range(f func(key uint64, value *cache.SchemaCacheEntry) bo
 }
 
 // checkContract holds an exchange to the OpenAPI document: a request the
-// document refuses must be refused by the server too (4xx), and every
+// document refuses must be refused by the server too (4xx), filters
+// included (filterQueries), and every
 // response must be one the document declares for its operation, status and
 // content type, with a body valid against its schema. Answers to requests
 // that match no operation must be the document's error document.
@@ -613,6 +621,11 @@ func checkContract(t *testing.T, req *http.Request, body []byte, rec *httptest.R
 	}
 	if !requestOK && status < 400 {
 		t.Errorf("%s: the server answered %d to a request the OpenAPI document refuses:\n%s", what, status, problemList(requestProblems))
+	}
+	if problem, err := c.filters.check(req, status, rec.Body.Bytes()); err != nil {
+		t.Errorf("%s: the filter schema: %v", what, err)
+	} else if problem != "" {
+		t.Errorf("%s: %s", what, problem)
 	}
 	resp := rec.Result()
 	if ok, problems := c.validator.ValidateHttpResponse(fresh(), resp); !ok {

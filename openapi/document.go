@@ -74,9 +74,9 @@ type Parameter struct {
 	// deepObject, exploded, for `filter[q][…]`.
 	Style   string `json:"style,omitempty"`
 	Explode bool   `json:"explode,omitempty"`
-	// IncludePaths lists every include path of an include parameter (an
-	// empty list for a type without relationships).
-	IncludePaths *[]string `json:"x-kasse-include-paths,omitempty"`
+	// AllowReserved says the values may hold reserved characters as they
+	// are: the commas of `fields[skus]=code,name` and of list filters.
+	AllowReserved bool `json:"allowReserved,omitempty"`
 	// SortFields lists the fields a sort parameter takes.
 	SortFields []string `json:"x-kasse-sort-fields,omitempty"`
 }
@@ -159,6 +159,7 @@ type Schema struct {
 	Default              any                `json:"default,omitempty"`
 	Required             []string           `json:"required,omitempty"`
 	Properties           map[string]*Schema `json:"properties,omitempty"`
+	MaxProperties        *int               `json:"maxProperties,omitempty"`
 	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
 	PatternProperties    map[string]*Schema `json:"patternProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`

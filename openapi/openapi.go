@@ -41,8 +41,6 @@ type generator struct {
 	doc  *Document
 	// server is the origin the document names.
 	server string
-	// hasUpstream says whether some code has a 5xx status other than 500.
-	hasUpstream bool
 }
 
 // Generate builds the OpenAPI document of every type in reg.
@@ -59,7 +57,7 @@ func Generate(reg *engine.Registry, opts Options) *Document {
 			Title:       "Kasse API",
 			Version:     Version,
 			Summary:     "A self-hostable commerce resource server speaking JSON:API.",
-			Description: infoDescription,
+			Description: infoDescription + "\n" + filterHelp(),
 		},
 		Servers:  []Server{{URL: server}},
 		Security: []SecurityRequirement{{"bearerAuth": {}}, {"oauth2": {}}},
@@ -87,17 +85,17 @@ func Generate(reg *engine.Registry, opts Options) *Document {
 	return g.doc
 }
 
-// JSON is the document as tab-indented JSON with a final newline: the bytes
-// of docs/openapi.json and of GET /openapi.json.
+// JSON is the document as tab-indented JSON (short objects and arrays on
+// one line, see format) with a final newline: the bytes of
+// docs/openapi.json and of GET /openapi.json.
 func JSON(reg *engine.Registry, opts Options) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "\t") // tabs: one byte a level
 	if err := enc.Encode(Generate(reg, opts)); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return format(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
 
 const infoDescription = `Kasse speaks JSON:API (application/vnd.api+json) with the conventions of Commerce Layer's API: the same type names, attribute names, URL layout, query parameters and error format.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,6 +53,53 @@ func TestCommittedDocumentIsCurrent(t *testing.T) {
 	}
 	t.Fatalf("docs/openapi.json is out of date with the resource registry: run `%s` (or make openapi) and commit it.\n"+
 		"First difference at line %d:\n  committed: %s\n  generated: %s", regenerate, line+1, show(gotLines), show(wantLines))
+}
+
+// maxDocumentBytes bounds docs/openapi.json: generators and editors read it
+// whole (openapi-typescript, oapi-codegen, Redoc), and a document that
+// repeats a parameter or schema per operation grows past what they take
+// well. Share a component instead of raising the bound.
+const maxDocumentBytes = 1_000_000
+
+// TestDocumentSize keeps the generated document under maxDocumentBytes.
+func TestDocumentSize(t *testing.T) {
+	spec, err := openapi.JSON(resources.Default(), openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spec) >= maxDocumentBytes {
+		t.Fatalf("docs/openapi.json is %d bytes, the bound is under %d: share what repeats (a component parameter, schema or response) instead of writing it per operation or per type",
+			len(spec), maxDocumentBytes)
+	}
+	t.Logf("docs/openapi.json: %d bytes (bound %d)", len(spec), maxDocumentBytes)
+}
+
+// TestFormat: short objects and arrays on one line, the rest one member a
+// line; the bytes are the same JSON value.
+func TestFormat(t *testing.T) {
+	spec, err := openapi.JSON(resources.Default(), openapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := json.Marshal(openapi.Generate(resources.Default(), openapi.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var formatted, want any
+	if err := json.Unmarshal(spec, &formatted); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(plain, &want); err != nil || !reflect.DeepEqual(formatted, want) {
+		t.Fatal("the formatted document is not the JSON value it was made from")
+	}
+	for i, line := range strings.Split(string(spec), "\n") {
+		if strings.HasPrefix(line, " ") || strings.HasSuffix(line, " ") {
+			t.Fatalf("line %d is indented with spaces or ends with one: %q", i+1, line)
+		}
+	}
+	if !bytes.Contains(spec, []byte(`"tags": ["orders"],`)) || !bytes.Contains(spec, []byte(`{"$ref": "#/components/parameters/fields"}`)) {
+		t.Error("short arrays and references are not written on one line")
+	}
 }
 
 // TestGenerateIsDeterministic: the same registry gives the same bytes, and
@@ -203,12 +251,12 @@ func TestPathsAreTheRoutes(t *testing.T) {
 			offered      bool
 			statuses     []string
 		}{
-			{base, "get", def.Actions.List, []string{"200", "400", "401", "406", "500"}},
-			{base, "post", def.Actions.Create, []string{"201", "400", "401", "403", "404", "406", "409", "413", "415", "422", "500"}},
-			{item, "get", def.Actions.Retrieve, []string{"200", "400", "401", "404", "406", "500"}},
-			{item, "patch", def.Actions.Update, []string{"200", "400", "401", "404", "406", "409", "413", "415", "422", "500"}},
+			{base, "get", def.Actions.List, []string{"200", "400", "401", "406", "5XX"}},
+			{base, "post", def.Actions.Create, []string{"201", "400", "401", "403", "404", "406", "409", "413", "415", "422", "5XX"}},
+			{item, "get", def.Actions.Retrieve, []string{"200", "400", "401", "404", "406", "5XX"}},
+			{item, "patch", def.Actions.Update, []string{"200", "400", "401", "404", "406", "409", "413", "415", "422", "5XX"}},
 			// A DELETE answers 400 and 409 too: an invalid Idempotency-Key, one in use.
-			{item, "delete", def.Actions.Delete, []string{"204", "400", "401", "404", "406", "409", "415", "422", "500"}},
+			{item, "delete", def.Actions.Delete, []string{"204", "400", "401", "404", "406", "409", "415", "422", "5XX"}},
 		} {
 			if has(paths, c.path, c.method) != c.offered {
 				t.Errorf("%s %s in the document: %v, offered: %v", c.method, c.path, !c.offered, c.offered)
@@ -224,7 +272,7 @@ func TestPathsAreTheRoutes(t *testing.T) {
 				}
 			}
 			for s := range responses {
-				if !slices.Contains(c.statuses, s) && s != "5XX" {
+				if !slices.Contains(c.statuses, s) {
 					t.Errorf("%s %s documents %s, which it never answers", c.method, c.path, s)
 				}
 			}
@@ -425,9 +473,6 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 			if paths == nil {
 				paths = []string{}
 			}
-			if got := strings_(at(t, params, name+"Include", "x-kasse-include-paths")); !slices.Equal(got, paths) {
-				t.Errorf("x-kasse-include-paths %v, want %v", got, paths)
-			}
 			include := pattern(name + "Include")
 			for _, p := range paths {
 				if err := compile(t, reg, def, serializers.Params{Include: [][]string{strings.Split(p, ".")}}); err != nil {
@@ -474,7 +519,10 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 			}
 			walk(def, nil)
 
-			fields := pattern(name + "Fields")
+			if !has(params, "fields") || at(t, params, "fields", "style") != "deepObject" {
+				t.Error("no fields parameter, or not a deep object")
+			}
+			fields := regexp.MustCompile(at(t, d, "components", "schemas", "fieldsets", "properties", def.Type, "pattern").(string))
 			names := openapi.FieldNames(def)
 			for _, f := range names {
 				if err := compile(t, reg, def, serializers.Params{Fields: map[string][]string{def.Type: {f}}}); err != nil {

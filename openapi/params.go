@@ -253,13 +253,9 @@ func (g *generator) filterSchema(def *engine.Definition) *Schema {
 				if len(preds) == 0 {
 					return
 				}
-				alts := make([]string, len(preds))
-				for i, p := range preds {
-					alts[i] = string(p)
-				}
 				// Each name is followed by _or_ and another, or by the
 				// predicate at the end: the names are written once.
-				props["^("+attr+"(_or_|_("+strings.Join(alts, "|")+")$))+$"] = s
+				props["^("+attr+"(_or_|_("+predicateAlternation(preds)+")$))+$"] = s
 			}
 			if k.value != nil {
 				add(value, g.schema("filter"+k.name, func() *Schema { c := *k.value; return &c }))
@@ -270,7 +266,7 @@ func (g *generator) filterSchema(def *engine.Definition) *Schema {
 			}))
 		}
 		return &Schema{Type: "object", Description: "The filters on " + def.Type + ", each `<attribute>_<predicate>`; the patterns name exactly the keys the server takes.",
-			PatternProperties: props, AdditionalProperties: boolp(false)}
+			PatternProperties: props, MaxProperties: intp(maxFilters), AdditionalProperties: boolp(false)}
 	})
 }
 
@@ -303,6 +299,30 @@ func filterNames(filters []Filter, types []engine.AttrType) string {
 	return "(" + strings.Join(alts, "|") + ")"
 }
 
+// predicateAlternation is a regular expression alternation of preds, the
+// _any and _all forms of a predicate written once as `base_(any|all)`.
+func predicateAlternation(preds []db.Predicate) string {
+	has := map[db.Predicate]bool{}
+	for _, p := range preds {
+		has[p] = true
+	}
+	var both, alts []string
+	for _, p := range preds {
+		base, suffix := p.Base()
+		switch {
+		case suffix == "_any" && has[base+"_all"]:
+			both = append(both, string(base))
+		case suffix == "_all" && has[base+"_any"]:
+		default:
+			alts = append(alts, string(p))
+		}
+	}
+	if len(both) > 0 {
+		alts = append([]string{"(" + strings.Join(both, "|") + ")_(any|all)"}, alts...)
+	}
+	return strings.Join(alts, "|")
+}
+
 // booleanPattern matches what the server reads as a boolean in a query.
 const (
 	booleanAlternatives = "([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Tt]|[Ff]|[Yy][Ee][Ss]|[Nn][Oo]|1|0)"
@@ -310,18 +330,26 @@ const (
 	booleanDescription  = "true or false; also t, f, yes, no, 1, 0, in any case"
 )
 
-// predicateDescription explains the filter scheme, once per type.
+// predicateDescription is a type's filter parameter's description; the
+// document's description explains the predicates once (filterHelp).
 func predicateDescription(typ string) string {
+	return "Filters on " + typ + ": `filter[q][<attribute>_<predicate>]=<value>`, one deep object whose schema's patterns list every attribute " +
+		"and the predicates each takes (the document's description explains them). " +
+		"An unknown filter is 400 FILTER_NOT_ALLOWED; a value of the wrong type is 400 INVALID_FILTER_VALUE."
+}
+
+// filterHelp explains the filter scheme, in the document's description.
+func filterHelp() string {
 	var names []string
 	for _, p := range db.Predicates() {
 		names = append(names, "`"+string(p)+"`")
 	}
 	slices.Sort(names)
-	return fmt.Sprintf("Filters on %s: `filter[q][<attribute>_<predicate>]=<value>` (Ransack's syntax, as the reference's), one deep object; "+
-		"the schema's patterns list every attribute and the predicates each takes: %s. "+
+	return fmt.Sprintf("- Filters: `filter[q][<attribute>_<predicate>]=<value>` (Ransack's syntax, as the reference's), one deep object; "+
+		"each list's filter parameter's schema lists every attribute and the predicates each takes, of: %s. "+
 		"`in`, `not_in` and the `_any`/`_all` forms take a comma-separated list; `null`, `not_null`, `present`, `blank`, `true` and `false` take true (false inverts); "+
 		"text predicates (`cont`, `start`, `end` and their negations) and `present`/`blank` apply to text attributes, `true`/`false` to booleans. "+
 		"Attributes of one kind may be joined with `_or_` (`filter[q][name_or_code_cont]=mug`). Several filters are combined with AND, at most %d per request. "+
 		"An unknown filter is 400 FILTER_NOT_ALLOWED; a value of the wrong type is 400 INVALID_FILTER_VALUE.",
-		typ, strings.Join(names, ", "), maxFilters)
+		strings.Join(names, ", "), maxFilters)
 }

@@ -26,7 +26,6 @@ var errorResponses = map[int]string{
 	http.StatusRequestEntityTooLarge: "requestEntityTooLarge",
 	http.StatusUnsupportedMediaType:  "unsupportedMediaType",
 	http.StatusUnprocessableEntity:   "unprocessableEntity",
-	http.StatusInternalServerError:   "internalServerError",
 }
 
 // errorDescriptions say when each status happens.
@@ -40,7 +39,6 @@ var errorDescriptions = map[int]string{
 	http.StatusRequestEntityTooLarge: "The body is larger than the server's limit (1 MiB by default).",
 	http.StatusUnsupportedMediaType:  "The body is not sent as application/vnd.api+json, or with media type parameters other than profile.",
 	http.StatusUnprocessableEntity:   "The body is well-formed but breaks a rule: a missing required value, an unknown enum value, a taken code, a trigger not allowed in the resource's state.",
-	http.StatusInternalServerError:   "Something went wrong on the server; the X-Request-Id header identifies the request in its logs.",
 }
 
 // common registers the shared headers, error responses and security schemes.
@@ -66,19 +64,17 @@ func (g *generator) common() {
 		}
 		c.Responses[name] = r
 	}
-	// Codes with a 5xx status other than 500 (an unreachable payment
-	// provider, an unavailable service) share one range response.
-	var upstream []string
+	// Every operation answers 5xx the same way: one range response (500
+	// included) instead of a 500 and a 5XX on each of them.
+	var server []string
 	for _, code := range sortedCodes() {
-		if code.Status() > 500 && code.Status() < 600 {
-			upstream = append(upstream, fmt.Sprintf("%s (%d)", code, code.Status()))
+		if code.Status() >= 500 && code.Status() < 600 {
+			server = append(server, fmt.Sprintf("%s (%d)", code, code.Status()))
 		}
 	}
-	if len(upstream) > 0 {
-		c.Responses[serverErrorRange] = &Response{Description: "A failure on the server's side or upstream of it (5xx other than 500). Codes: " + strings.Join(upstream, ", ") + ".",
-			Headers: requestIDHeader(), Content: map[string]*MediaType{jsonAPI: {Schema: g.errorResponse()}}}
-		g.hasUpstream = true
-	}
+	c.Responses[serverErrorRange] = &Response{Description: "Something went wrong on the server (500) or upstream of it (a payment provider that does not answer, a service that is unavailable); " +
+		"the X-Request-Id header identifies the request in the server's logs. Codes: " + strings.Join(server, ", ") + ".",
+		Headers: requestIDHeader(), Content: map[string]*MediaType{jsonAPI: {Schema: g.errorResponse()}}}
 	tokenURL := g.server + "/oauth/token"
 	c.SecuritySchemes = map[string]*SecurityScheme{
 		"bearerAuth": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
@@ -98,11 +94,12 @@ func requestIDHeader() map[string]*Header {
 	return map[string]*Header{"X-Request-Id": {Ref: ref("headers", "X-Request-Id")}}
 }
 
-// serverErrorRange names the 5XX response component.
+// serverErrorRange names the 5XX response component: every operation's
+// answer to a 5xx status.
 const serverErrorRange = "serverError"
 
 // responses builds an operation's responses: the success ones given, a
-// reference to the error response of each status, and the 5XX range.
+// reference to the error response of each 4xx status, and the 5XX range.
 func (g *generator) responses(success map[string]*Response, statuses ...int) map[string]*Response {
 	out := map[string]*Response{}
 	for code, r := range success {
@@ -111,9 +108,7 @@ func (g *generator) responses(success map[string]*Response, statuses ...int) map
 	for _, s := range statuses {
 		out[strconv.Itoa(s)] = &Response{Ref: ref("responses", errorResponses[s])}
 	}
-	if g.hasUpstream {
-		out["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
-	}
+	out["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
 	return out
 }
 
@@ -147,16 +142,16 @@ func jsonAPIBody(description string, schema *Schema) *RequestBody {
 
 // The statuses each kind of operation can answer with besides success.
 var (
-	readStatuses   = []int{400, 401, 404, 406, 500}
-	listStatuses   = []int{400, 401, 406, 500}
-	createStatuses = []int{400, 401, 403, 404, 406, 409, 413, 415, 422, 500}
-	updateStatuses = []int{400, 401, 404, 406, 409, 413, 415, 422, 500}
-	deleteStatuses = []int{401, 404, 406, 415, 422, 500}
+	readStatuses   = []int{400, 401, 404, 406}
+	listStatuses   = []int{400, 401, 406}
+	createStatuses = []int{400, 401, 403, 404, 406, 409, 413, 415, 422}
+	updateStatuses = []int{400, 401, 404, 406, 409, 413, 415, 422}
+	deleteStatuses = []int{401, 404, 406, 415, 422}
 	// A to-one relationship PATCH: a read-only relationship is refused
 	// with 403 before anything else.
-	setToOneStatuses     = []int{400, 401, 404, 406, 409, 413, 415, 422, 500}
-	readOnlyToOne        = []int{400, 401, 403, 406, 413, 415, 500}
-	toManyChangeStatuses = []int{401, 403, 404, 406, 415, 500}
+	setToOneStatuses     = []int{400, 401, 404, 406, 409, 413, 415, 422}
+	readOnlyToOne        = []int{400, 401, 403, 406, 413, 415}
+	toManyChangeStatuses = []int{401, 403, 404, 406, 415}
 )
 
 // param returns a reference to a component parameter, registering it the
@@ -170,46 +165,36 @@ func (g *generator) param(name string, build func() *Parameter) *Parameter {
 
 func (g *generator) includeParam(def *engine.Definition) *Parameter {
 	return g.param(SchemaName(def.Type)+"Include", func() *Parameter {
-		paths := IncludePaths(g.reg, def)
-		if paths == nil {
-			paths = []string{}
-		}
-		desc := fmt.Sprintf("Related resources to add to `included`: a comma-separated list of at most %d relationship paths, dot-joined up to %d deep. "+
-			"x-kasse-include-paths lists every path %s takes; the pattern accepts exactly those. An unknown path is 400 INVALID_INCLUDE. "+
+		desc := fmt.Sprintf("Related resources to add to `included`: a comma-separated list of at most %d relationship paths, dot-joined up to %d deep; "+
+			"the pattern accepts exactly the paths %s takes. An unknown path is 400 INVALID_INCLUDE. "+
 			"When include is given (even empty), `included` is present.", serializers.MaxIncludes, maxIncludeDepth, def.Type)
-		if len(paths) == 0 {
+		if len(def.Relationships) == 0 {
 			desc = def.Type + " has no relationships: include may only be empty."
 		}
 		return &Parameter{Name: "include", In: "query", Description: desc,
-			Schema: &Schema{Type: "string", Pattern: includePattern(g.reg, def)}, IncludePaths: &paths}
+			Schema: &Schema{Type: "string", Pattern: includePattern(g.reg, def)}}
 	})
 }
 
-// fieldsParams are the `fields[type]` parameters of a response whose
-// primary data is of the given types: one per type the response can hold
-// (the server takes any registered type, and ignores the others).
-func (g *generator) fieldsParams(primary ...string) []*Parameter {
-	holds := map[string]bool{}
-	for _, t := range primary {
-		holds[t] = true
-		def, _ := g.reg.Lookup(t)
-		for _, it := range includedTypes(g.reg, def) {
-			holds[it] = true
-		}
-	}
-	var out []*Parameter
-	for _, def := range g.defs {
-		if !holds[def.Type] {
-			continue
-		}
-		out = append(out, g.param(SchemaName(def.Type)+"Fields", func() *Parameter {
-			names := FieldNames(def)
-			return &Parameter{Name: "fields[" + def.Type + "]", In: "query",
-				Description: "A sparse fieldset: only these attributes and relationships of " + def.Type + ", comma-separated (empty keeps none), in primary and included resources alike. One of: " + strings.Join(names, ", ") + ". Anything else is 400 INVALID_FIELD.",
-				Schema:      &Schema{Type: "string", Pattern: listPattern(names, "", true)}}
-		}))
-	}
-	return out
+// fieldsParam is the `fields` parameter every operation that answers with
+// resources takes: sparse fieldsets, `fields[<type>]=a,b`, as one deep
+// object whose properties are the registered types (the server takes any
+// of them, in primary and included resources alike, and refuses others).
+// One shared parameter, not one per type: the document names it once.
+func (g *generator) fieldsParam() *Parameter {
+	return g.param("fields", func() *Parameter {
+		return &Parameter{Name: "fields", In: "query", Style: "deepObject", Explode: true, AllowReserved: true,
+			Description: "Sparse fieldsets: `fields[<type>]=a,b` keeps only those attributes and relationships of that type, comma-separated " +
+				"(empty keeps none), in primary and included resources alike. Each type's pattern lists its fields (write-only attributes are never shown). " +
+				"An unknown type or field is 400 INVALID_FIELD.",
+			Schema: g.schema("fieldsets", func() *Schema {
+				props := map[string]*Schema{}
+				for _, def := range g.defs {
+					props[def.Type] = &Schema{Type: "string", Pattern: listPattern(FieldNames(def), "", true)}
+				}
+				return &Schema{Type: "object", Description: "The fields to show, per type.", Properties: props, AdditionalProperties: boolp(false)}
+			})}
+	})
 }
 
 func (g *generator) sortParam(def *engine.Definition) *Parameter {
@@ -239,16 +224,14 @@ func (g *generator) pageParams() []*Parameter {
 // exactly: every predicate of every filterable attribute.
 func (g *generator) filterParam(def *engine.Definition) *Parameter {
 	return g.param(SchemaName(def.Type)+"Filter", func() *Parameter {
-		return &Parameter{Name: "filter[q]", In: "query", Style: "deepObject", Explode: true,
+		return &Parameter{Name: "filter[q]", In: "query", Style: "deepObject", Explode: true, AllowReserved: true,
 			Description: predicateDescription(def.Type), Schema: g.filterSchema(def)}
 	})
 }
 
 // listParams are a list operation's query parameters for def's resources.
 func (g *generator) listParams(def *engine.Definition) []*Parameter {
-	out := []*Parameter{g.includeParam(def)}
-	out = append(out, g.fieldsParams(def.Type)...)
-	out = append(out, g.sortParam(def))
+	out := []*Parameter{g.includeParam(def), g.fieldsParam(), g.sortParam(def)}
 	out = append(out, g.pageParams()...)
 	return append(out, g.filterParam(def))
 }
@@ -256,11 +239,14 @@ func (g *generator) listParams(def *engine.Definition) []*Parameter {
 // oneParams are the query parameters of an operation that answers with
 // one resource of def.
 func (g *generator) oneParams(def *engine.Definition) []*Parameter {
-	return append([]*Parameter{g.includeParam(def)}, g.fieldsParams(def.Type)...)
+	return []*Parameter{g.includeParam(def), g.fieldsParam()}
 }
 
-func idParam(def *engine.Definition) *Parameter {
-	return &Parameter{Name: "id", In: "path", Required: true, Description: "The " + singularWords(def.Type) + "'s id.", Schema: &Schema{Type: "string"}}
+// idParam is the id in every /api/{type}/{id}… path: one shared parameter.
+func (g *generator) idParam() *Parameter {
+	return g.param("id", func() *Parameter {
+		return &Parameter{Name: "id", In: "path", Required: true, Description: "The resource's id.", Schema: &Schema{Type: "string"}}
+	})
 }
 
 func (g *generator) path(p string) *PathItem {
@@ -295,7 +281,7 @@ func (g *generator) typePaths(def *engine.Definition) {
 			Responses:   g.responses(map[string]*Response{"201": created}, createStatuses...)}
 	}
 	if def.Actions.Retrieve || def.Actions.Update || def.Actions.Delete || len(def.Relationships) > 0 {
-		g.path(item).Parameters = []*Parameter{idParam(def)}
+		g.path(item).Parameters = []*Parameter{g.idParam()}
 	}
 	if def.Actions.Retrieve {
 		g.path(item).Get = &Operation{Tags: tags, OperationID: "retrieve" + upperFirst(name), Summary: "Retrieve " + article(one),
@@ -324,7 +310,7 @@ func (g *generator) relationshipPaths(def *engine.Definition, r *engine.Relation
 	target, _ := g.reg.Lookup(r.Target)
 	name, relName, one := upperFirst(SchemaName(def.Type)), pascal(r.Name), singularWords(def.Type)
 	tags := []string{def.Type}
-	idParams := []*Parameter{idParam(def)}
+	idParams := []*Parameter{g.idParam()}
 	related := "/api/" + def.Type + "/{id}/" + r.Name
 	linkage := "/api/" + def.Type + "/{id}/relationships/" + r.Name
 	g.path(related).Parameters = idParams
@@ -339,7 +325,7 @@ func (g *generator) relationshipPaths(def *engine.Definition, r *engine.Relation
 			Description: "Related resources of the " + human(r.Name) + " to add to `included`, checked against the type it points to now (one of " + strings.Join(r.Polymorphic, ", ") + "); see that type's include parameter."}
 		g.path(related).Get = &Operation{Tags: tags, OperationID: "retrieve" + name + relName, Summary: "Retrieve the " + human(r.Name) + " of " + article(one),
 			Description: "The related resource, of one of " + strings.Join(r.Polymorphic, ", ") + ", or null when there is none.",
-			Parameters:  append([]*Parameter{include}, g.fieldsParams(r.Polymorphic...)...),
+			Parameters:  []*Parameter{include, g.fieldsParam()},
 			Responses:   g.responses(map[string]*Response{"200": ok("The related resource or null.", g.polymorphicResponse(def, r))}, readStatuses...)}
 	} else {
 		g.path(related).Get = &Operation{Tags: tags, OperationID: "retrieve" + name + relName, Summary: "Retrieve the " + human(r.Name) + " of " + article(one),
@@ -430,11 +416,8 @@ func (g *generator) servicePaths() {
 			"400": oauthFailure("invalid_request, unsupported_grant_type, invalid_grant, invalid_scope or unauthorized_client."),
 			"401": oauthFailure("invalid_client: unknown client, wrong secret or revoked application."),
 			"413": {Ref: ref("responses", errorResponses[413])},
-			"500": {Ref: ref("responses", errorResponses[500])},
+			"5XX": {Ref: ref("responses", serverErrorRange)},
 		}}
-	if g.hasUpstream {
-		tokenOp.Responses["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
-	}
 	g.path("/oauth/token").Post = tokenOp
 
 	revokeRequest := g.schema("revokeRequest", func() *Schema {
@@ -459,11 +442,8 @@ func (g *generator) servicePaths() {
 			"400": oauthFailure("invalid_request: no client_id or token, or a body that cannot be read."),
 			"401": oauthFailure("invalid_client: unknown client, wrong secret or revoked application."),
 			"413": {Ref: ref("responses", errorResponses[413])},
-			"500": {Ref: ref("responses", errorResponses[500])},
+			"5XX": {Ref: ref("responses", serverErrorRange)},
 		}}
-	if g.hasUpstream {
-		revokeOp.Responses["5XX"] = &Response{Ref: ref("responses", serverErrorRange)}
-	}
 	g.path("/oauth/revoke").Post = revokeOp
 
 	jwks := g.schema("jwks", func() *Schema {

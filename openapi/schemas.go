@@ -252,22 +252,25 @@ func (g *generator) resourceMeta() *Schema {
 	})
 }
 
-// included is the `included` member of a document whose primary data is def.
+// included is `{type}Included`, the `included` member of a document whose
+// primary data is def: one schema its one, list and related documents share.
 func (g *generator) included(def *engine.Definition) *Schema {
-	types := includedTypes(g.reg, def)
-	s := &Schema{Type: "array", Description: "The included resources, each once; present (maybe empty) whenever include was given."}
-	switch len(types) {
-	case 0:
-		s.MaxItems = intp(0)
-	case 1:
-		s.Items = g.resourceOf(types[0])
-	default:
-		s.Items = &Schema{}
-		for _, t := range types {
-			s.Items.OneOf = append(s.Items.OneOf, g.resourceOf(t))
+	return g.schema(SchemaName(def.Type)+"Included", func() *Schema {
+		types := includedTypes(g.reg, def)
+		s := &Schema{Type: "array", Description: "The included resources, each once; present (maybe empty) whenever include was given."}
+		switch len(types) {
+		case 0:
+			s.MaxItems = intp(0)
+		case 1:
+			s.Items = g.resourceOf(types[0])
+		default:
+			s.Items = &Schema{}
+			for _, t := range types {
+				s.Items.OneOf = append(s.Items.OneOf, g.resourceOf(t))
+			}
 		}
-	}
-	return s
+		return s
+	})
 }
 
 func (g *generator) resourceOf(typ string) *Schema {

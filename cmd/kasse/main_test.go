@@ -237,12 +237,65 @@ func includedByID(t *testing.T, doc map[string]any) map[string]map[string]any {
 	return out
 }
 
-// curlCommand is one `curl` command of the README.
+// curlCommand is one `curl` command of the README, or what the docs'
+// shell ran (see curlShim).
 type curlCommand struct {
 	method  string
 	url     string // as written, with the README's origin and $VARIABLES
 	headers []string
 	body    string
+	include bool // -i: the status line and headers before the body
+}
+
+// parseCurl reads the curl options the docs use (-g -i -s -X -H -d and a
+// URL) as curl does: several -d are joined with &, -d without -X posts,
+// and a -d body without a Content-Type header is a form. Any other option
+// is an error: teach parseCurl about it (and curlShim, if it changes what
+// is sent).
+func parseCurl(args []string) (curlCommand, error) {
+	cmd := curlCommand{method: http.MethodGet}
+	for i := 0; i < len(args); i++ {
+		switch w := args[i]; {
+		case w == "-g" || w == "-s":
+		case w == "-i":
+			cmd.include = true
+		case w == "-X" || w == "-H" || w == "-d":
+			if i+1 >= len(args) {
+				return cmd, fmt.Errorf("curl %s needs a value", w)
+			}
+			i++
+			switch w {
+			case "-X":
+				cmd.method = args[i]
+			case "-H":
+				cmd.headers = append(cmd.headers, args[i])
+			case "-d":
+				if strings.HasPrefix(args[i], "@") {
+					return cmd, fmt.Errorf("curl -d @file is not understood by this test")
+				}
+				if cmd.body != "" {
+					cmd.body += "&" // curl joins several -d with &
+				}
+				cmd.body += args[i]
+			}
+		case strings.HasPrefix(w, "http") && cmd.url == "":
+			cmd.url = w
+		default:
+			return cmd, fmt.Errorf("curl option %q is not understood by this test; teach parseCurl about it", w)
+		}
+	}
+	if cmd.url == "" {
+		return cmd, errors.New("curl without a URL")
+	}
+	if cmd.body != "" {
+		if cmd.method == http.MethodGet {
+			cmd.method = http.MethodPost // curl -d without -X posts
+		}
+		if !slices.ContainsFunc(cmd.headers, func(h string) bool { return strings.HasPrefix(strings.ToLower(h), "content-type:") }) {
+			cmd.headers = append(cmd.headers, "Content-Type: application/x-www-form-urlencoded") // curl's default for -d
+		}
+	}
+	return cmd, nil
 }
 
 // shellWords splits a command line as sh would for the README's simple
@@ -303,40 +356,9 @@ func readmeCurls(t *testing.T, readme string) []curlCommand {
 		if !strings.HasPrefix(strings.TrimSpace(line), "curl ") {
 			continue
 		}
-		cmd := curlCommand{method: http.MethodGet}
-		words := shellWords(t, line)
-		for i := 1; i < len(words); i++ {
-			switch w := words[i]; {
-			case w == "-g" || w == "-i" || w == "-s":
-			case w == "-X" || w == "-H" || w == "-d":
-				if i+1 >= len(words) {
-					t.Fatalf("README: %s needs a value in %q", w, line)
-				}
-				i++
-				switch w {
-				case "-X":
-					cmd.method = words[i]
-				case "-H":
-					cmd.headers = append(cmd.headers, words[i])
-				case "-d":
-					if cmd.body != "" {
-						cmd.body += "&" // curl joins several -d with &
-					}
-					cmd.body += words[i]
-				}
-			case strings.HasPrefix(w, "http"):
-				cmd.url = w
-			default:
-				t.Fatalf("README: curl option %q is not understood by this test; teach readmeCurls about it", w)
-			}
-		}
-		if cmd.body != "" {
-			if cmd.method == http.MethodGet {
-				cmd.method = http.MethodPost // curl -d without -X posts
-			}
-			if !slices.ContainsFunc(cmd.headers, func(h string) bool { return strings.HasPrefix(strings.ToLower(h), "content-type:") }) {
-				cmd.headers = append(cmd.headers, "Content-Type: application/x-www-form-urlencoded") // curl's default for -d
-			}
+		cmd, err := parseCurl(shellWords(t, line)[1:])
+		if err != nil {
+			t.Fatalf("README: %v in %q", err, line)
 		}
 		cmds = append(cmds, cmd)
 	}

@@ -63,7 +63,7 @@ async function withKitsu(accessToken: string): Promise<unknown> {
 async function withOpenapiFetch(accessToken: string): Promise<string[]> {
   const client = createClient<paths>({ baseUrl: kasse, headers: { Authorization: `Bearer ${accessToken}` } });
   const { data, error } = await client.GET("/api/skus", {
-    params: { query: { "filter[q]": { code_start: "TSHIRT" }, "fields[skus]": "code,name", "page[size]": 5 } },
+    params: { query: { "filter[q]": { code_start: "TSHIRT" }, fields: { skus: "code,name" }, "page[size]": 5 } },
   });
   if (error) throw new Error(error.errors[0].detail);
   const created = await client.POST("/api/orders", { body: { data: { type: "orders" } } });
