@@ -139,10 +139,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		o := guest.checkout(t)
 		guest.pay(t, o, "tok_sandbox_approved").want(t, 201)
 		guest.pay(t, o, "4242424242424242").want(t, 422)
+		// A hosted checkout page's token and the test card typed on it.
+		_, session := cartSession(t, e, nil)
+		path := pagePath(t, session)
+		page := e.visit(t, "GET", path, nil)
+		e.visit(t, "POST", path, url.Values{"csrf_token": {page.csrf(t)}, "card_number": {"4242 4242 4242 4242"}, "card_expiry": {"12/39"}, "card_cvc": {"123"}})
+		pageToken := strings.TrimPrefix(path, "/checkout/")
 		if logs.Len() == 0 {
 			t.Fatal("nothing was logged: the test would prove nothing")
 		}
-		for _, secretValue := range []string{secret, token, "hunter2-hunter2", "Bearer", "Authorization", "sk_sbox_VERYSECRET", "tok_sandbox_approved", "4242424242424242"} {
+		for _, secretValue := range []string{secret, token, "hunter2-hunter2", "Bearer", "Authorization", "sk_sbox_VERYSECRET", "tok_sandbox_approved", "4242424242424242", "4242 4242 4242 4242", pageToken} {
 			if strings.Contains(logs.String(), secretValue) {
 				t.Errorf("the logs contain %q", secretValue)
 			}
