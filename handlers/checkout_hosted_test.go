@@ -67,6 +67,29 @@ func (h *hosted) only(t *testing.T, gatewayType string) {
 	}
 }
 
+// noSandbox disables the eu market's sandbox payment methods, so that
+// only the hosted ones are candidates.
+func (h *hosted) noSandbox(t *testing.T) {
+	t.Helper()
+	var ids []string
+	h.db.Model(&models.PaymentMethod{}).Joins("JOIN payment_gateways ON payment_gateways.id = payment_methods.payment_gateway_id").
+		Where("payment_gateways.kind = ?", models.GatewaySandbox).Pluck("payment_methods.id", &ids)
+	for _, pm := range ids {
+		h.do("PATCH", "/api/payment_methods/"+pm, resource("payment_methods", pm, map[string]any{"_disable": true}, nil)).want(t, 200)
+	}
+}
+
+// stripeCreates counts the Checkout Sessions asked of Stripe.
+func (h *hosted) stripeCreates() int {
+	n := 0
+	for _, r := range h.stripe.Requests() {
+		if r.Method == "POST" && r.Path == "/v1/checkout/sessions" {
+			n++
+		}
+	}
+	return n
+}
+
 // session is a guest's eu cart (a T-shirt, billed in France) and a card
 // session for it; it returns the order id and the session.
 func (h *hosted) session(t *testing.T, extra map[string]any) (string, map[string]any) {
@@ -285,6 +308,209 @@ func TestCheckoutSessionCheckoutComHostedPage(t *testing.T) {
 			if r := h.visit(t, "GET", path+"/return?cko-payment-id="+paid, nil); r.status != 303 || !strings.HasPrefix(r.location, "https://shop.example/thanks") {
 				t.Fatalf("late return: %d %q", r.status, r.location)
 			}
+		})
+	})
+}
+
+func TestCheckoutSessionStripeCheckout(t *testing.T) {
+	t.Parallel()
+	eachHosted(t, func(t *testing.T, h *hosted) {
+		h.only(t, models.GatewayStripe)
+		page := h.stripe.URL + "/fake/checkout/cs_"
+		t.Run("return", func(t *testing.T) {
+			orderID, s := h.session(t, map[string]any{"locale": "fr_CA", "max_installments": 6})
+			sid, path := id(s), pagePath(t, s)
+			if routing := attrs(s)["routing"].(map[string]any); routing["gateway_type"] != models.GatewayStripe {
+				t.Fatalf("routing: %v", routing)
+			}
+			provider := h.startPayment(t, path, page, "installments", "6")
+			var create []stripe.FakeRequest
+			for _, r := range h.stripe.Requests() {
+				if r.Method == "POST" && r.Path == "/v1/checkout/sessions" {
+					create = append(create, r)
+				}
+			}
+			var ps models.PaymentSource
+			h.db.Where("session_id = ?", strings.TrimPrefix(provider, h.stripe.URL+"/fake/checkout/")).Take(&ps)
+			if len(create) != 1 {
+				t.Fatalf("POST /v1/checkout/sessions: %+v", create)
+			}
+			form := create[0].Form
+			for k, want := range map[string]string{"mode": "payment", "line_items[0][price_data][unit_amount]": "2900", "line_items[0][price_data][currency]": "eur",
+				"line_items[0][quantity]": "1", "payment_intent_data[capture_method]": "manual", "locale": "fr-CA", "customer_email": "hosted@example.com",
+				"client_reference_id": ps.ID, "payment_intent_data[metadata][" + models.HostedSourceKey + "]": ps.ID,
+				"metadata[" + models.HostedInstallmentsKey + "]": "6", "success_url": testBaseURL + path + "/return?session_id={CHECKOUT_SESSION_ID}"} {
+				if got := form.Get(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
+				}
+			}
+			if create[0].IdempotencyKey != "kasse_"+ps.ID+"_hosted" || form.Get("payment_method_options[card][installments][enabled]") != "" || form.Get("expires_at") == "" {
+				t.Fatalf("create: key %q, form %v", create[0].IdempotencyKey, form)
+			}
+			// A declined card on Stripe's page keeps the customer there.
+			if loc := payOnProvider(t, "GET", provider, url.Values{"outcome": {"decline"}}); !strings.HasPrefix(loc, "/fake/checkout/") {
+				t.Fatalf("declined: %q", loc)
+			}
+			r := h.back(t, payOnProvider(t, "GET", provider, url.Values{"outcome": {"pay"}}))
+			if r.status != 303 || r.location != "https://shop.example/thanks?checkout_session_id="+sid {
+				t.Fatalf("return: %d %q", r.status, r.location)
+			}
+			got := h.wantCompleted(t, sid, orderID, models.GatewayStripe)
+			if got["installments"] != 6.0 {
+				t.Fatalf("installments: %v", got["installments"])
+			}
+			h.db.Where("id = ?", ps.ID).Take(&ps)
+			if ps.GatewayPaymentID == nil || !strings.HasPrefix(*ps.GatewayPaymentID, "pi_") || ps.ClientSecret != nil {
+				t.Fatalf("the payment source: %+v", ps)
+			}
+			if intent, _ := h.stripe.Intent(*ps.GatewayPaymentID); intent["status"] != "requires_capture" {
+				t.Fatalf("PaymentIntent: %v", intent)
+			}
+		})
+
+		t.Run("cancel on Stripe's page", func(t *testing.T) {
+			_, s := h.session(t, nil)
+			sid, path := id(s), pagePath(t, s)
+			provider := h.startPayment(t, path, page)
+			r := h.back(t, payOnProvider(t, "GET", provider, url.Values{"outcome": {"cancel"}}))
+			if r.status != 303 || r.location != path {
+				t.Fatalf("cancelled return: %d %q", r.status, r.location)
+			}
+			if got := h.sessionAttrs(t, sid); got["status"] != "failed" {
+				t.Fatalf("after cancelling: %v", got)
+			}
+		})
+
+		t.Run("webhook", func(t *testing.T) {
+			orderID, sid, cs := h.paidOnStripe(t, page)
+			body := h.stripe.Event("checkout.session.completed", cs)
+			if code := h.rawSigned("/webhooks/payment_gateways/"+h.stripeGateway, body, stripe.SignatureHeader, "t=1,v1=00"); code != 401 {
+				t.Fatalf("bad signature: %d", code)
+			}
+			h.stripeHook(t, "checkout.session.completed", cs)
+			h.wantCompleted(t, sid, orderID, models.GatewayStripe)
+			// The PaymentIntent's own event, delivered after, changes nothing.
+			session, _ := h.stripe.CheckoutSession(cs)
+			h.stripeHook(t, "payment_intent.amount_capturable_updated", session["payment_intent"].(string))
+			if n := len(h.do("GET", "/api/orders/"+orderID+"/authorizations", nil).want(t, 200).list()); n != 1 {
+				t.Fatalf("%d authorizations", n)
+			}
+		})
+
+		t.Run("payment intent webhook", func(t *testing.T) {
+			orderID, sid, cs := h.paidOnStripe(t, page)
+			session, _ := h.stripe.CheckoutSession(cs)
+			h.stripeHook(t, "payment_intent.amount_capturable_updated", session["payment_intent"].(string))
+			h.wantCompleted(t, sid, orderID, models.GatewayStripe)
+		})
+
+		t.Run("expired on Stripe", func(t *testing.T) {
+			_, s := h.session(t, nil)
+			sid, path := id(s), pagePath(t, s)
+			cs := strings.TrimPrefix(h.startPayment(t, path, page), h.stripe.URL+"/fake/checkout/")
+			h.stripe.ExpireCheckout(cs)
+			h.stripeHook(t, "checkout.session.expired", cs)
+			if got := h.sessionAttrs(t, sid); got["status"] != "failed" || !strings.Contains(got["failure_reason"].(string), "expired") {
+				t.Fatalf("after Stripe's page expired: %v", got)
+			}
+		})
+	})
+}
+
+// paidOnStripe is a session whose customer paid on Stripe's Checkout page
+// and did not come back: its order, its id and the Checkout Session's.
+func (h *hosted) paidOnStripe(t *testing.T, page string) (orderID, sid, cs string) {
+	t.Helper()
+	orderID, s := h.session(t, nil)
+	cs = strings.TrimPrefix(h.startPayment(t, pagePath(t, s), page), h.stripe.URL+"/fake/checkout/")
+	if err := h.stripe.PayCheckout(cs, stripe.TestCardVisa); err != nil {
+		t.Fatal(err)
+	}
+	return orderID, id(s), cs
+}
+
+// stripeHook delivers a signed Stripe event about the object id.
+func (h *hosted) stripeHook(t *testing.T, typ, objectID string) {
+	t.Helper()
+	body := h.stripe.Event(typ, objectID)
+	if code := h.rawSigned("/webhooks/payment_gateways/"+h.stripeGateway, body, stripe.SignatureHeader, stripe.SignWebhook(stripeWebhookSecret, body)); code != 200 {
+		t.Fatalf("%s webhook: %d", typ, code)
+	}
+}
+
+// TestCheckoutSessionHostedFailover: a provider that answers 5xx, or does
+// not answer in time, when its hosted page is asked for moves the payment
+// to the next candidate (recorded in routing.attempts); the last one's
+// failure leaves the session payable again.
+func TestCheckoutSessionHostedFailover(t *testing.T) {
+	t.Parallel()
+	eachHosted(t, func(t *testing.T, h *hosted) {
+		h.noSandbox(t)
+		t.Run("checkout.com 5xx, then stripe", func(t *testing.T) {
+			orderID, s := h.session(t, nil)
+			sid, path := id(s), pagePath(t, s)
+			h.cko.RespondNext(http.StatusBadGateway, "Bad Gateway")
+			provider := h.startPayment(t, path, h.stripe.URL+"/fake/checkout/cs_")
+			r := h.back(t, payOnProvider(t, "GET", provider, url.Values{"outcome": {"pay"}}))
+			if r.status != 303 || !strings.HasPrefix(r.location, "https://shop.example/thanks") {
+				t.Fatalf("return: %d %q", r.status, r.location)
+			}
+			got := h.wantCompleted(t, sid, orderID, models.GatewayStripe)
+			attempts := got["routing"].(map[string]any)["attempts"].([]any)
+			if len(attempts) != 2 || attempts[0].(map[string]any)["gateway_id"] != h.ckoGateway || attempts[0].(map[string]any)["outcome"] != models.AttemptTechnical ||
+				attempts[1].(map[string]any)["gateway_id"] != h.stripeGateway || attempts[1].(map[string]any)["outcome"] != models.AttemptApproved {
+				t.Fatalf("attempts: %v", attempts)
+			}
+		})
+		t.Run("stripe timeout, then checkout.com", func(t *testing.T) {
+			pm := h.methods[models.GatewayStripe]
+			h.do("PATCH", "/api/payment_methods/"+pm, resource("payment_methods", pm, map[string]any{"routing_priority": 30}, nil)).want(t, 200)
+			defer h.do("PATCH", "/api/payment_methods/"+pm, resource("payment_methods", pm, map[string]any{"routing_priority": 10}, nil)).want(t, 200)
+			_, s := h.session(t, nil)
+			sid, path := id(s), pagePath(t, s)
+			if routing := attrs(s)["routing"].(map[string]any); routing["gateway_id"] != h.stripeGateway {
+				t.Fatalf("routing: %v", routing)
+			}
+			h.stripe.Inject(stripe.Fault{Delay: 1500 * time.Millisecond})
+			provider := h.startPayment(t, path, h.cko.URL+"/hpp/")
+			h.back(t, payOnProvider(t, "POST", provider, url.Values{"outcome": {"pay"}}))
+			got := h.sessionAttrs(t, sid)
+			attempts := got["routing"].(map[string]any)["attempts"].([]any)
+			if got["status"] != "completed" || len(attempts) != 2 || attempts[0].(map[string]any)["outcome"] != models.AttemptTechnical {
+				t.Fatalf("session: %v", got)
+			}
+		})
+		t.Run("a decline never fails over", func(t *testing.T) {
+			asked := h.stripeCreates()
+			_, s := h.session(t, nil)
+			if routing := attrs(s)["routing"].(map[string]any); routing["gateway_id"] != h.ckoGateway || len(routing["candidates"].([]any)) < 2 {
+				t.Fatalf("routing: %v", routing)
+			}
+			sid, path := id(s), pagePath(t, s)
+			provider := h.startPayment(t, path, h.cko.URL+"/hpp/")
+			h.back(t, payOnProvider(t, "POST", provider, url.Values{"outcome": {"decline"}}))
+			got := h.sessionAttrs(t, sid)
+			if got["status"] != "failed" || got["routing"].(map[string]any)["gateway_id"] != h.ckoGateway {
+				t.Fatalf("session: %v", got)
+			}
+			if h.stripeCreates() != asked {
+				t.Fatal("a decline failed over to Stripe")
+			}
+		})
+		t.Run("the last candidate's failure", func(t *testing.T) {
+			h.only(t, models.GatewayCheckoutCom)
+			_, s := h.session(t, nil)
+			sid, path := id(s), pagePath(t, s)
+			h.cko.RespondNext(http.StatusServiceUnavailable, "Service Unavailable")
+			p := h.visit(t, "GET", path, nil)
+			p = h.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "hosted": {"1"}})
+			if p.status != http.StatusBadGateway {
+				t.Fatalf("pay: %d %q", p.status, p.location)
+			}
+			if got := h.sessionAttrs(t, sid)["status"]; got != "pending" {
+				t.Fatalf("after the only provider failed: %v", got)
+			}
+			h.startPayment(t, path, h.cko.URL+"/hpp/")
 		})
 	})
 }
