@@ -149,6 +149,14 @@ func (s *CheckoutSessions) startHosted(ctx context.Context, baseURL string, sess
 	if err != nil {
 		return "", false, err
 	}
+	// Waiting on the provider from now on, not a payment to authorize: a
+	// crash before the answer leaves a payment that the reconciler closes
+	// (it names no page and no payment), never one authorized without a
+	// token.
+	if err := s.db(ctx).Model(&PaymentSource{}).Where("id = ? AND status = ?", sourceID, SourcePending).
+		Updates(map[string]any{"status": SourceAction, "updated_at": db.Now()}).Error; err != nil {
+		return "", false, err
+	}
 	res, callErr := s.Hosted(ctx, c.GatewayID, req)
 	if callErr == nil {
 		err = s.db(ctx).Model(&PaymentSource{}).Where("id = ?", sourceID).
@@ -163,7 +171,7 @@ func (s *CheckoutSessions) startHosted(ctx context.Context, baseURL string, sess
 	if pe.Temporary {
 		answer["error"] = "provider_unavailable"
 	}
-	if err := s.db(ctx).Model(&PaymentSource{}).Where("id = ? AND status = ?", sourceID, SourcePending).
+	if err := s.db(ctx).Model(&PaymentSource{}).Where("id = ? AND status = ?", sourceID, SourceAction).
 		Updates(map[string]any{"status": SourceDeclined, "payment_response": answer, "updated_at": db.Now()}).Error; err != nil {
 		return "", false, err
 	}
