@@ -177,6 +177,8 @@ func (h *hosted) wantCompleted(t *testing.T, sid, orderID, gatewayType string) m
 func TestCheckoutSessionCheckoutComHostedPage(t *testing.T) {
 	t.Parallel()
 	eachHosted(t, func(t *testing.T, h *hosted) {
+		h.noSandbox(t)
+		h.only(t, models.GatewayCheckoutCom)
 		t.Run("return", func(t *testing.T) {
 			orderID, s := h.session(t, map[string]any{"locale": "fr_CI", "max_installments": 3})
 			sid, path := id(s), pagePath(t, s)
@@ -277,6 +279,27 @@ func TestCheckoutSessionCheckoutComHostedPage(t *testing.T) {
 			}
 		})
 
+		t.Run("a crash before the provider named its page", func(t *testing.T) {
+			_, s := h.session(t, nil)
+			sid, path := id(s), pagePath(t, s)
+			h.startPayment(t, path, h.cko.URL+"/hpp/")
+			// As if the server died while Checkout.com answered: the payment
+			// waits on a page it cannot name.
+			var sess models.CheckoutSession
+			h.db.Where("id = ?", sid).Take(&sess)
+			h.db.Model(&models.PaymentSource{}).Where("id = ?", *sess.PaymentSourceID).Updates(map[string]any{"session_id": nil, "redirect_uri": nil})
+			h.integration().do(t, "PATCH", "/api/checkout_sessions/"+sid, resource("checkout_sessions", sid, map[string]any{"_refresh": true}, nil)).want(t, 200)
+			if got := h.sessionAttrs(t, sid); got["status"] != "failed" {
+				t.Fatalf("after _refresh: %v", got)
+			}
+			var ps models.PaymentSource
+			h.db.Where("id = ?", *sess.PaymentSourceID).Take(&ps)
+			if ps.Status != models.SourceDeclined || ps.Token != nil {
+				t.Fatalf("the payment: %+v", ps)
+			}
+			h.startPayment(t, path, h.cko.URL+"/hpp/")
+		})
+
 		t.Run("webhook", func(t *testing.T) {
 			orderID, s := h.session(t, nil)
 			sid, path := id(s), pagePath(t, s)
@@ -315,6 +338,7 @@ func TestCheckoutSessionCheckoutComHostedPage(t *testing.T) {
 func TestCheckoutSessionStripeCheckout(t *testing.T) {
 	t.Parallel()
 	eachHosted(t, func(t *testing.T, h *hosted) {
+		h.noSandbox(t)
 		h.only(t, models.GatewayStripe)
 		page := h.stripe.URL + "/fake/checkout/cs_"
 		t.Run("return", func(t *testing.T) {
