@@ -111,7 +111,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
 	}
 	if cfg.Checkout == nil {
-		cfg.Checkout = &models.CheckoutSessions{Payments: cfg.Payments}
+		cfg.Checkout = &models.CheckoutSessions{Payments: cfg.Payments, Hosted: cfg.Payments.Hosted}
 		cfg.Payments.Settled = cfg.Checkout.SettleBySource
 	}
 	cfg.Engine = engine.New(gdb, cfg.Registry)

@@ -40,6 +40,9 @@ type HostedRequest struct {
 	Capture        bool
 	Installments   int
 	IdempotencyKey string
+	SourceID       string    // Kasse's payment source: the provider echoes it (HostedSourceKey)
+	Country        string    // ISO 3166 alpha-2 billing country, "" when unknown
+	ExpiresAt      time.Time // the session's expiry: the page need not outlive it
 }
 
 // HostedResult is a provider's hosted page: where to send the customer,
@@ -227,10 +230,24 @@ func (s *CheckoutSessions) Pay(ctx context.Context, baseURL, token string, in Pa
 			start = i
 		}
 	}
+	if len(candidates) == 0 {
+		return "", errs.New(errs.NoAvailableProvider, "the checkout session has no payment method to pay with")
+	}
 	if sess.PinnedGateway {
 		candidates = candidates[start : start+1]
 		start = 0
 	}
+	// Failover goes to the next candidates the submitted form can pay:
+	// a card typed on the sandbox's form cannot go to a provider's hosted
+	// page, nor a hosted page's submission to the sandbox.
+	first := candidates[start]
+	var same []RouteCandidate
+	for _, c := range candidates[start:] {
+		if formOf(c) == formOf(first) {
+			same = append(same, c)
+		}
+	}
+	candidates, start = same, 0
 	for i := start; i < len(candidates); i++ {
 		c := candidates[i]
 		pay, err := sessionToken(sess, c, in, i > start)
@@ -238,7 +255,17 @@ func (s *CheckoutSessions) Pay(ctx context.Context, baseURL, token string, in Pa
 			return "", err
 		}
 		if pay.hosted {
-			return s.payHosted(ctx, baseURL, sess, c, in)
+			redirect, sourceID, technical, err := s.payHosted(ctx, baseURL, sess, c, in)
+			if !technical {
+				return redirect, err
+			}
+			if ferr := s.failOver(ctx, sess.ID, c, sourceID); ferr != nil {
+				return "", ferr
+			}
+			if i+1 == len(candidates) {
+				return "", err
+			}
+			continue
 		}
 		sourceID, err := s.begin(ctx, baseURL, sess.ID, c, pay.token, in.Installments)
 		if err != nil {
@@ -259,6 +286,16 @@ func (s *CheckoutSessions) Pay(ctx context.Context, baseURL, token string, in Pa
 		}
 	}
 	return "", nil
+}
+
+// formOf is the form of the page that pays a candidate: the sandbox's,
+// the manual gateway's instructions, or a provider's hosted page.
+func formOf(c RouteCandidate) string {
+	switch c.GatewayType {
+	case GatewaySandbox, GatewayManual:
+		return c.GatewayType
+	}
+	return "hosted"
 }
 
 // payable refuses a payment on a session that cannot take one now.
@@ -369,28 +406,17 @@ func (s *CheckoutSessions) failOver(ctx context.Context, id string, c RouteCandi
 	})
 }
 
-// payHosted sends the customer to the provider's own page.
-func (s *CheckoutSessions) payHosted(ctx context.Context, baseURL string, sess *CheckoutSession, c RouteCandidate, in PayInput) (string, error) {
+// payHosted sends the customer to the provider's own page
+// (models/hosted.go); technical says the provider did not answer.
+func (s *CheckoutSessions) payHosted(ctx context.Context, baseURL string, sess *CheckoutSession, c RouteCandidate, in PayInput) (redirect, sourceID string, technical bool, err error) {
 	if s.Hosted == nil {
-		return "", errs.New(errs.ValidationError, "the %s gateway's hosted payment page is not available on this server", c.GatewayType)
+		return "", "", false, errs.New(errs.ValidationError, "the %s gateway's hosted payment page is not available on this server", c.GatewayType)
 	}
-	sourceID, err := s.begin(ctx, baseURL, sess.ID, c, "", in.Installments)
-	if err != nil {
-		return "", err
+	if sourceID, err = s.begin(ctx, baseURL, sess.ID, c, "", in.Installments); err != nil {
+		return "", "", false, err
 	}
-	back := ReturnURL(baseURL, sess.Token)
-	req := HostedRequest{AmountCents: sess.AmountCents, Currency: sess.CurrencyCode, Reference: sess.ID, Description: deref(sess.Description),
-		CustomerEmail: deref(sess.CustomerEmail), Locale: sess.Locale, SuccessURL: back, FailureURL: back, CancelURL: back,
-		Installments: in.Installments, IdempotencyKey: "kasse_" + sourceID + "_hosted"}
-	res, err := s.Hosted(ctx, c.GatewayID, req)
-	if err != nil {
-		return "", errProviderUnavailable(err.Error())
-	}
-	if err := s.db(ctx).Model(&PaymentSource{}).Where("id = ?", sourceID).
-		Updates(map[string]any{"session_id": res.ID, "redirect_uri": res.RedirectURL, "status": SourceAction, "updated_at": db.Now()}).Error; err != nil {
-		return "", err
-	}
-	return res.RedirectURL, nil
+	redirect, technical, err = s.startHosted(ctx, baseURL, sess, c, sourceID, in.Installments)
+	return redirect, sourceID, technical, err
 }
 
 // Return settles a session when a provider's page (3DS, hosted checkout)
@@ -412,6 +438,11 @@ func (s *CheckoutSessions) Return(ctx context.Context, token string, query url.V
 		}
 		if err := s.Payments.Details(ctx, *sess.PaymentSourceID, providerSession); err != nil {
 			if _, client := errs.As(err); !client {
+				return "", err
+			}
+		}
+		if query.Get(HostedCancelParam) != "" {
+			if err := s.cancelHosted(ctx, sess.ID); err != nil {
 				return "", err
 			}
 		}

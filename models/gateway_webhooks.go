@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+
+	"kasse/errs"
 )
 
 // ErrNoWebhookHere is HandleWebhook's answer when the gateway does not
@@ -59,9 +61,35 @@ func (p *Payments) HandleWebhook(ctx context.Context, gatewayID string, header h
 	if err != nil {
 		return nil, &WebhookRefusedError{GatewayID: gw.ID, Err: err}
 	}
-	fresh, err := ApplyWebhook(ctx, p.DB, &gw, event)
+	fresh, sourceID, err := ApplyWebhook(ctx, p.DB, &gw, event)
 	if err != nil {
 		return nil, err
 	}
+	if fresh && sourceID != "" {
+		if err := p.afterWebhook(ctx, sourceID, event); err != nil {
+			return nil, err
+		}
+	}
 	return &WebhookResult{GatewayID: gw.ID, Duplicate: !fresh}, nil
+}
+
+// afterWebhook finishes what a new event about a payment started: an
+// event that reports no outcome of its own is verified by reading the
+// payment from the provider; then whatever waits on the payment (a
+// checkout session) is settled from it.
+func (p *Payments) afterWebhook(ctx context.Context, sourceID string, event *WebhookEvent) error {
+	if event.Verify {
+		// Details settles and tells Settled itself; a provider that does
+		// not answer leaves it to the reconciler.
+		if err := p.Details(ctx, sourceID, ""); err != nil {
+			if _, client := errs.As(err); !client {
+				return err
+			}
+		}
+		return nil
+	}
+	if p.Settled == nil {
+		return nil
+	}
+	return p.Settled(ctx, sourceID)
 }

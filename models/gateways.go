@@ -136,6 +136,16 @@ type WebhookEvent struct {
 	// auto-captured payment settled by its webhook).
 	Captured    bool
 	AmountCents int64
+	// SourceRef is Kasse's payment source id as the provider echoes it
+	// (HostedSourceKey in the metadata Kasse gave a hosted page), and
+	// HostedID the provider's hosted page (hpp_…, cs_…): they find a
+	// payment made on a hosted page before Kasse knows its payment id.
+	SourceRef string
+	HostedID  string
+	// Verify says the event reports a change without its outcome (Stripe's
+	// checkout.session.completed): Kasse reads the payment from the
+	// provider instead.
+	Verify bool
 }
 
 // Provider is a payment gateway adapter (package gateways implements one

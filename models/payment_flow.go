@@ -151,6 +151,11 @@ func (p *Payments) Details(ctx context.Context, sourceID, sessionID string) erro
 		return err
 	}
 	res, callErr := p.call(ctx, kind, "details", func(ctx context.Context) (*ProviderResult, error) {
+		if hosted, page := hostedSource(ps, provider); hosted != nil {
+			// Paid (or not yet) on the provider's own page: the page says
+			// which payment is the source's, never the return URL alone.
+			return hosted.HostedDetails(ctx, HostedQuery{HostedID: page, ReturnedID: sessionID, SourceID: ps.ID})
+		}
 		return provider.Details(ctx, deref(ps.GatewayPaymentID), sessionID)
 	})
 	if callErr != nil {

@@ -20,17 +20,20 @@ type GatewayEvent struct {
 }
 
 // ApplyWebhook applies a verified provider event to the payment it names
-// and its order, once per event id. It reports whether the event was new.
-func ApplyWebhook(ctx context.Context, gdb *gorm.DB, gw *PaymentGateway, e *WebhookEvent) (bool, error) {
+// and its order, once per event id. It reports whether the event was new,
+// and the payment source it was about ("" for a payment Kasse does not
+// know).
+func ApplyWebhook(ctx context.Context, gdb *gorm.DB, gw *PaymentGateway, e *WebhookEvent) (bool, string, error) {
 	fresh := false
+	var found string
 	err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var ps PaymentSource
-		err := tx.Where("payment_gateway_id = ? AND gateway_payment_id = ?", gw.ID, e.PaymentID).Take(&ps).Error
-		var sourceID *string
-		if err == nil {
-			sourceID = &ps.ID
-		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+		ps, linking, err := webhookSource(tx, gw, e)
+		if err != nil {
 			return err
+		}
+		var sourceID *string
+		if ps != nil {
+			sourceID = &ps.ID
 		}
 		record := &GatewayEvent{PaymentGatewayID: gw.ID, EventID: e.ID, EventType: &e.Type, PaymentSourceID: sourceID}
 		res := tx.Exec("INSERT INTO gateway_events (id, payment_gateway_id, event_id, event_type, payment_source_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_gateway_id, event_id) DO NOTHING",
@@ -41,17 +44,64 @@ func ApplyWebhook(ctx context.Context, gdb *gorm.DB, gw *PaymentGateway, e *Webh
 		if res.RowsAffected == 0 || sourceID == nil {
 			return nil // seen before, or about a payment Kasse does not know
 		}
-		fresh = true
+		fresh, found = true, ps.ID
 		order, err := LockOrder(tx, ps.OrderID)
 		if err != nil {
 			return err
 		}
-		if err := tx.Where("id = ?", ps.ID).Take(&ps).Error; err != nil {
+		if err := tx.Where("id = ?", ps.ID).Take(ps).Error; err != nil {
 			return err
 		}
-		return order.applyEvent(tx, &ps, e)
+		if linking {
+			if !hostedPaymentEvent(ps, e) {
+				return nil
+			}
+			if e.PaymentID != "" {
+				ps.GatewayPaymentID = &e.PaymentID
+				if err := tx.Model(ps).Update("gateway_payment_id", e.PaymentID).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return order.applyEvent(tx, ps, e)
 	})
-	return fresh, err
+	return fresh, found, err
+}
+
+// webhookSource finds the payment an event is about: by the provider's
+// payment id, else (a payment made on a hosted page, whose id Kasse
+// learns from the event) by the hosted page or the source id the
+// provider echoes; linking is true in that case.
+func webhookSource(tx *gorm.DB, gw *PaymentGateway, e *WebhookEvent) (ps *PaymentSource, linking bool, err error) {
+	lookups := []struct {
+		where string
+		value string
+	}{{"gateway_payment_id = ?", e.PaymentID}, {"session_id = ? AND gateway_payment_id IS NULL", e.HostedID}, {"id = ? AND gateway_payment_id IS NULL", e.SourceRef}}
+	for i, l := range lookups {
+		if l.value == "" {
+			continue
+		}
+		var found PaymentSource
+		err := tx.Where("payment_gateway_id = ? AND "+l.where, gw.ID, l.value).Take(&found).Error
+		if err == nil {
+			return &found, i > 0, nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, false, err
+		}
+	}
+	return nil, false, nil
+}
+
+// hostedPaymentEvent says whether an event about a payment found by its
+// hosted page is to be applied to it: an approval (or a report to verify)
+// while the payment waits on the page. A decline is not: the customer may
+// try again on the provider's page, and the page's expiry ends it.
+func hostedPaymentEvent(ps *PaymentSource, e *WebhookEvent) bool {
+	if ps.Status != SourcePending && ps.Status != SourceAction {
+		return false
+	}
+	return e.Verify || (e.Kind == TxAuthorization && e.Outcome == Approved && e.PaymentID != "")
 }
 
 // applyEvent settles what the event reports: a pending payment's

@@ -361,7 +361,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	providers := gateways.New(gateways.Config{BaseURL: s.baseURL, CheckoutComBaseURL: s.checkoutComBaseURL, StripeBaseURL: s.stripeBaseURL, Timeout: models.DefaultProviderTimeout,
 		SandboxStore: sandboxStore})
 	payments := &models.Payments{DB: gdb, Providers: providers, Timeout: models.DefaultProviderTimeout}
-	checkout := &models.CheckoutSessions{Payments: payments}
+	// Checkout.com's and Stripe's hosted pages, through their adapters.
+	checkout := &models.CheckoutSessions{Payments: payments, Hosted: payments.Hosted}
 	payments.Settled = checkout.SettleBySource
 	metrics, err := newMetrics(gdb, payments)
 	if err != nil {

@@ -301,7 +301,16 @@ func (c *Client) Details(ctx context.Context, paymentID, sessionID string) (*mod
 	if id == "" {
 		return nil, c.fail(false, "payment_id_required", "neither a payment id nor a session id was given", nil)
 	}
-	k := call{method: http.MethodGet, path: "/payments/" + url.PathEscape(id)}
+	raw, err := c.get(ctx, "/payments/"+url.PathEscape(id))
+	if err != nil {
+		return nil, err
+	}
+	return c.paymentResult(raw, nil)
+}
+
+// get is a GET, retried once after getRetryDelay on a temporary failure.
+func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
+	k := call{method: http.MethodGet, path: path}
 	raw, err := c.do(ctx, k)
 	var pe *models.ProviderError
 	if err != nil && errors.As(err, &pe) && pe.Temporary && ctx.Err() == nil {
@@ -311,10 +320,7 @@ func (c *Client) Details(ctx context.Context, paymentID, sessionID string) (*mod
 		case <-ctx.Done():
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return c.paymentResult(raw, nil)
+	return raw, err
 }
 
 // Capture captures (part of) an authorized payment.
@@ -516,10 +522,11 @@ type webhook struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
 	Data struct {
-		ID       string `json:"id"`
-		ActionID string `json:"action_id"`
-		Amount   int64  `json:"amount"`
-		Currency string `json:"currency"`
+		ID       string         `json:"id"`
+		ActionID string         `json:"action_id"`
+		Amount   int64          `json:"amount"`
+		Currency string         `json:"currency"`
+		Metadata map[string]any `json:"metadata"`
 	} `json:"data"`
 }
 
@@ -541,7 +548,10 @@ func (c *Client) ParseWebhook(header func(string) string, body []byte) (*models.
 	if err := json.Unmarshal(body, &w); err != nil || w.ID == "" || w.Type == "" {
 		return nil, errors.New("malformed event")
 	}
-	return Event(w.ID, w.Type, w.Data.ID, w.Data.ActionID, fromProvider(w.Data.Amount, w.Data.Currency)), nil
+	e := Event(w.ID, w.Type, w.Data.ID, w.Data.ActionID, fromProvider(w.Data.Amount, w.Data.Currency))
+	// A payment made on a Hosted Payments Page carries the page's metadata.
+	e.SourceRef, _ = w.Data.Metadata[models.HostedSourceKey].(string)
+	return e, nil
 }
 
 // Verify checks a hex HMAC-SHA256 signature of the raw body (Checkout.com's

@@ -73,6 +73,7 @@ type FakePayment struct {
 	ResponseCode, ResponseSummary              string
 	SourceID, CustomerID, Email                string
 	SuccessURL, FailureURL                     string
+	Metadata                                   map[string]any
 	Actions                                    []FakeAction
 }
 
@@ -122,6 +123,14 @@ type answer struct {
 //     what was asked and what was charged.
 //   - RespondNext queues canned answers (e.g. 409, 429, a 201 with a
 //     chosen body) given before anything else is looked at.
+//   - POST /hosted-payments opens a Hosted Payments Page (fake_hosted.go):
+//     201 {id: hpp_…, reference, _links.redirect.href {URL}/hpp/{id}};
+//     GET /hosted-payments/{id} answers its status (Payment Pending,
+//     Payment Received, Expired), payment_id and metadata. The page at
+//     {URL}/hpp/{id} (or PayHosted) pays on it: the payment carries the
+//     page's reference and metadata, and the customer is sent to the
+//     success (or failure) URL with ?cko-payment-id=pay_…, or to the
+//     cancel URL.
 //   - SignWebhook, WebhookBody and SendWebhook make signed webhooks.
 type Fake struct {
 	URL       string
@@ -130,6 +139,7 @@ type Fake struct {
 	srv            *httptest.Server
 	mu             sync.Mutex
 	payments       map[string]*FakePayment
+	hosted         map[string]*FakeHostedPage
 	sessions       map[string]string // sid → payment id
 	saved          map[string]answer // idempotency key → first 2xx answer
 	tokens         map[string]Behavior
@@ -147,7 +157,7 @@ type Fake struct {
 func NewFake() *Fake {
 	f := &Fake{
 		SecretKey: "sk_sbox_" + fakeID(""),
-		payments:  map[string]*FakePayment{}, sessions: map[string]string{}, saved: map[string]answer{},
+		payments:  map[string]*FakePayment{}, hosted: map[string]*FakeHostedPage{}, sessions: map[string]string{}, saved: map[string]answer{},
 		tokens: map[string]Behavior{TokenApproved: Approve, TokenCaptured: CaptureNow, TokenDeclined: Decline, Token3DS: ThreeDS,
 			TokenTimeout: Timeout, Token5xx: ServerError, TokenMalformed: Malformed},
 		delay: 2 * time.Second,
@@ -304,6 +314,9 @@ func (f *Fake) WebhookBody(eventType, paymentID string) []byte {
 	if p, ok := f.payments[paymentID]; ok {
 		data["currency"], data["reference"], data["amount"] = p.Currency, p.Reference, p.Amount
 		data["balances"] = p.balances()
+		if p.Metadata != nil {
+			data["metadata"] = p.Metadata
+		}
 		for i := len(p.Actions) - 1; i >= 0; i-- {
 			if a := p.Actions[i]; a.Type == kind {
 				data["action_id"], data["amount"] = a.ID, a.Amount
@@ -368,6 +381,9 @@ func (f *Fake) paymentJSON(p *FakePayment) map[string]any {
 	if p.ResponseCode != "" {
 		m["response_code"], m["response_summary"] = p.ResponseCode, p.ResponseSummary
 	}
+	if p.Metadata != nil {
+		m["metadata"] = p.Metadata
+	}
 	if p.Status == "Pending" {
 		links["redirect"] = map[string]string{"href": f.URL + "/3ds/" + p.ID}
 		delete(m, "approved")
@@ -427,6 +443,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.challenge(w, r, body)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, hostedPagePath) {
+		f.mu.Unlock()
+		f.hostedPage(w, r, body)
+		return
+	}
 	if len(f.next) > 0 {
 		a := f.next[0]
 		f.next = f.next[1:]
@@ -474,6 +495,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 				f.authDelayLeft--
 			}
 		}
+	} else if r.URL.Path == "/hosted-payments" {
+		a = f.createHosted(body)
 	} else if m := actionRE.FindStringSubmatch(r.URL.Path); m != nil && m[2] != "actions" {
 		a = f.act(m[1], m[2], body)
 	} else {
@@ -510,6 +533,9 @@ func (f *Fake) get(path string) answer {
 			return answer{status: http.StatusNotFound}
 		}
 		return jsonAnswer(http.StatusOK, p.Actions)
+	}
+	if m := hostedRE.FindStringSubmatch(path); m != nil {
+		return f.getHosted(m[1])
 	}
 	m := paymentRE.FindStringSubmatch(path)
 	if m == nil {

@@ -70,7 +70,8 @@ type fakeReply struct {
 }
 
 // Fake is a stateful loopback stand-in for the Stripe API that the adapter
-// uses (PaymentIntents create/retrieve/capture/cancel, Refunds create), for
+// uses (PaymentIntents create/retrieve/capture/cancel, Refunds create,
+// Checkout Sessions create/retrieve with a Checkout page: fake_checkout.go), for
 // tests in any package. Unlike stripe-mock it keeps state and honours
 // Idempotency-Key as Stripe does: the same key with the same request
 // replays the first answer (Idempotent-Replayed: true); with another
@@ -80,20 +81,21 @@ type Fake struct {
 	URL       string
 	SecretKey string
 
-	srv      *httptest.Server
-	mu       sync.Mutex
-	seq      int
-	intents  map[string]*fakeIntent
-	refunds  map[string]*fakeRefund
-	replies  map[string]fakeReply
-	inflight map[string]bool
-	requests []FakeRequest
-	faults   []Fault
+	srv       *httptest.Server
+	mu        sync.Mutex
+	seq       int
+	intents   map[string]*fakeIntent
+	refunds   map[string]*fakeRefund
+	checkouts map[string]*fakeCheckout
+	replies   map[string]fakeReply
+	inflight  map[string]bool
+	requests  []FakeRequest
+	faults    []Fault
 }
 
 // NewFake starts a Fake on 127.0.0.1; Close stops it.
 func NewFake() *Fake {
-	f := &Fake{SecretKey: FakeSecretKey, intents: map[string]*fakeIntent{}, refunds: map[string]*fakeRefund{}, replies: map[string]fakeReply{},
+	f := &Fake{SecretKey: FakeSecretKey, intents: map[string]*fakeIntent{}, refunds: map[string]*fakeRefund{}, checkouts: map[string]*fakeCheckout{}, replies: map[string]fakeReply{},
 		inflight: map[string]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -194,6 +196,10 @@ func (f *Fake) Event(typ, id string) []byte {
 					"currency": pi.Currency, "payment_intent": pi.ID, "status": "succeeded"}
 			}
 		}
+	case strings.HasPrefix(typ, "checkout.session."):
+		if cs, ok := f.checkouts[id]; ok {
+			object = f.checkoutObject(cs, false, false)
+		}
 	case strings.HasPrefix(typ, "refund."):
 		if re, ok := f.refunds[id]; ok {
 			object = re.object()
@@ -232,6 +238,10 @@ func stripeError(status int, typ, code, msg string, extra map[string]any) (int, 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/fake/3ds/") {
 		f.threeDSPage(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, checkoutPagePath) {
+		f.checkoutPage(w, r)
 		return
 	}
 	_ = r.ParseForm()
@@ -376,6 +386,14 @@ func (f *Fake) route(r *http.Request) (int, map[string]any) {
 		return f.createIntent(r.Form, expandPM)
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/refunds":
 		return f.createRefund(r.Form)
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/checkout/sessions":
+		return f.createCheckout(r.Form)
+	case r.Method == http.MethodGet && len(parts) == 4 && parts[0] == "v1" && parts[1] == "checkout" && parts[2] == "sessions":
+		cs, ok := f.checkouts[parts[3]]
+		if !ok {
+			return stripeError(http.StatusNotFound, "invalid_request_error", "resource_missing", "No such checkout.session: '"+parts[3]+"'", map[string]any{"param": "session"})
+		}
+		return http.StatusOK, f.checkoutObject(cs, expands(r.Form, "payment_intent"), expands(r.Form, "payment_intent.payment_method"))
 	case len(parts) >= 3 && parts[0] == "v1" && parts[1] == "payment_intents":
 		pi, ok := f.intents[parts[2]]
 		if !ok {

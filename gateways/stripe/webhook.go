@@ -23,6 +23,7 @@ const SignatureHeader = "Stripe-Signature"
 //   - payment_intent.amount_capturable_updated: the authorization of a
 //     manual-capture payment succeeded (authorization, Approved, the
 //     capturable amount).
+//
 //   - payment_intent.succeeded: for a manual-capture PaymentIntent, the
 //     capture Kasse (or the dashboard) made (capture, Approved, the amount
 //     received). For an automatic-capture one it is the payment's only
@@ -32,20 +33,32 @@ const SignatureHeader = "Stripe-Signature"
 //     Approved. (A capture event there would find no authorization to
 //     capture against.) The event says Captured, so a pending
 //     auto-capture payment it settles is recorded captured.
+//
 //   - payment_intent.payment_failed: the authorization was declined.
+//
 //   - payment_intent.canceled: the authorization was voided.
+//
 //   - refund.created, refund.updated with status succeeded: a refund,
 //     Approved, with its amount and the refund's id (re_…) as ActionID,
 //     the id Refund answered with, so Kasse knows a refund it already
 //     recorded (failed or canceled: the refund Declined; pending: nothing
 //     yet). Card refunds are succeeded when created: refund.updated alone
 //     would miss them.
+//
 //   - charge.refunded: a refund only when the charge lists its refunds
 //     (the newest one is taken). Since API version 2022-11-15 it does not:
 //     the event then names the charge and a running total but not which
 //     refund, and taking it as a new one would count again each partial
 //     refund Kasse made itself, so it verifies but has Kind "". Subscribe
 //     the endpoint to refund.created and refund.updated.
+//
+//   - checkout.session.completed, .async_payment_succeeded,
+//     .async_payment_failed, .expired: a Stripe Checkout page (the hosted
+//     checkout session's) changed. The event has no outcome of its own
+//     (a completed session of a manual-capture payment is "unpaid"):
+//     Verify is set, with the session's id (HostedID) and
+//     client_reference_id (SourceRef), so Kasse reads the payment from
+//     Stripe. PaymentIntent events carry SourceRef from their metadata.
 //
 // Anything else verifies but has Kind "". PaymentID is always the
 // PaymentIntent's id; amounts are in Kasse's ISO minor units.
@@ -72,7 +85,7 @@ func (a *Adapter) ParseWebhook(header func(string) string, body []byte) (*models
 		if err := json.Unmarshal(ev.Data.Raw, &pi); err != nil {
 			return malformed(err)
 		}
-		e.PaymentID = pi.ID
+		e.PaymentID, e.SourceRef = pi.ID, pi.Metadata[models.HostedSourceKey]
 		if pi.LatestCharge != nil {
 			e.ActionID = pi.LatestCharge.ID
 		}
@@ -93,6 +106,16 @@ func (a *Adapter) ParseWebhook(header func(string) string, body []byte) (*models
 			e.Kind, e.Outcome, e.AmountCents = models.TxAuthorization, models.Declined, fromStripeAmount(pi.Amount, currency)
 		case stripeapi.EventTypePaymentIntentCanceled:
 			e.Kind, e.AmountCents = models.TxVoid, fromStripeAmount(pi.Amount, currency)
+		}
+	case stripeapi.EventTypeCheckoutSessionCompleted, stripeapi.EventTypeCheckoutSessionAsyncPaymentSucceeded,
+		stripeapi.EventTypeCheckoutSessionAsyncPaymentFailed, stripeapi.EventTypeCheckoutSessionExpired:
+		var cs stripeapi.CheckoutSession
+		if err := json.Unmarshal(ev.Data.Raw, &cs); err != nil {
+			return malformed(err)
+		}
+		e.HostedID, e.SourceRef, e.Verify = cs.ID, cs.ClientReferenceID, true
+		if cs.PaymentIntent != nil && (ev.Type == stripeapi.EventTypeCheckoutSessionCompleted || ev.Type == stripeapi.EventTypeCheckoutSessionAsyncPaymentSucceeded) {
+			e.PaymentID = cs.PaymentIntent.ID
 		}
 	case stripeapi.EventTypeChargeRefunded:
 		var ch stripeapi.Charge
