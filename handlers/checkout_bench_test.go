@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,13 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"kasse/auth"
-	"kasse/db"
 	"kasse/db/dbtest"
-	"kasse/engine"
 	"kasse/handlers"
 	"kasse/models"
-	"kasse/resources"
 	"kasse/serializers"
 )
 
@@ -30,29 +25,8 @@ func BenchmarkCheckoutSessionCreate(b *testing.B) {
 	if _, err := models.SeedDemo(gdb); err != nil {
 		b.Fatal(err)
 	}
-	org, err := models.EnsureOrganization(gdb)
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	app, secret, err := models.NewApplication(gdb, models.KindIntegration, "bench", "", false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, err := svc.Token(context.Background(), auth.TokenRequest{GrantType: auth.GrantClientCredentials, ClientID: app.ClientID, ClientSecret: secret})
-	if err != nil {
-		b.Fatal(err)
-	}
-	registry := resources.Default()
-	eng := engine.New(gdb, registry)
 	payments := &models.Payments{DB: gdb}
-	eng.BaseURL, eng.Payments = testBaseURL, payments
-	router := handlers.NewRouter(handlers.Config{Engine: eng, Registry: registry, Auth: svc, BaseURL: testBaseURL, Database: db.Pinger{DB: gdb},
-		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID}, Idempotency: &models.Idempotency{DB: gdb},
-		Payments: payments, Checkout: &models.CheckoutSessions{Payments: payments}})
+	router, token := benchRouter(b, gdb, handlers.Config{Payments: payments, Checkout: &models.CheckoutSessions{Payments: payments}})
 	send := func(b *testing.B, method, path, body, key string, want int) []byte {
 		var req *http.Request
 		if body == "" {
@@ -62,7 +36,7 @@ func BenchmarkCheckoutSessionCreate(b *testing.B) {
 			req.Header.Set("Content-Type", serializers.MediaType)
 		}
 		req.Header.Set("Accept", serializers.MediaType)
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Authorization", "Bearer "+token)
 		if key != "" {
 			req.Header.Set(handlers.IdempotencyKeyHeader, key)
 		}

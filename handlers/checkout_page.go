@@ -158,13 +158,8 @@ func (a *api) checkoutPay(c *gin.Context) {
 			a.renderCheckout(c, page, list[0].Detail, http.StatusUnprocessableEntity)
 			return
 		}
-		a.checkoutFailure(c, err, "en")
-		return
 	}
-	if redirect == "" {
-		redirect = models.CheckoutPath(token)
-	}
-	c.Redirect(http.StatusSeeOther, redirect)
+	a.checkoutRedirect(c, token, redirect, err)
 }
 
 func (a *api) checkoutReturn(c *gin.Context) {
@@ -173,14 +168,7 @@ func (a *api) checkoutReturn(c *gin.Context) {
 		return
 	}
 	redirect, err := a.checkoutService().Return(c.Request.Context(), token, c.Request.URL.Query())
-	if err != nil {
-		a.checkoutFailure(c, err, "en")
-		return
-	}
-	if redirect == "" {
-		redirect = models.CheckoutPath(token)
-	}
-	c.Redirect(http.StatusSeeOther, redirect)
+	a.checkoutRedirect(c, token, redirect, err)
 }
 
 func (a *api) checkoutCancel(c *gin.Context) {
@@ -189,6 +177,12 @@ func (a *api) checkoutCancel(c *gin.Context) {
 		return
 	}
 	redirect, err := a.checkoutService().CancelPage(c.Request.Context(), token, c.PostForm("csrf_token"))
+	a.checkoutRedirect(c, token, redirect, err)
+}
+
+// checkoutRedirect ends a page action: a failure page, or 303 to where the
+// flow goes next (the page itself when nowhere else).
+func (a *api) checkoutRedirect(c *gin.Context, token, redirect string, err error) {
 	if err != nil {
 		a.checkoutFailure(c, err, "en")
 		return

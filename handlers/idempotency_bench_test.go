@@ -33,13 +33,14 @@ func BenchmarkIdempotentWrite(b *testing.B) {
 	}
 }
 
-func benchIdempotentWrite(b *testing.B, gdb *gorm.DB) {
+// benchRouter is the real router over gdb for benchmarks (cfg's Payments
+// and Checkout, if set, are kept) and an integration access token.
+func benchRouter(b *testing.B, gdb *gorm.DB, cfg handlers.Config) (http.Handler, string) {
 	org, err := models.EnsureOrganization(gdb)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids := &models.Identity{DB: gdb}
-	svc, err := auth.New(context.Background(), ids, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,17 +52,22 @@ func benchIdempotentWrite(b *testing.B, gdb *gorm.DB) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	registry := resources.Default()
-	eng := engine.New(gdb, registry)
-	eng.BaseURL = testBaseURL
-	router := handlers.NewRouter(handlers.Config{Engine: eng, Registry: registry, Auth: svc, BaseURL: testBaseURL, Database: db.Pinger{DB: gdb},
-		ResourceMeta: map[string]any{"mode": "test", "organization_id": org.ID}, Idempotency: &models.Idempotency{DB: gdb}})
+	cfg.Registry = resources.Default()
+	cfg.Engine = engine.New(gdb, cfg.Registry)
+	cfg.Engine.BaseURL, cfg.Engine.Payments = testBaseURL, cfg.Payments
+	cfg.Auth, cfg.BaseURL, cfg.Database = svc, testBaseURL, db.Pinger{DB: gdb}
+	cfg.ResourceMeta, cfg.Idempotency = map[string]any{"mode": "test", "organization_id": org.ID}, &models.Idempotency{DB: gdb}
+	return handlers.NewRouter(cfg), tok.AccessToken
+}
+
+func benchIdempotentWrite(b *testing.B, gdb *gorm.DB) {
+	router, token := benchRouter(b, gdb, handlers.Config{})
 	const body = `{"data":{"type":"addresses","attributes":{"first_name":"Ada","last_name":"Lovelace","line_1":"1 Rue de Rivoli","city":"Paris","country_code":"FR","phone":"+33 1 00 00 00 00"}}}`
 	post := func(b *testing.B, key string, want int) {
 		req := httptest.NewRequest(http.MethodPost, "/api/addresses", strings.NewReader(body))
 		req.Header.Set("Accept", serializers.MediaType)
 		req.Header.Set("Content-Type", serializers.MediaType)
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Authorization", "Bearer "+token)
 		if key != "" {
 			req.Header.Set(handlers.IdempotencyKeyHeader, key)
 		}
