@@ -332,12 +332,15 @@ func One(node *Node, opts Options) (*Document, error) {
 // ListMeta is what a paginated list knows about itself.
 type ListMeta struct {
 	RecordCount int64
-	Page        Page
-	URL         *url.URL // the request URL, absolute, for pagination links
+	// Estimated says RecordCount is an estimate (meta.record_count_exact
+	// false), not a count.
+	Estimated bool
+	Page      Page
+	URL       *url.URL // the request URL, absolute, for pagination links
 }
 
 // Many renders a paginated collection with meta.record_count,
-// meta.page_count and first/prev/next/last links.
+// meta.record_count_exact, meta.page_count and first/prev/next/last links.
 func Many(nodes []*Node, list ListMeta, opts Options) (*Document, error) {
 	r, err := newRenderer(opts, nodes)
 	if err != nil {
@@ -355,7 +358,7 @@ func Many(nodes []*Node, list ListMeta, opts Options) (*Document, error) {
 	pageCount := PageCount(list.RecordCount, list.Page.Size)
 	doc := &Document{
 		Data:  data,
-		Meta:  map[string]any{"record_count": list.RecordCount, "page_count": pageCount},
+		Meta:  map[string]any{"record_count": list.RecordCount, "record_count_exact": !list.Estimated, "page_count": pageCount},
 		Links: PaginationLinks(list.URL, list.Page, pageCount),
 	}
 	r.finish(doc, data)
