@@ -478,7 +478,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 }
 
 // serverMetrics are what GET /metrics reports: the Go runtime and the
-// process, the database pool, HTTP requests, and provider calls.
+// process, the database pool and its statements, HTTP requests, and
+// provider calls.
 type serverMetrics struct {
 	registry *prometheus.Registry
 	http     *handlers.Metrics
@@ -494,8 +495,14 @@ func newMetrics(gdb *gorm.DB, payments *models.Payments) (*serverMetrics, error)
 		Name: "kasse_provider_call_duration_seconds", Help: "Payment provider calls, per gateway kind, action and outcome.",
 		Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
 	}, []string{"gateway", "action", "outcome"})
+	statements := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "kasse_db_statements_total", Help: "SQL statements run (the job queue's aside).",
+	})
+	if err := db.CountStatements(gdb, statements.Inc); err != nil {
+		return nil, err
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(sqlDB, "kasse"), providerCalls)
+		collectors.NewDBStatsCollector(sqlDB, "kasse"), providerCalls, statements)
 	payments.Observe = func(gateway, action, outcome string, took time.Duration) {
 		providerCalls.WithLabelValues(gateway, action, outcome).Observe(took.Seconds())
 	}
