@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -102,10 +103,17 @@ func SelfLink(baseURL, typ, id string) string {
 	return baseURL + "/api/" + typ + "/" + url.PathEscape(id)
 }
 
-// prepare marshals the node's representation through google/jsonapi once.
+// prepare reads the node's type, id and attributes once: through its
+// type's plan, or else google/jsonapi.
 func (n *Node) prepare() error {
 	if n.attrs != nil {
 		return nil
+	}
+	if rv := reflect.ValueOf(n.Value); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		if p := planOf(n.Value); p != nil {
+			n.typ, n.id, n.attrs = p.apply(n.Value)
+			return nil
+		}
 	}
 	payload, err := jsonapi.Marshal(n.Value)
 	if err != nil {
