@@ -6,12 +6,13 @@ PKGS    := ./...
 # Tools the checks install into bin/ on first use, at pinned versions.
 STRIPE_MOCK_VERSION := v0.203.0
 OAPI_CODEGEN_VERSION := v2.8.2
+HEY_VERSION := v0.1.4
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # The PostgreSQL make test-pg uses unless TEST_DATABASE_URL names another.
 LOCAL_PG_URL := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: build run test test-pg vet lint fmt-check fuzz bench clean openapi docs-check
+.PHONY: build run test test-pg vet lint fmt-check fuzz bench bench-go clean openapi docs-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kasse
@@ -90,9 +91,21 @@ fuzz:
 		done; \
 	done
 
-## bench: benchmarks (never part of make test)
-bench:
+## bench: Kasse against the hand-written baseline server (bench/), over HTTP with hey, on a generated
+## catalog (docs/performance.md); never part of make test. BENCH_FLAGS passes flags to the harness:
+## BENCH_FLAGS='-skus 1000000 -database postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
+BENCH_FLAGS ?=
+bench: build bin/hey
+	$(GO) build -o bin/kasse-baseline ./bench/baseline
+	$(GO) run ./bench -kasse $(BIN) -baseline bin/kasse-baseline -hey bin/hey $(BENCH_FLAGS)
+
+## bench-go: the in-process Go benchmarks (go test -bench; engine's BenchmarkSkuPage1 takes -skus N)
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## bin/hey: the load generator make bench runs (installed once from the Go module proxy, pinned)
+bin/hey:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/rakyll/hey@$(HEY_VERSION)
 
 clean:
 	rm -rf bin data $(DOCS_TOOLS)/node_modules $(DOCS_TOOLS)/generated

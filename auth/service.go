@@ -27,6 +27,12 @@ type Config struct {
 	IntegrationTTL  time.Duration // default 2 h
 	RefreshTTL      time.Duration // default 2 weeks
 	Test            bool          // the `test` claim: test-mode data
+	// ApplicationCacheTTL is how long Verify trusts an application it read
+	// (its revocation and client id) before reading it again: zero reads it
+	// on every request. A revoked application's tokens therefore stop
+	// working on every instance within this time; new tokens are refused
+	// at once (POST /oauth/token always reads the application).
+	ApplicationCacheTTL time.Duration
 	// SigningKey, when set, is stored as the first signing key if the
 	// database has no active one, instead of a freshly generated key. It
 	// is for tests, which build many services and hand each the one key
@@ -44,6 +50,52 @@ type Service struct {
 	reloadMu   sync.Mutex
 	lastReload time.Time // last reload of any kind
 	lastMiss   time.Time // last reload for an unknown kid
+
+	apps appCache
+}
+
+// appCache holds the applications Verify read, each for the cache's TTL.
+// Its keys come from tokens whose signature was checked, so only Kasse's
+// own applications can fill it; maxCachedApps bounds it all the same.
+type appCache struct {
+	ttl     time.Duration
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[string]cachedApp
+}
+
+type cachedApp struct {
+	app   *models.Application
+	found bool
+	until time.Time
+}
+
+const maxCachedApps = 10000
+
+// application returns the application id, from the cache while its entry
+// is fresh, else from the database.
+func (c *appCache) application(ctx context.Context, ids *models.Identity, id string) (*models.Application, bool, error) {
+	if c.ttl <= 0 {
+		return ids.Application(ctx, id)
+	}
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && now.Before(e.until) {
+		return e.app, e.found, nil
+	}
+	app, found, err := ids.Application(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= maxCachedApps {
+		c.entries = map[string]cachedApp{}
+	}
+	c.entries[id] = cachedApp{app: app, found: found, until: now.Add(c.ttl)}
+	c.mu.Unlock()
+	return app, found, nil
 }
 
 // New prepares the service over the identity tables: it creates the first
@@ -61,7 +113,7 @@ func New(ctx context.Context, ids *models.Identity, cfg Config) (*Service, error
 	if cfg.Organization == nil || cfg.Issuer == "" {
 		return nil, errors.New("auth: an issuer and an organization are required")
 	}
-	s := &Service{ids: ids, cfg: cfg, lastReload: time.Now()}
+	s := &Service{ids: ids, cfg: cfg, lastReload: time.Now(), apps: appCache{ttl: cfg.ApplicationCacheTTL, now: time.Now}}
 	if err := ensureSigningKey(ctx, ids, cfg.SigningKey); err != nil {
 		return nil, err
 	}
@@ -539,7 +591,7 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 	if revoked {
 		return nil, errs.New(errs.InvalidToken, "the access token has been revoked")
 	}
-	app, found, err := s.ids.Application(ctx, c.Application.ID)
+	app, found, err := s.apps.application(ctx, s.ids, c.Application.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -201,3 +201,28 @@ func RandomString(n int) string {
 func SlogLogger(l *slog.Logger) logger.Interface {
 	return logger.NewSlogLogger(l, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
 }
+
+// CountStatements calls inc once for every statement gorm runs on gdb
+// (queries, rows, raw statements and writes), for the
+// kasse_db_statements_total metric. River's statements are its own.
+func CountStatements(gdb *gorm.DB, inc func()) error {
+	cb := gdb.Callback()
+	count := func(tx *gorm.DB) {
+		if !tx.DryRun { // a subquery built into another statement
+			inc()
+		}
+	}
+	for _, register := range []func() error{
+		func() error { return cb.Query().After("gorm:query").Register("kasse:count", count) },
+		func() error { return cb.Row().After("gorm:row").Register("kasse:count", count) },
+		func() error { return cb.Raw().After("gorm:raw").Register("kasse:count", count) },
+		func() error { return cb.Create().After("gorm:create").Register("kasse:count", count) },
+		func() error { return cb.Update().After("gorm:update").Register("kasse:count", count) },
+		func() error { return cb.Delete().After("gorm:delete").Register("kasse:count", count) },
+	} {
+		if err := register(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

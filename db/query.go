@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -127,11 +128,12 @@ type Query struct {
 
 // Apply adds the query's conditions (not its order or window) to tx.
 func Apply(tx *gorm.DB, table string, conds []Condition) (*gorm.DB, error) {
+	b := termBuilder{dialect: dialectOf(tx)}
 	for _, cond := range conds {
 		var parts []string
 		var args []any
 		for _, term := range cond {
-			sql, targs, err := termSQL(table, term)
+			sql, targs, err := b.term(quote(table), term, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -146,27 +148,57 @@ func Apply(tx *gorm.DB, table string, conds []Condition) (*gorm.DB, error) {
 	return tx, nil
 }
 
-func termSQL(table string, term Term) (string, []any, error) {
+// dialectOf tells which engine a gorm handle talks to.
+func dialectOf(tx *gorm.DB) Dialect {
+	if tx.Dialector != nil && tx.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// termBuilder writes terms as SQL for one dialect.
+type termBuilder struct{ dialect Dialect }
+
+// term writes one term on the table (or alias) ref. A hop to a related
+// table is a correlated EXISTS on an alias of its own (h1, h2, … by depth),
+// which both engines drive from the related table's index on RemoteKey
+// row by row, and stop at the first match: unlike `IN (SELECT …)`, which
+// SQLite materialises in full on every call.
+func (b termBuilder) term(ref string, term Term, depth int) (string, []any, error) {
 	if len(term.Path) == 0 {
-		return predicateSQL(quote(table)+"."+quote(term.Column), term.Predicate, term.Values)
+		return b.predicate(ref+"."+quote(term.Column), term.Predicate, term.Values)
 	}
 	hop := term.Path[0]
-	inner, args, err := termSQL(hop.Table, Term{Path: term.Path[1:], Column: term.Column, Predicate: term.Predicate, Values: term.Values})
+	alias := quote(fmt.Sprintf("h%d", depth+1))
+	inner, args, err := b.term(alias, Term{Path: term.Path[1:], Column: term.Column, Predicate: term.Predicate, Values: term.Values}, depth+1)
 	if err != nil {
 		return "", nil, err
 	}
-	return fmt.Sprintf("%s.%s IN (SELECT %s.%s FROM %s WHERE %s)", quote(table), quote(hop.LocalKey), quote(hop.Table), quote(hop.RemoteKey), quote(hop.Table), inner), args, nil
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM %s %s WHERE %s.%s = %s.%s AND %s)", quote(hop.Table), alias, alias, quote(hop.RemoteKey), ref, quote(hop.LocalKey), inner), args, nil
 }
 
 // quote quotes an identifier; identifiers come from the registry, never
 // from the request, but quoting keeps reserved words ("number") safe.
 func quote(ident string) string { return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"` }
 
+// prefixEnd is the least string above every string that starts with
+// prefix, in byte order (SQLite's BINARY collation): the prefix with its
+// last byte incremented. UTF-8 never holds 0xff, so only an empty prefix
+// has none.
+func prefixEnd(prefix string) (string, bool) {
+	if prefix == "" || prefix[len(prefix)-1] == 0xff {
+		return "", false
+	}
+	end := []byte(prefix)
+	end[len(end)-1]++
+	return string(end), true
+}
+
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-func predicateSQL(col string, p Predicate, values []any) (string, []any, error) {
+func (b termBuilder) predicate(col string, p Predicate, values []any) (string, []any, error) {
 	base, suffix := p.Base()
 	if suffix != "" {
 		if len(values) == 0 {
@@ -179,7 +211,7 @@ func predicateSQL(col string, p Predicate, values []any) (string, []any, error) 
 		var parts []string
 		var args []any
 		for _, v := range values {
-			s, a, err := predicateSQL(col, base, []any{v})
+			s, a, err := b.predicate(col, base, []any{v})
 			if err != nil {
 				return "", nil, err
 			}
@@ -237,7 +269,22 @@ func predicateSQL(col string, p Predicate, values []any) (string, []any, error) 
 	case Cont:
 		return text(func(s string) string { return "%" + likeEscape(s) + "%" })
 	case Start:
-		return text(func(s string) string { return likeEscape(s) + "%" })
+		sql, args, err := text(func(s string) string { return likeEscape(s) + "%" })
+		if err != nil || b.dialect != SQLite {
+			// PostgreSQL serves the LIKE prefix itself from a
+			// text_pattern_ops index on LOWER(column).
+			return sql, args, err
+		}
+		// SQLite's LIKE optimisation needs a bare column, never
+		// LOWER(column): the same prefix as a range of LOWER(column),
+		// which an index on that expression serves; the LIKE keeps the
+		// exact meaning.
+		low := strings.ToLower(fmt.Sprint(values[0]))
+		high, ok := prefixEnd(low)
+		if !ok {
+			return sql, args, nil
+		}
+		return "(" + sql + " AND LOWER(" + col + ") >= ? AND LOWER(" + col + ") < ?)", append(args, low, high), nil
 	case End:
 		return text(func(s string) string { return "%" + likeEscape(s) })
 	case NotCont:
@@ -310,6 +357,45 @@ func Count(ctx context.Context, tx *gorm.DB, table string, q Query) (int64, erro
 	var n int64
 	err = query.Count(&n).Error
 	return n, err
+}
+
+// CountUpTo counts the rows a list query matches, but reads at most
+// bound+1 of them: an answer above bound only says "more than bound", at a
+// cost that does not grow with the table.
+func CountUpTo(ctx context.Context, tx *gorm.DB, table string, q Query, bound int64) (int64, error) {
+	sub, err := Apply(tx.WithContext(ctx).Table(table), table, q.Where)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = tx.WithContext(ctx).Raw("SELECT COUNT(*) FROM (?) AS bounded", sub.Select("1").Limit(int(bound+1))).Scan(&n).Error
+	return n, err
+}
+
+// Estimate is the planner's estimate of how many rows a list query
+// matches, read from EXPLAIN without running the query, on PostgreSQL; ok
+// is false on SQLite, whose planner keeps no row estimates.
+func Estimate(ctx context.Context, tx *gorm.DB, table string, q Query) (n int64, ok bool, err error) {
+	if dialectOf(tx) != Postgres {
+		return 0, false, nil
+	}
+	query, err := Apply(tx.WithContext(ctx).Table(table), table, q.Where)
+	if err != nil {
+		return 0, false, err
+	}
+	var plan string
+	if err := tx.WithContext(ctx).Raw("EXPLAIN (FORMAT JSON) ?", query.Select("1")).Row().Scan(&plan); err != nil {
+		return 0, false, err
+	}
+	var explained []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(plan), &explained); err != nil || len(explained) == 0 {
+		return 0, false, fmt.Errorf("db: reading the plan's estimate: %v", err)
+	}
+	return int64(explained[0].Plan.Rows), true, nil
 }
 
 // FindIn loads every row of table whose column is one of values (and

@@ -64,22 +64,36 @@ func nodesOf(l []loaded) []*serializers.Node {
 	return out
 }
 
+// ExactCountBound is how many matching resources a list counts exactly:
+// beyond it, its count is an estimate (Count.Exact false), so that a page
+// of a million rows costs what a page of a thousand does.
+const ExactCountBound = 1000
+
+// Count is how many resources a list matches: exact up to ExactCountBound;
+// beyond it the planner's estimate on PostgreSQL, ExactCountBound+1 (a
+// lower bound) on SQLite, and never less than the rows up to the end of
+// the page (plus one when the page is full, so that there is a next page).
+type Count struct {
+	Records int64
+	Exact   bool
+}
+
 // List returns one page of def's resources that p may list and that match
-// q, with q's includes loaded, and the total count.
-func (e *Engine) List(ctx context.Context, p *models.Principal, def *Definition, q Query) ([]*serializers.Node, int64, error) {
+// q, with q's includes loaded, and their count.
+func (e *Engine) List(ctx context.Context, p *models.Principal, def *Definition, q Query) ([]*serializers.Node, Count, error) {
 	scope, ok := def.Permit(p, List)
 	if !ok {
-		return nil, 0, ErrDenied(def, List)
+		return nil, Count{}, ErrDenied(def, List)
 	}
 	return e.list(ctx, p, def, q, scope)
 }
 
 // ListRelated returns one page of what a relationship holds (cond, from
 // RelatedScope), limited to what p may see of the target type.
-func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *Definition, q Query, cond []db.Condition) ([]*serializers.Node, int64, error) {
+func (e *Engine) ListRelated(ctx context.Context, p *models.Principal, target *Definition, q Query, cond []db.Condition) ([]*serializers.Node, Count, error) {
 	scope, ok := target.readScope(p)
 	if !ok {
-		return nil, 0, ErrDenied(target, List)
+		return nil, Count{}, ErrDenied(target, List)
 	}
 	return e.list(ctx, p, target, q, append(scope, cond...))
 }
@@ -106,24 +120,45 @@ func (e *Engine) OneRelated(ctx context.Context, p *models.Principal, target *De
 	return items[0].node, nil
 }
 
-func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, int64, error) {
+func (e *Engine) list(ctx context.Context, p *models.Principal, def *Definition, q Query, scope []db.Condition) ([]*serializers.Node, Count, error) {
 	where := append(def.within(scope), q.Where...)
-	count, err := db.Count(ctx, e.DB, def.Table, db.Query{Where: where})
+	count, err := e.count(ctx, def, where)
 	if err != nil {
-		return nil, 0, err
+		return nil, Count{}, err
 	}
 	slice := def.newSlice()
 	if err := db.Find(ctx, e.DB, def.Table, slice, db.Query{Where: where, Order: q.Order, Limit: q.Page.Size, Offset: q.Page.Offset()}); err != nil {
-		return nil, 0, err
+		return nil, Count{}, err
 	}
 	items, err := e.nodes(e.DB.WithContext(ctx), p, def, def.elements(slice))
 	if err != nil {
-		return nil, 0, err
+		return nil, Count{}, err
 	}
 	if err := e.loadIncludes(ctx, e.DB, p, def, items, serializers.TreeOf(q.Include)); err != nil {
-		return nil, 0, err
+		return nil, Count{}, err
+	}
+	if !count.Exact {
+		seen := int64(q.Page.Offset() + len(items))
+		if len(items) == q.Page.Size {
+			seen++
+		}
+		count.Records = max(count.Records, seen)
 	}
 	return nodesOf(items), count, nil
+}
+
+// count counts what where selects exactly up to ExactCountBound, and
+// estimates beyond it.
+func (e *Engine) count(ctx context.Context, def *Definition, where []db.Condition) (Count, error) {
+	n, err := db.CountUpTo(ctx, e.DB, def.Table, db.Query{Where: where}, ExactCountBound)
+	if err != nil || n <= ExactCountBound {
+		return Count{Records: n, Exact: true}, err
+	}
+	estimate, _, err := db.Estimate(ctx, e.DB, def.Table, db.Query{Where: where})
+	if err != nil {
+		return Count{}, err
+	}
+	return Count{Records: max(estimate, n)}, nil
 }
 
 // find loads one model by id within scope; a missing one is a 404.

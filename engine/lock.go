@@ -41,7 +41,8 @@ func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, i
 		return nil, err
 	}
 	locked := parentOrderID(def, unlocked)
-	if err := lockOrder(tx, locked); err != nil {
+	order, err := lockOrder(tx, locked)
+	if err != nil {
 		return nil, err
 	}
 	model, err := e.find(ctx, db.ForUpdate(tx), def, id, scope)
@@ -51,20 +52,31 @@ func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, i
 	if now := parentOrderID(def, model); now != locked {
 		// The row changed orders between the two reads (no endpoint moves
 		// one): lock the order it belongs to now as well.
-		if err := lockOrder(tx, now); err != nil {
+		if order, err = lockOrder(tx, now); err != nil {
 			return nil, err
 		}
 	}
+	handOver(model, order)
 	return model, nil
 }
 
 // lockParent locks the order a model about to be created belongs to, for
-// the same lock order as updates (the model's own rules may lock it again).
+// the same lock order as updates, and hands it to the model (an
+// models.OrderChild), whose rules then need not read it again.
 func lockParent(tx *gorm.DB, def *Definition, model any) error {
 	if def.ParentOrder == "" {
 		return nil
 	}
-	return lockOrder(tx, parentOrderID(def, model))
+	order, err := lockOrder(tx, parentOrderID(def, model))
+	handOver(model, order)
+	return err
+}
+
+// handOver gives an order child the order locked and read for it.
+func handOver(model any, order *models.Order) {
+	if child, ok := model.(models.OrderChild); ok && order != nil {
+		child.LockedOrder(order)
+	}
 }
 
 func parentOrderID(def *Definition, model any) string {
@@ -72,10 +84,9 @@ func parentOrderID(def *Definition, model any) string {
 	return id
 }
 
-func lockOrder(tx *gorm.DB, id string) error {
+func lockOrder(tx *gorm.DB, id string) (*models.Order, error) {
 	if id == "" {
-		return nil
+		return nil, nil
 	}
-	_, err := models.LockOrder(tx, id)
-	return err
+	return models.LockOrder(tx, id)
 }

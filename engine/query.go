@@ -63,8 +63,10 @@ func (r *Registry) Compile(def *Definition, p serializers.Params) (Query, error)
 		q.Order = append(q.Order, db.Order{Column: "created_at"})
 	}
 	if !seen["id"] {
-		// A unique tie-breaker keeps pages stable.
-		q.Order = append(q.Order, db.Order{Column: "id"})
+		// A unique tie-breaker keeps pages stable. It runs in the last
+		// key's direction, so that an index on (created_at, id) serves
+		// sort=-created_at as it serves the default order.
+		q.Order = append(q.Order, db.Order{Column: "id", Desc: q.Order[len(q.Order)-1].Desc})
 	}
 	for _, key := range p.FilterKeys {
 		cond, err := r.compileFilter(def, key, p.Filters[key])

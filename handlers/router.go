@@ -238,12 +238,12 @@ func (a *api) list(def *engine.Definition) gin.HandlerFunc {
 	}
 }
 
-func (a *api) renderList(c *gin.Context, params serializers.Params, q engine.Query, nodes []*serializers.Node, count int64, err error) {
+func (a *api) renderList(c *gin.Context, params serializers.Params, q engine.Query, nodes []*serializers.Node, count engine.Count, err error) {
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	doc, err := serializers.Many(nodes, serializers.ListMeta{RecordCount: count, Page: q.Page, URL: a.requestURL(c)}, a.options(params, q))
+	doc, err := serializers.Many(nodes, serializers.ListMeta{RecordCount: count.Records, Estimated: !count.Exact, Page: q.Page, URL: a.requestURL(c)}, a.options(params, q))
 	if err != nil {
 		a.fail(c, err)
 		return

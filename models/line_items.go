@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"kasse/db"
 	"kasse/errs"
 )
 
@@ -34,6 +35,31 @@ type LineItem struct {
 	// order already has adds to that line item's quantity instead of making
 	// a new line item.
 	UpdateQuantity bool `gorm:"-"`
+
+	// handed is the order the engine locked and read for this write
+	// (LockedOrder), taken by BeforeWrite or BeforeDestroy; order is the
+	// order they locked and checked, which AfterWrite or AfterDestroy then
+	// recompute without reading it again. Each lasts one write.
+	handed, order *Order
+}
+
+// LockedOrder takes the order the engine locked and read for this write
+// (an OrderChild).
+func (li *LineItem) LockedOrder(o *Order) { li.handed = o }
+
+// lockOrder locks and reads the order for this write's rules: the one the
+// engine handed over for it, else from the database.
+func (li *LineItem) lockOrder(tx *gorm.DB) (*Order, error) {
+	order := li.handed
+	li.handed, li.order = nil, nil
+	if order == nil || order.ID != li.OrderID {
+		var err error
+		if order, err = LockOrder(tx, li.OrderID); err != nil {
+			return nil, err
+		}
+	}
+	li.order = order
+	return order, nil
 }
 
 func (li *LineItem) computeTotal() {
@@ -59,7 +85,7 @@ func marketPrice(tx *gorm.DB, marketID, skuID string) (*Price, error) {
 // longer a cart, resolves the SKU, prices it from the market (or keeps an
 // external price), and enforces the one-per-customer rule.
 func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
-	order, err := LockOrder(tx, li.OrderID)
+	order, err := li.lockOrder(tx)
 	if err != nil {
 		return err
 	}
@@ -165,11 +191,11 @@ func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 }
 
 // AfterWrite recomputes the order's totals in the same transaction.
-func (li *LineItem) AfterWrite(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
+func (li *LineItem) AfterWrite(tx *gorm.DB) error { return li.recomputeOrder(tx) }
 
 // BeforeDestroy refuses to change an order that is no longer a cart.
 func (li *LineItem) BeforeDestroy(tx *gorm.DB) error {
-	order, err := LockOrder(tx, li.OrderID)
+	order, err := li.lockOrder(tx)
 	if err != nil {
 		return err
 	}
@@ -180,15 +206,27 @@ func (li *LineItem) BeforeDestroy(tx *gorm.DB) error {
 }
 
 // AfterDestroy recomputes the order's totals in the same transaction.
-func (li *LineItem) AfterDestroy(tx *gorm.DB) error { return recomputeOrder(tx, li.OrderID) }
+func (li *LineItem) AfterDestroy(tx *gorm.DB) error { return li.recomputeOrder(tx) }
 
-func recomputeOrder(tx *gorm.DB, orderID string) error {
-	order, err := LockOrder(tx, orderID)
-	if err != nil {
-		return err
+// recomputeOrder derives the order's totals and status from its line items
+// and writes those columns alone: the rest of the row is as this write
+// locked and read it (BeforeWrite or BeforeDestroy).
+func (li *LineItem) recomputeOrder(tx *gorm.DB) error {
+	order := li.order
+	li.order = nil
+	if order == nil || order.ID != li.OrderID {
+		var err error
+		if order, err = LockOrder(tx, li.OrderID); err != nil {
+			return err
+		}
 	}
 	if err := order.Recompute(tx); err != nil {
 		return err
 	}
-	return tx.Save(order).Error
+	order.UpdatedAt = db.Now()
+	return tx.Model(order).Select(recomputedColumns).Updates(order).Error
 }
+
+// recomputedColumns are the order columns Order.Recompute derives.
+var recomputedColumns = []string{"subtotal_amount_cents", "skus_count", "payment_method_amount_cents", "total_tax_amount_cents",
+	"total_amount_cents", "total_amount_with_taxes_cents", "status", "updated_at"}

@@ -50,6 +50,13 @@ type Defaulter interface {
 	SetDefaults()
 }
 
+// OrderChild is implemented by models whose rows belong to an order and
+// whose rules read it: the engine, which locks the order first, hands
+// over the order it locked and read, so the rules need not read it again.
+type OrderChild interface {
+	LockedOrder(o *Order)
+}
+
 // AfterWriter is implemented by models that keep other rows in step after
 // they are written, in the same transaction.
 type AfterWriter interface {

@@ -149,26 +149,28 @@ func LockOrder(tx *gorm.DB, id string) (*Order, error) {
 // draft/pending status follow the cart.
 func (o *Order) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if creating {
-		var market Market
-		found, err := findBy(tx, &market, "id = ?", o.MarketID)
-		if err != nil {
+		// The market and its price list's currency, in one query.
+		var market []struct {
+			DisabledAt   *time.Time
+			CurrencyCode string
+			TaxIncluded  bool
+		}
+		if err := tx.Table("markets").Select("markets.disabled_at, price_lists.currency_code, price_lists.tax_included").
+			Joins("JOIN price_lists ON price_lists.id = markets.price_list_id").
+			Where("markets.id = ?", o.MarketID).Limit(1).Scan(&market).Error; err != nil {
 			return err
 		}
-		if !found {
+		if len(market) == 0 {
 			return errs.New(errs.ValidationError, "market - can't be blank").At(errs.RelationshipPointer("market"))
 		}
-		if market.DisabledAt != nil {
+		if market[0].DisabledAt != nil {
 			return errs.New(errs.ValidationError, "market - is disabled").At(errs.RelationshipPointer("market"))
-		}
-		var list PriceList
-		if err := tx.Where("id = ?", market.PriceListID).Take(&list).Error; err != nil {
-			return err
 		}
 		number, err := NextNumber(tx, "orders")
 		if err != nil {
 			return err
 		}
-		o.Number, o.CurrencyCode, o.TaxIncluded = number, list.CurrencyCode, list.TaxIncluded
+		o.Number, o.CurrencyCode, o.TaxIncluded = number, market[0].CurrencyCode, market[0].TaxIncluded
 		o.Status, o.PaymentStatus, o.FulfillmentStatus = OrderDraft, PaymentUnpaid, FulfillmentUnfulfilled
 	}
 	var v collect

@@ -345,9 +345,10 @@ func (g *generator) responseList(def *engine.Definition) *Schema {
 
 func (g *generator) listMeta() *Schema {
 	return g.schema("listMeta", func() *Schema {
-		return &Schema{Type: "object", Required: []string{"record_count", "page_count"}, Properties: map[string]*Schema{
-			"record_count": {Type: "integer", Minimum: intp(0), Description: "How many resources match, on every page."},
-			"page_count":   {Type: "integer", Minimum: intp(0), Description: "How many pages of page[size] they fill."},
+		return &Schema{Type: "object", Required: []string{"record_count", "record_count_exact", "page_count"}, Properties: map[string]*Schema{
+			"record_count":       {Type: "integer", Minimum: intp(0), Description: "How many resources match, on every page: exact up to 1,000, an estimate beyond (see record_count_exact)."},
+			"record_count_exact": {Type: "boolean", Description: "Whether record_count is a count (true) or, above 1,000 matches, an estimate (false)."},
+			"page_count":         {Type: "integer", Minimum: intp(0), Description: "How many pages of page[size] they fill (from the estimate when record_count_exact is false)."},
 		}, AdditionalProperties: boolp(false)}
 	})
 }

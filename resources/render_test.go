@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/jsonapi"
+
 	"kasse/engine"
 	"kasse/models"
 	"kasse/resources"
@@ -122,6 +124,40 @@ func TestRender(t *testing.T) {
 			}
 			if !bytes.Equal(out.Bytes(), want) {
 				t.Errorf("%s renders differently from %s:\n%s", def.Type, path, out.Bytes())
+			}
+		})
+	}
+}
+
+// TestRenderMatchesGoogleJSONAPI holds the serializer's typed field plans
+// to google/jsonapi, the oracle: for every registered type, empty and
+// full, the type, id and attributes of the rendered resource are, once
+// encoded, byte for byte what jsonapi.Marshal makes of the same
+// representation.
+func TestRenderMatchesGoogleJSONAPI(t *testing.T) {
+	reg := resources.Default()
+	for _, def := range reg.All() {
+		t.Run(def.Type, func(t *testing.T) {
+			empty, full := modelOf[def.Type](), modelOf[def.Type]()
+			n := 0
+			fill(reflect.ValueOf(full).Elem(), "", &n)
+			for _, m := range []any{empty, full} {
+				node := def.Node(&models.Principal{Role: models.RoleIntegration}, m, "https://kasse.test")
+				doc, err := serializers.One(node, serializers.Options{BaseURL: "https://kasse.test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				payload, err := jsonapi.Marshal(node.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := payload.(*jsonapi.OnePayload).Data
+				got := doc.Data.(*serializers.Resource)
+				gotAttrs, _ := json.Marshal(got.Attributes)
+				wantAttrs, _ := json.Marshal(want.Attributes)
+				if got.Type != want.Type || got.ID != want.ID || !bytes.Equal(gotAttrs, wantAttrs) {
+					t.Errorf("rendered %s %s %s\ngoogle/jsonapi %s %s %s", got.Type, got.ID, gotAttrs, want.Type, want.ID, wantAttrs)
+				}
 			}
 		})
 	}

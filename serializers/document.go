@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -102,10 +103,17 @@ func SelfLink(baseURL, typ, id string) string {
 	return baseURL + "/api/" + typ + "/" + url.PathEscape(id)
 }
 
-// prepare marshals the node's representation through google/jsonapi once.
+// prepare reads the node's type, id and attributes once: through its
+// type's plan, or else google/jsonapi.
 func (n *Node) prepare() error {
 	if n.attrs != nil {
 		return nil
+	}
+	if rv := reflect.ValueOf(n.Value); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		if p := planOf(n.Value); p != nil {
+			n.typ, n.id, n.attrs = p.apply(n.Value)
+			return nil
+		}
 	}
 	payload, err := jsonapi.Marshal(n.Value)
 	if err != nil {
@@ -332,12 +340,15 @@ func One(node *Node, opts Options) (*Document, error) {
 // ListMeta is what a paginated list knows about itself.
 type ListMeta struct {
 	RecordCount int64
-	Page        Page
-	URL         *url.URL // the request URL, absolute, for pagination links
+	// Estimated says RecordCount is an estimate (meta.record_count_exact
+	// false), not a count.
+	Estimated bool
+	Page      Page
+	URL       *url.URL // the request URL, absolute, for pagination links
 }
 
 // Many renders a paginated collection with meta.record_count,
-// meta.page_count and first/prev/next/last links.
+// meta.record_count_exact, meta.page_count and first/prev/next/last links.
 func Many(nodes []*Node, list ListMeta, opts Options) (*Document, error) {
 	r, err := newRenderer(opts, nodes)
 	if err != nil {
@@ -355,7 +366,7 @@ func Many(nodes []*Node, list ListMeta, opts Options) (*Document, error) {
 	pageCount := PageCount(list.RecordCount, list.Page.Size)
 	doc := &Document{
 		Data:  data,
-		Meta:  map[string]any{"record_count": list.RecordCount, "page_count": pageCount},
+		Meta:  map[string]any{"record_count": list.RecordCount, "record_count_exact": !list.Estimated, "page_count": pageCount},
 		Links: PaginationLinks(list.URL, list.Page, pageCount),
 	}
 	r.finish(doc, data)

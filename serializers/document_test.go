@@ -808,7 +808,7 @@ func TestManyDedupeAndMeta(t *testing.T) {
 					}
 				}
 			}
-			wantMeta := map[string]any{"record_count": float64(12), "page_count": float64(6)}
+			wantMeta := map[string]any{"record_count": float64(12), "record_count_exact": true, "page_count": float64(6)}
 			if got := w["meta"]; !reflect.DeepEqual(got, wantMeta) {
 				t.Errorf("meta = %v, want %v", got, wantMeta)
 			}
@@ -851,6 +851,33 @@ func TestManyEmpty(t *testing.T) {
 			for _, s := range tt.notJSON {
 				if strings.Contains(got, s) {
 					t.Errorf("document %s has %s", got, s)
+				}
+			}
+		})
+	}
+}
+
+// TestManyEstimatedCount: an estimated count says so in
+// meta.record_count_exact, and its pages still link to a last page.
+func TestManyEstimatedCount(t *testing.T) {
+	tests := []struct {
+		name      string
+		estimated bool
+		want      []string
+	}{
+		{"exact", false, []string{`"record_count":120`, `"record_count_exact":true`, `"page_count":12`}},
+		{"estimated", true, []string{`"record_count":120`, `"record_count_exact":false`, `"page_count":12`, `page%5Bnumber%5D=12`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := serializers.Many(nil, serializers.ListMeta{RecordCount: 120, Estimated: tt.estimated, Page: serializers.Page{Number: 1, Size: 10}, URL: mustURL(t, "http://x/api/articles")}, serializers.Options{BaseURL: baseURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(encode(t, doc))
+			for _, s := range tt.want {
+				if !strings.Contains(got, s) {
+					t.Errorf("document %s lacks %s", got, s)
 				}
 			}
 		})

@@ -72,9 +72,15 @@ func TestAppsCommands(t *testing.T) {
 }
 
 func TestInvalidTokenLifetimeIsAnError(t *testing.T) {
-	env := envFrom(map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "kasse.db"), "KASSE_INTEGRATION_TOKEN_TTL": "soon"})
-	_, _, err := runCmd(t, env, "serve", "--addr", "127.0.0.1:0")
-	if err == nil || !strings.Contains(err.Error(), "KASSE_INTEGRATION_TOKEN_TTL") {
-		t.Fatalf("serve with KASSE_INTEGRATION_TOKEN_TTL=soon: %v, want an error naming the variable", err)
+	for _, tt := range []struct{ name, value string }{
+		{"KASSE_INTEGRATION_TOKEN_TTL", "soon"},
+		{"KASSE_APPLICATION_CACHE_TTL", "soon"},
+		{"KASSE_APPLICATION_CACHE_TTL", "-5s"},
+	} {
+		env := envFrom(map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "kasse.db"), tt.name: tt.value})
+		_, _, err := runCmd(t, env, "serve", "--addr", "127.0.0.1:0")
+		if err == nil || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("serve with %s=%s: %v, want an error naming the variable", tt.name, tt.value, err)
+		}
 	}
 }

@@ -65,6 +65,9 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --sales-channel-token-ttl D  KASSE_SALES_CHANNEL_TOKEN_TTL  serve: sales channel token lifetime (default 4h)
   --integration-token-ttl D    KASSE_INTEGRATION_TOKEN_TTL    serve: integration token lifetime (default 2h)
   --refresh-token-ttl D        KASSE_REFRESH_TOKEN_TTL        serve: customer refresh token lifetime (default 336h)
+  --application-cache-ttl D    KASSE_APPLICATION_CACHE_TTL    serve: how long a token's application is trusted before it is
+                                                              read again: a revoked application's tokens stop working on
+                                                              every instance within it (default 5s; 0: every request)
   --checkout-com-base-url URL  KASSE_CHECKOUT_COM_BASE_URL    serve: Checkout.com API origin (default https://api.sandbox.checkout.com)
   --stripe-base-url URL        KASSE_STRIPE_BASE_URL          serve: Stripe API origin (default https://api.stripe.com)
   --reconcile-interval D       KASSE_RECONCILE_INTERVAL       serve: how often payments and transactions left pending
@@ -112,6 +115,7 @@ type settings struct {
 	addr, databaseURL, baseURL, logFormat, logLevel string
 	demo                                            bool
 	salesChannelTTL, integrationTTL, refreshTTL     time.Duration
+	applicationCacheTTL                             time.Duration
 	reconcileInterval                               time.Duration
 	checkoutExpiryInterval                          time.Duration
 	idempotencyTTL, idempotencyLease                time.Duration
@@ -159,6 +163,12 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.DurationVar(&s.salesChannelTTL, "sales-channel-token-ttl", duration("KASSE_SALES_CHANNEL_TOKEN_TTL", "4h"), "sales channel access token lifetime")
 		fs.DurationVar(&s.integrationTTL, "integration-token-ttl", duration("KASSE_INTEGRATION_TOKEN_TTL", "2h"), "integration access token lifetime")
 		fs.DurationVar(&s.refreshTTL, "refresh-token-ttl", duration("KASSE_REFRESH_TOKEN_TTL", "336h"), "refresh token lifetime")
+		appCacheTTL, err := time.ParseDuration(env("KASSE_APPLICATION_CACHE_TTL", "5s"))
+		if err != nil || appCacheTTL < 0 {
+			s.envErrors = append(s.envErrors, fmt.Sprintf("KASSE_APPLICATION_CACHE_TTL=%q is not a duration such as 5s (0: off)", getenv("KASSE_APPLICATION_CACHE_TTL")))
+			appCacheTTL = 5 * time.Second
+		}
+		fs.DurationVar(&s.applicationCacheTTL, "application-cache-ttl", appCacheTTL, "how long a verified token's application is trusted before it is read again (0: every request)")
 		fs.DurationVar(&s.reconcileInterval, "reconcile-interval", duration("KASSE_RECONCILE_INTERVAL", "1m"), "how often pending payments are settled")
 		fs.DurationVar(&s.checkoutExpiryInterval, "checkout-expiry-interval", duration("KASSE_CHECKOUT_EXPIRY_INTERVAL", "5s"), "how often expired checkout sessions are expired")
 		fs.DurationVar(&s.idempotencyTTL, "idempotency-ttl", duration("KASSE_IDEMPOTENCY_TTL", "24h"), "how long idempotent answers are kept")
@@ -353,6 +363,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 		IntegrationTTL:  s.integrationTTL,
 		RefreshTTL:      s.refreshTTL,
 		Test:            true,
+
+		ApplicationCacheTTL: s.applicationCacheTTL,
 	})
 	if err != nil {
 		return err
@@ -493,7 +505,8 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 }
 
 // serverMetrics are what GET /metrics reports: the Go runtime and the
-// process, the database pool, HTTP requests, and provider calls.
+// process, the database pool and its statements, HTTP requests, and
+// provider calls.
 type serverMetrics struct {
 	registry *prometheus.Registry
 	http     *handlers.Metrics
@@ -509,8 +522,14 @@ func newMetrics(gdb *gorm.DB, payments *models.Payments) (*serverMetrics, error)
 		Name: "kasse_provider_call_duration_seconds", Help: "Payment provider calls, per gateway kind, action and outcome.",
 		Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
 	}, []string{"gateway", "action", "outcome"})
+	statements := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "kasse_db_statements_total", Help: "SQL statements run (the job queue's aside).",
+	})
+	if err := db.CountStatements(gdb, statements.Inc); err != nil {
+		return nil, err
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(sqlDB, "kasse"), providerCalls)
+		collectors.NewDBStatsCollector(sqlDB, "kasse"), providerCalls, statements)
 	payments.Observe = func(gateway, action, outcome string, took time.Duration) {
 		providerCalls.WithLabelValues(gateway, action, outcome).Observe(took.Seconds())
 	}

@@ -12,7 +12,7 @@ import (
 
 // TestMetricsOnTheirOwnAddress: --metrics-addr serves GET /metrics in
 // Prometheus's format on its own listener (requests per route and
-// status, the database pool, the Go runtime); the API's own address has
+// status, the database pool and its statements, the Go runtime); the API's own address has
 // no /metrics.
 func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	dbURL := dbtest.SQLiteURL(t)
@@ -45,6 +45,7 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 		`kasse_http_requests_total{method="GET",route="/api/skus",status="401"} 1`,
 		`kasse_http_request_duration_seconds_bucket{method="GET",route="/api/skus",status="401"`,
 		`go_sql_max_open_connections{db_name="kasse"}`,
+		"kasse_db_statements_total ",
 		"go_goroutines",
 	} {
 		if !strings.Contains(string(body), want) {
