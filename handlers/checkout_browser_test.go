@@ -49,6 +49,9 @@ func newCheckoutBrowser(t *testing.T, browserCtx context.Context, gdb *gorm.DB) 
 	c := &checkoutBrowser{e: e, api: api, shop: newReceiver(t), hooks: newReceiver(t)}
 	tab, cancel := chromedp.NewContext(browserCtx)
 	t.Cleanup(cancel)
+	// A guard against a hung tab, counted from when this subtest runs.
+	tab, cancelTimeout := context.WithTimeout(tab, 90*time.Second)
+	t.Cleanup(cancelTimeout)
 	c.tab = tab
 	if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatalf("disable JavaScript: %v", err)
@@ -221,7 +224,7 @@ func (c *checkoutBrowser) waitCallback(t *testing.T, sid, status string) {
 // page sets its CSP and loads nothing from another origin.
 func TestCheckoutPageInChromium(t *testing.T) {
 	t.Parallel()
-	browserCtx := browser(t)
+	browserCtx := chromium(t)
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		c := newCheckoutBrowser(t, browserCtx, gdb)
 
