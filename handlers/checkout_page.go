@@ -128,6 +128,10 @@ func (a *api) checkoutPage(c *gin.Context) {
 		a.checkoutFailure(c, err, "en")
 		return
 	}
+	if page.Redirect != "" {
+		c.Redirect(http.StatusSeeOther, page.Redirect)
+		return
+	}
 	a.renderCheckout(c, page, "", http.StatusOK)
 }
 
@@ -282,11 +286,8 @@ func (a *api) renderCheckout(c *gin.Context, page *models.CheckoutPage, formErro
 		name = "processing.html"
 		if view.ActionURL == "" {
 			// Waiting for the provider (mobile money, a webhook): the page
-			// reloads by itself, without JavaScript, through the return URL,
-			// so that once the payment settles the browser is redirected
-			// where the session's status says (success_url), not shown
-			// the receipt.
-			c.Header("Refresh", "2; url="+models.CheckoutPath(sess.Token)+"/return")
+			// reloads by itself, without JavaScript.
+			c.Header("Refresh", "2")
 		}
 	}
 	c.Status(status)
