@@ -41,8 +41,20 @@ type installError struct {
 
 func (e *installError) Error() string { return e.err.Error() + ": " + e.out }
 
-// browser starts a headless Chromium for one test and returns its context.
+// browser starts a headless Chromium for one test and returns its context,
+// whose actions must end within 60 s (a guard against a hung browser).
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(chromium(t), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// chromium starts a headless Chromium for one test and returns its
+// context, with no deadline: for tests whose parallel subtests each open
+// a tab (chromedp.NewContext) with a deadline of their own, as they may
+// wait long for their turn to run.
+func chromium(t *testing.T) context.Context {
 	t.Helper()
 	path, err := chromiumPath()
 	if err != nil {
@@ -60,9 +72,13 @@ func browser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	// The first action binds the browser's life to its context, so the
+	// start is guarded by a timer rather than a deadline.
+	hung := time.AfterFunc(60*time.Second, cancelBrowser)
+	err = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
+	hung.Stop()
+	if err != nil {
 		t.Fatalf("start Chromium at %s: %v", path, err)
 	}
 	return ctx

@@ -128,6 +128,10 @@ func (a *api) checkoutPage(c *gin.Context) {
 		a.checkoutFailure(c, err, "en")
 		return
 	}
+	if page.Redirect != "" {
+		c.Redirect(http.StatusSeeOther, page.Redirect)
+		return
+	}
 	a.renderCheckout(c, page, "", http.StatusOK)
 }
 

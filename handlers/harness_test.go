@@ -66,6 +66,7 @@ type env struct {
 	token  string // an integration access token
 	engine *engine.Engine
 	meta   map[string]any // every resource's meta
+	base   string         // the router's BaseURL, the origin of its links
 }
 
 // newEnv builds the router over gdb, with the demo data loaded when seed is set.
@@ -75,8 +76,9 @@ func newEnv(t *testing.T, gdb *gorm.DB, seed bool) *env {
 }
 
 // newEnvWith is newEnv with a router built from cfg (Engine, Registry,
-// Auth, BaseURL and ResourceMeta are filled in; Database when nil; Payments
-// and Sandbox when Payments is nil).
+// Auth and ResourceMeta are filled in; BaseURL, the origin of links and
+// payment pages, when empty; Database when nil; Payments and Sandbox when
+// Payments is nil).
 func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env {
 	t.Helper()
 	if seed {
@@ -92,7 +94,10 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Registry, cfg.Auth, cfg.BaseURL = resources.Default(), svc, testBaseURL
+	cfg.Registry, cfg.Auth = resources.Default(), svc
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = testBaseURL
+	}
 	if cfg.Idempotency == nil {
 		cfg.Idempotency = &models.Idempotency{DB: gdb}
 	}
@@ -106,7 +111,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	if cfg.Payments == nil {
 		// The payment flow with every adapter, the providers' APIs being
 		// the tests' own fakes (set by the tests that use them).
-		providers := gateways.New(gateways.Config{BaseURL: testBaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second,
+		providers := gateways.New(gateways.Config{BaseURL: cfg.BaseURL, CheckoutComBaseURL: "http://127.0.0.1:1", StripeBaseURL: "http://127.0.0.1:1", Timeout: 2 * time.Second,
 			SandboxStore: &models.SandboxStore{DB: gdb}})
 		cfg.Payments, cfg.Sandbox = &models.Payments{DB: gdb, Providers: providers}, providers.Sandbox.Handler()
 	}
@@ -117,7 +122,7 @@ func newEnvWith(t *testing.T, gdb *gorm.DB, seed bool, cfg handlers.Config) *env
 	cfg.Engine = engine.New(gdb, cfg.Registry)
 	cfg.Engine.BaseURL, cfg.Engine.Payments = cfg.BaseURL, cfg.Payments
 	router := handlers.NewRouter(cfg)
-	e := &env{t: t, db: gdb, router: router, auth: svc, engine: cfg.Engine, meta: cfg.ResourceMeta}
+	e := &env{t: t, db: gdb, router: router, auth: svc, engine: cfg.Engine, meta: cfg.ResourceMeta, base: cfg.BaseURL}
 	e.token = e.tokenFor(models.KindIntegration, "", "", "")
 	return e
 }
@@ -208,7 +213,7 @@ func (e *env) do(method, path string, body any, headers ...string) *response {
 			e.t.Fatalf("%s %s: body is not JSON: %v\n%s", method, path, err, resp.body)
 		}
 	}
-	checkDocument(e.t, method+" "+path, resp)
+	checkDocument(e.t, e.base, method+" "+path, resp)
 	checkContract(e.t, sent, payload, rec)
 	return resp
 }
@@ -324,9 +329,9 @@ func jsonapiSchema(t *testing.T) *jsonschema.Schema {
 
 // checkDocument asserts the JSON:API rules every response must keep:
 // Content-Type, top-level members, status strings, unique (type, id),
-// full linkage of included resources, absolute links, and (when the
+// full linkage of included resources, absolute links on base, and (when the
 // reference is beside the repository) the official JSON Schema.
-func checkDocument(t *testing.T, what string, r *response) {
+func checkDocument(t *testing.T, base, what string, r *response) {
 	t.Helper()
 	if r.status == http.StatusNoContent {
 		if len(r.body) != 0 {
@@ -375,7 +380,7 @@ func checkDocument(t *testing.T, what string, r *response) {
 		}
 	}
 	if hasData {
-		checkResources(t, what, r.doc)
+		checkResources(t, base, what, r.doc)
 	}
 	if s := jsonapiSchema(t); s != nil {
 		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.body))
@@ -390,7 +395,7 @@ func checkDocument(t *testing.T, what string, r *response) {
 
 type key struct{ typ, id string }
 
-func checkResources(t *testing.T, what string, doc map[string]any) {
+func checkResources(t *testing.T, base, what string, doc map[string]any) {
 	t.Helper()
 	var primary []map[string]any
 	switch d := doc["data"].(type) {
@@ -419,7 +424,7 @@ func checkResources(t *testing.T, what string, doc map[string]any) {
 		}
 		links, _ := res["links"].(map[string]any)
 		self, _ := links["self"].(string)
-		if !strings.HasPrefix(self, testBaseURL+"/api/") {
+		if !strings.HasPrefix(self, base+"/api/") {
 			t.Errorf("%s: %v has no absolute links.self: %v", what, k, links)
 		}
 		meta, _ := res["meta"].(map[string]any)

@@ -64,6 +64,10 @@ type CheckoutPage struct {
 	Method  *PaymentMethod
 	Gateway *PaymentGateway
 	Source  *PaymentSource // the latest payment, if any
+	// Redirect is where the browser goes when opening the page settled
+	// the payment it was waiting for (success_url, failure_url): the
+	// processing page reloads itself until then.
+	Redirect string
 }
 
 // PayInput is what the page's form sent. The card fields exist only for
@@ -119,7 +123,8 @@ func (s *CheckoutSessions) locked(ctx context.Context, id string, fn func(tx *go
 
 // Open reads a session for its page. Opening moves created to pending; a
 // session waiting for an asynchronous payment (mobile money) asks the
-// provider again, so the page the customer reloads shows the outcome.
+// provider again, so the page the customer reloads shows the outcome, or
+// sends the browser on (Redirect) once the payment settled.
 func (s *CheckoutSessions) Open(ctx context.Context, token string) (*CheckoutPage, error) {
 	ctx = detach(ctx)
 	sess, err := s.byToken(ctx, token)
@@ -127,6 +132,7 @@ func (s *CheckoutSessions) Open(ctx context.Context, token string) (*CheckoutPag
 		return nil, err
 	}
 	now := db.Now()
+	waiting := false
 	switch {
 	case sess.Status == SessionCreated && now.Before(sess.ExpiresAt):
 		err = s.locked(ctx, sess.ID, func(tx *gorm.DB, _ *Order, locked *CheckoutSession) error {
@@ -136,12 +142,17 @@ func (s *CheckoutSessions) Open(ctx context.Context, token string) (*CheckoutPag
 			return saveSession(tx, locked, SessionPending)
 		})
 	case sess.Status == SessionProcessing && sess.PaymentSourceID != nil && now.Before(sess.ExpiresAt):
+		waiting = true
 		err = s.refreshPayment(ctx, sess)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.page(ctx, sess.ID)
+	p, err := s.page(ctx, sess.ID)
+	if err == nil && waiting {
+		p.Redirect = sessionRedirect(p.Session)
+	}
+	return p, err
 }
 
 // page loads what the page shows, in a handful of queries.
