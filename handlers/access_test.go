@@ -15,6 +15,7 @@ import (
 // integration role, which may do everything a type offers. A new type
 // fails TestAccessMatrix until its row is written here.
 var accessMatrix = map[string]map[string][]engine.Verb{
+	"organization":       {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"markets":            {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"price_lists":        {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"prices":             {models.RoleSalesChannel: {engine.List, engine.Retrieve}, models.RoleCustomer: {engine.List, engine.Retrieve}},
@@ -113,6 +114,7 @@ func newRoleEnv(t *testing.T, e *env) *roleEnv {
 	}
 	re.other["webhooks"], re.other["event_callbacks"] = hook.ID, callback.ID
 	re.other["events"] = id(e.do("GET", "/api/events", nil).want(t, 200).list()[0])
+	re.other["organization"] = id(e.do("GET", "/api/organization", nil).want(t, 200).data())
 	return re
 }
 

@@ -175,7 +175,7 @@ func TestPathsAreTheRoutes(t *testing.T) {
 	want := map[string]bool{"/oauth/token": true, "/oauth/revoke": true, "/.well-known/jwks.json": true, "/healthz": true, "/readyz": true, "/openapi.json": true}
 	for _, def := range reg.All() {
 		base := "/api/" + def.Type
-		if def.Actions.List || def.Actions.Create {
+		if def.Actions.List || def.Actions.Create || def.Actions.Singleton {
 			want[base] = true
 		}
 		if def.Actions.Retrieve || def.Actions.Update || def.Actions.Delete {
@@ -198,12 +198,17 @@ func TestPathsAreTheRoutes(t *testing.T) {
 	}
 	for _, def := range reg.All() {
 		base, item := "/api/"+def.Type, "/api/"+def.Type+"/{id}"
+		baseGet := []string{"200", "400", "401", "406", "500"}
+		if def.Actions.Singleton {
+			baseGet = []string{"200", "400", "401", "404", "406", "500"}
+		}
 		for _, c := range []struct {
 			path, method string
 			offered      bool
 			statuses     []string
 		}{
-			{base, "get", def.Actions.List, []string{"200", "400", "401", "406", "500"}},
+			// A singleton's one resource is at its collection's path.
+			{base, "get", def.Actions.List || def.Actions.Singleton, baseGet},
 			{base, "post", def.Actions.Create, []string{"201", "400", "401", "403", "404", "406", "409", "413", "415", "422", "500"}},
 			{item, "get", def.Actions.Retrieve, []string{"200", "400", "401", "404", "406", "500"}},
 			{item, "patch", def.Actions.Update, []string{"200", "400", "401", "404", "406", "409", "413", "415", "422", "500"}},
@@ -513,6 +518,9 @@ func TestParametersAreWhatTheServerAccepts(t *testing.T) {
 				}
 			}
 
+			if def.Actions.Singleton {
+				return // a singleton has no list, so no filters
+			}
 			filters := openapi.Filters(reg, def)
 			schemas := at(t, d, "components", "schemas").(map[string]any)
 			if def.Actions.List && at(t, params, name+"Filter", "name") != "filter[q]" {

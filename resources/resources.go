@@ -16,6 +16,7 @@ import (
 // writing its file in this package and naming it here.
 func Default() *engine.Registry {
 	return engine.NewRegistry(
+		organization(),
 		markets(),
 		priceLists(),
 		prices(),
