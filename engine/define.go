@@ -72,6 +72,9 @@ func Define[M any, R any](s Spec[M, R]) *Definition {
 		panic(fmt.Sprintf("%s: %v", s.Type, err))
 	}
 	d := &Definition{Type: s.Type, Description: s.Description, Actions: s.Actions, Table: sch.Table, Access: s.Access, reprType: rt, modelType: mt}
+	if s.Actions.Singleton && (!s.Actions.Retrieve || s.Actions.List || s.Actions.Create) {
+		panic(s.Type + ": a singleton offers retrieve, and neither list nor create")
+	}
 	checkAccess(d)
 	d.fixed = s.Within
 	cols := modelColumns(mt)

@@ -112,6 +112,10 @@ type TriggerInfo struct {
 // Actions are the endpoints a type offers.
 type Actions struct {
 	List, Retrieve, Create, Update, Delete bool
+	// Singleton types have one row, retrieved at GET /api/{type} without
+	// an id (the organization); Retrieve must be set too, and List must
+	// not (the path is the one row's).
+	Singleton bool
 }
 
 // AllActions is list, retrieve, create, update and delete.

@@ -187,6 +187,24 @@ func (e *Engine) Get(ctx context.Context, p *models.Principal, def *Definition, 
 	return e.get(ctx, p, def, id, q, scope)
 }
 
+// GetSingleton returns the one resource of a singleton type (the
+// organization), with q's includes loaded.
+func (e *Engine) GetSingleton(ctx context.Context, p *models.Principal, def *Definition, q Query) (*serializers.Node, error) {
+	scope, ok := def.Permit(p, Retrieve)
+	if !ok || !def.Actions.Singleton {
+		return nil, errs.NotFound(def.Type, "")
+	}
+	slice := def.newSlice()
+	if err := db.Find(ctx, e.DB, def.Table, slice, db.Query{Where: def.within(scope), Order: []db.Order{{Column: "created_at"}, {Column: "id"}}, Limit: 1}); err != nil {
+		return nil, err
+	}
+	rows := def.elements(slice)
+	if len(rows) == 0 {
+		return nil, errs.NotFound(def.Type, "")
+	}
+	return e.get(ctx, p, def, def.ID(rows[0]), q, scope)
+}
+
 // GetWritten returns a resource p has just created or updated: the writer
 // sees what it wrote (a guest sees the customer it signed up) even where it
 // may not retrieve it later; includes still follow p's rules.

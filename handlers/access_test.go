@@ -15,6 +15,7 @@ import (
 // integration role, which may do everything a type offers. A new type
 // fails TestAccessMatrix until its row is written here.
 var accessMatrix = map[string]map[string][]engine.Verb{
+	"organization":       {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"markets":            {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"price_lists":        {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
 	"prices":             {models.RoleSalesChannel: {engine.List, engine.Retrieve}, models.RoleCustomer: {engine.List, engine.Retrieve}},
@@ -26,6 +27,15 @@ var accessMatrix = map[string]map[string][]engine.Verb{
 	"orders":             {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update}},
 	"checkout_sessions":  {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update}},
 	"line_items":         {models.RoleSalesChannel: {engine.Create, engine.Retrieve, engine.Update, engine.Delete}, models.RoleCustomer: {engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete}},
+	"shipping_methods":   {models.RoleSalesChannel: {engine.List, engine.Retrieve}, models.RoleCustomer: {engine.List, engine.Retrieve}},
+	"shipments":          {models.RoleSalesChannel: {engine.Retrieve, engine.Update}, models.RoleCustomer: {engine.List, engine.Retrieve, engine.Update}},
+	// Stock is the back office's: storefronts see skus.inventory.
+	"stock_locations": {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"stock_items":     {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	// Tax calculators are the back office's: storefronts see the taxes.
+	"tax_calculators":        {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"manual_tax_calculators": {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
+	"tax_rules":              {models.RoleSalesChannel: {}, models.RoleCustomer: {}},
 	// Gateways are the back office's: others may only read one by id
 	// (name and kind; secrets are write-only) to follow a payment's link.
 	"payment_gateways":      {models.RoleSalesChannel: {engine.Retrieve}, models.RoleCustomer: {engine.Retrieve}},
@@ -116,6 +126,16 @@ func newRoleEnv(t *testing.T, e *env) *roleEnv {
 	}
 	re.other["webhooks"], re.other["event_callbacks"] = hook.ID, callback.ID
 	re.other["events"] = id(e.do("GET", "/api/events", nil).want(t, 200).list()[0])
+	re.other["organization"] = id(e.do("GET", "/api/organization", nil).want(t, 200).data())
+	re.other["shipping_methods"] = id(e.do("GET", "/api/shipping_methods", nil).want(t, 200).list()[0])
+	re.other["stock_locations"] = id(e.do("POST", "/api/stock_locations", resource("stock_locations", "", map[string]any{"name": "Other"}, nil)).want(t, 201).data())
+	re.other["stock_items"] = id(e.do("POST", "/api/stock_items", resource("stock_items", "", map[string]any{"sku_code": "STICKERS000000FFFFFFXX", "quantity": 5},
+		map[string]any{"stock_location": ref("stock_locations", re.other["stock_locations"])})).want(t, 201).data())
+	re.other["manual_tax_calculators"] = id(e.do("POST", "/api/manual_tax_calculators", resource("manual_tax_calculators", "", map[string]any{"name": "Other"}, nil)).want(t, 201).data())
+	re.other["tax_calculators"] = re.other["manual_tax_calculators"]
+	re.other["tax_rules"] = id(e.do("POST", "/api/tax_rules", resource("tax_rules", "", map[string]any{"name": "Other", "tax_rate": 0.1},
+		map[string]any{"manual_tax_calculator": ref("manual_tax_calculators", re.other["manual_tax_calculators"])})).want(t, 201).data())
+	re.other["shipments"] = id(e.do("GET", "/api/orders/"+re.other["orders"]+"/shipments", nil).want(t, 200).list()[0])
 	return re
 }
 

@@ -193,7 +193,7 @@ func TestCheckoutSessionCheckoutComHostedPage(t *testing.T) {
 			hpp, _ := h.cko.HostedPage(strings.TrimPrefix(p.location, h.cko.URL+"/hpp/"))
 			var ps models.PaymentSource
 			h.db.Where("session_id = ?", hpp.ID).Take(&ps)
-			if hpp.Amount != 2900 || hpp.Currency != "EUR" || hpp.Reference != sid || hpp.Country != "FR" || hpp.Locale != "fr-FR" ||
+			if hpp.Amount != 3600 || hpp.Currency != "EUR" || hpp.Reference != sid || hpp.Country != "FR" || hpp.Locale != "fr-FR" ||
 				hpp.Email != "hosted@example.com" || hpp.Capture || hpp.Metadata[models.HostedSourceKey] != ps.ID || hpp.Metadata[models.HostedInstallmentsKey] != "3" ||
 				!strings.HasPrefix(hpp.SuccessURL, testBaseURL+path+"/return") || !strings.Contains(hpp.CancelURL, models.HostedCancelParam) {
 				t.Fatalf("hosted page: %+v", hpp)
@@ -360,7 +360,7 @@ func TestCheckoutSessionStripeCheckout(t *testing.T) {
 				t.Fatalf("POST /v1/checkout/sessions: %+v", create)
 			}
 			form := create[0].Form
-			for k, want := range map[string]string{"mode": "payment", "line_items[0][price_data][unit_amount]": "2900", "line_items[0][price_data][currency]": "eur",
+			for k, want := range map[string]string{"mode": "payment", "line_items[0][price_data][unit_amount]": "3600", "line_items[0][price_data][currency]": "eur",
 				"line_items[0][quantity]": "1", "payment_intent_data[capture_method]": "manual", "locale": "fr-CA", "customer_email": "hosted@example.com",
 				"client_reference_id": ps.ID, "payment_intent_data[metadata][" + models.HostedSourceKey + "]": ps.ID,
 				"metadata[" + models.HostedInstallmentsKey + "]": "6", "success_url": testBaseURL + path + "/return?session_id={CHECKOUT_SESSION_ID}"} {

@@ -100,7 +100,7 @@ func TestCheckoutSessionCardFlow(t *testing.T) {
 	eachDB(t, true, func(t *testing.T, e *env) {
 		orderID, s := cartSession(t, e, nil)
 		a := attrs(s)
-		if a["status"] != "created" || a["amount_cents"] != 2900.0 || a["currency_code"] != "EUR" || a["locale"] != "en" || a["expires_in"] != 1800.0 {
+		if a["status"] != "created" || a["amount_cents"] != 3600.0 || a["currency_code"] != "EUR" || a["locale"] != "en" || a["expires_in"] != 1800.0 {
 			t.Fatalf("new session: %v", a)
 		}
 		routing, _ := a["routing"].(map[string]any)
@@ -150,7 +150,7 @@ func TestCheckoutSessionCardFlow(t *testing.T) {
 			t.Fatalf("approved: %d %q", p.status, p.location)
 		}
 		got = attrs(e.integration().do(t, "GET", "/api/checkout_sessions/"+sid, nil).want(t, 200).data())
-		if got["status"] != "completed" || got["completed_at"] == nil || got["fee_amount_cents"] != 0.0 || got["net_amount_cents"] != 2900.0 {
+		if got["status"] != "completed" || got["completed_at"] == nil || got["fee_amount_cents"] != 0.0 || got["net_amount_cents"] != 3600.0 {
 			t.Fatalf("completed: %v", got)
 		}
 		attempts := got["routing"].(map[string]any)["attempts"].([]any)
@@ -318,6 +318,8 @@ func oncePerCustomerSku(t *testing.T, e *env, code string, cents int) string {
 	eu := e.one(t, "markets", "code_eq", "eu")
 	list := e.integration().do(t, "GET", "/api/markets/"+id(eu)+"/price_list", nil).want(t, 200).data()
 	e.create(t, "prices", map[string]any{"amount_cents": cents}, map[string]any{"price_list": ref("price_lists", id(list)), "sku": ref("skus", id(sku))})
+	location := e.integration().do(t, "GET", "/api/stock_locations", nil).want(t, 200).list()[0]
+	e.create(t, "stock_items", map[string]any{"quantity": 100}, map[string]any{"stock_location": ref("stock_locations", id(location)), "sku": ref("skus", id(sku))})
 	return code
 }
 

@@ -77,7 +77,7 @@ func TestCheckoutComStorefrontFlow(t *testing.T) {
 			}
 		}
 		if len(payments) != 1 || payments[0].Header.Get("Cko-Idempotency-Key") == "" || payments[0].Header.Get("Authorization") != "Bearer "+c.fake.SecretKey ||
-			!strings.Contains(string(payments[0].Body), `"amount":2900`) {
+			!strings.Contains(string(payments[0].Body), `"amount":3600`) { // 2900 and 700 shipping
 			t.Fatalf("provider calls: %+v", payments)
 		}
 		guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 200)
@@ -93,7 +93,7 @@ func TestCheckoutComStorefrontFlow(t *testing.T) {
 			t.Fatalf("last provider call: %s %s", last.Path, last.Body)
 		}
 		caps := back.do(t, "GET", "/api/orders/"+o+"/captures", nil).want(t, 200).list()
-		if num(caps[0], "refund_balance_cents") != 2000 || attrs(caps[0])["gateway_transaction_id"] == nil {
+		if num(caps[0], "refund_balance_cents") != 2000+700 || attrs(caps[0])["gateway_transaction_id"] == nil {
 			t.Fatalf("capture: %v", attrs(caps[0]))
 		}
 	})

@@ -140,8 +140,9 @@ func TestGuestOrder(t *testing.T) {
 			t.Fatalf("line item: %v", la)
 		}
 		o = guest.order(t, oid)
-		if attrs(o)["status"] != "pending" || num(o, "skus_count") != 2 || num(o, "subtotal_amount_cents") != 5800 ||
-			attrs(o)["formatted_total_amount"] != "€58.00" || attrs(o)["total_amount_float"] != 58.0 {
+		// The demo market ships for €7.00 (free over €99.00).
+		if attrs(o)["status"] != "pending" || num(o, "skus_count") != 2 || num(o, "subtotal_amount_cents") != 5800 || num(o, "shipping_amount_cents") != 700 ||
+			attrs(o)["formatted_total_amount"] != "€65.00" || attrs(o)["total_amount_float"] != 65.0 {
 			t.Fatalf("order with an item: %v", attrs(o))
 		}
 
@@ -460,14 +461,14 @@ func TestGuestCheckout(t *testing.T) {
 		guest.patchOrder(t, oid, nil, map[string]any{"shipping_address": ref("addresses", other)}).want(t, 200)
 
 		o = guest.patchOrder(t, oid, nil, map[string]any{"payment_method": ref("payment_methods", method)}).want(t, 200).data()
-		if num(o, "payment_method_amount_cents") != 150 || num(o, "total_amount_cents") != 2*2900+1200+150 {
+		if num(o, "payment_method_amount_cents") != 150 || num(o, "total_amount_cents") != 2*2900+1200+700+150 {
 			t.Fatalf("with a payment method: %v", attrs(o))
 		}
 
 		placed := guest.patchOrder(t, oid, map[string]any{"_place": true}, nil).want(t, 200).data()
 		pa := attrs(placed)
 		if pa["status"] != "placed" || pa["payment_status"] != "unpaid" || pa["placed_at"] == nil || pa["editable"] != false ||
-			num(placed, "place_total_amount_cents") != 7150 || pa["fulfillment_status"] != "unfulfilled" {
+			num(placed, "place_total_amount_cents") != 7850 || pa["fulfillment_status"] != "unfulfilled" {
 			t.Fatalf("placed: %v", pa)
 		}
 		// A placed order is out of a guest's reach; its cart is closed.

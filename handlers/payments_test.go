@@ -54,7 +54,7 @@ func TestSandboxStorefrontFlow(t *testing.T) {
 		guest, back := e.guest(t), e.integration()
 		o := guest.checkout(t)
 		total := num(guest.order(t, o), "total_amount_with_taxes_cents")
-		if total != 2*2900+1200 {
+		if total != 2*2900+1200+700 { // with the demo market's shipping
 			t.Fatalf("total %d", total)
 		}
 
@@ -330,12 +330,13 @@ func TestConcurrentCapturesAndRefunds(t *testing.T) {
 			t.Fatalf("%d captures", n)
 		}
 		statuses, _ = parallel(e, 20, e.token, "PATCH", "/api/orders/"+o, resource("orders", o, map[string]any{"_refund": true, "_refund_amount_cents": 2000}, nil))
-		// 7000 captured: three refunds of 2000 fit, the rest are refused.
+		// 7700 captured (7000 and 700 shipping): three refunds of 2000 fit,
+		// the rest are refused.
 		if countStatus(statuses, 200) != 3 || countStatus(statuses, 422) != 17 {
 			t.Fatalf("refunds: %v", statuses)
 		}
 		caps := back.do(t, "GET", "/api/orders/"+o+"/captures", nil).want(t, 200).list()
-		if num(caps[0], "refund_amount_cents") != 6000 || num(caps[0], "refund_balance_cents") != 1000 {
+		if num(caps[0], "refund_amount_cents") != 6000 || num(caps[0], "refund_balance_cents") != 1700 {
 			t.Fatalf("capture balances: %v", attrs(caps[0]))
 		}
 	}

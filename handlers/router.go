@@ -149,6 +149,9 @@ func openAPIDocument(cfg Config) []byte {
 
 func (a *api) routes(g *gin.RouterGroup, def *engine.Definition) {
 	base := "/" + def.Type
+	if def.Actions.Singleton {
+		g.GET(base, a.showSingleton(def))
+	}
 	if def.Actions.List {
 		g.GET(base, a.list(def))
 	}
@@ -281,6 +284,18 @@ func (a *api) show(def *engine.Definition) gin.HandlerFunc {
 			return
 		}
 		a.renderOne(c, http.StatusOK, def, c.Param("id"), params, q, false)
+	}
+}
+
+// showSingleton serves GET /api/{type} of a singleton type: its one row.
+func (a *api) showSingleton(def *engine.Definition) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		params, q, ok := a.query(c, def)
+		if !ok {
+			return
+		}
+		node, err := a.engine.GetSingleton(c.Request.Context(), principal(c), def, q)
+		a.renderRelatedOne(c, params, q, node, err)
 	}
 }
 

@@ -56,7 +56,7 @@ func TestStripeStorefrontFlow(t *testing.T) {
 			t.Fatalf("stripe payment: %s", p.body)
 		}
 		intent, ok := fake.Intent(attrs(p.data())["stripe_id"].(string))
-		if !ok || intent["status"] != "requires_capture" || intent["amount"] != float64(2400) && intent["amount"] != int64(2400) {
+		if !ok || intent["status"] != "requires_capture" || intent["amount"] != float64(2400+700) && intent["amount"] != int64(2400+700) { // with shipping
 			t.Fatalf("PaymentIntent at Stripe: %v", intent)
 		}
 		guest.patchOrder(t, o, map[string]any{"_place": true}, nil).want(t, 200)
@@ -67,7 +67,7 @@ func TestStripeStorefrontFlow(t *testing.T) {
 			t.Fatalf("refunded: %v", attrs(r))
 		}
 		caps := back.do(t, "GET", "/api/orders/"+o+"/captures", nil).want(t, 200).list()
-		if num(caps[0], "refund_balance_cents") != 2000 {
+		if num(caps[0], "refund_balance_cents") != 2000+700 {
 			t.Fatalf("capture: %v", attrs(caps[0]))
 		}
 	})

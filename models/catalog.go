@@ -73,6 +73,11 @@ type Market struct {
 	SharedSecret     string
 	ExternalIncludes db.JSONArray
 	PriceListID      string
+	// DefaultShippingMethodID is the shipping method new shipments of the
+	// market's orders get.
+	DefaultShippingMethodID *string
+	// TaxCalculatorID is the tax calculator of the market's orders.
+	TaxCalculatorID *string
 }
 
 // BeforeWrite numbers a new market and gives it a shared secret.
@@ -109,6 +114,9 @@ type Sku struct {
 	// LimitOnePerCustomer (a Kasse extension) makes the SKU purchasable
 	// once per customer: courses, licences.
 	LimitOnePerCustomer bool
+
+	// Inventory is the SKU's stock, loaded for rendering (Inventories).
+	Inventory *Inventory `gorm:"-"`
 }
 
 // UnitsOfWeight are the units a SKU's weight may be given in.

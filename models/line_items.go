@@ -142,9 +142,11 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 	}
 	li.computeTotal()
 	if creating {
-		return li.mergeSameSku(tx, sku.LimitOnePerCustomer)
+		if err := li.mergeSameSku(tx, sku.LimitOnePerCustomer); err != nil {
+			return err
+		}
 	}
-	return nil
+	return li.checkStock(tx, &sku)
 }
 
 // mergeSameSku follows the reference: adding a SKU the order already has

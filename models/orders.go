@@ -86,15 +86,27 @@ type Order struct {
 	TotalAmountCents          int64
 	TotalAmountWithTaxesCents int64
 	PlaceTotalAmountCents     *int64
-	SkusCount                 int
-	PlacedAt                  *time.Time
-	ApprovedAt                *time.Time
-	CancelledAt               *time.Time
-	ArchivedAt                *time.Time
-	PaymentUpdatedAt          *time.Time
-	FulfillmentUpdatedAt      *time.Time
-	RefreshedAt               *time.Time
-	ExpiresAt                 *time.Time
+	// The tax parts of the totals (computeTaxes, sumTaxes).
+	TaxRate                         *float64
+	FreightTaxable                  bool
+	PaymentMethodTaxable            bool
+	SubtotalTaxAmountCents          int64
+	ShippingTaxAmountCents          int64
+	PaymentMethodTaxAmountCents     int64
+	SubtotalTaxableAmountCents      int64
+	ShippingTaxableAmountCents      int64
+	PaymentMethodTaxableAmountCents int64
+	TotalTaxableAmountCents         int64
+	SkusCount                       int
+	ShipmentsCount                  int
+	PlacedAt                        *time.Time
+	ApprovedAt                      *time.Time
+	CancelledAt                     *time.Time
+	ArchivedAt                      *time.Time
+	PaymentUpdatedAt                *time.Time
+	FulfillmentUpdatedAt            *time.Time
+	RefreshedAt                     *time.Time
+	ExpiresAt                       *time.Time
 	// CheckoutToken is the page token of the order's latest open checkout
 	// session: the order's checkout_url.
 	CheckoutToken *string
@@ -238,6 +250,13 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 		}
 	}
 	o.SubtotalAmountCents, o.SkusCount = sums.Total, int(sums.Quantity)
+	if o.ID != "" {
+		shipping, count, err := o.syncShipments(tx)
+		if err != nil {
+			return err
+		}
+		o.ShippingAmountCents, o.ShipmentsCount = shipping, count
+	}
 	o.PaymentMethodAmountCents = 0
 	if o.PaymentMethodID != nil {
 		var pm PaymentMethod
@@ -245,11 +264,25 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 			o.PaymentMethodAmountCents = pm.PriceAmountCents
 		}
 	}
-	// No tax calculator yet: prices are tax-inclusive or untaxed, so taxes
-	// add nothing and the total with taxes equals the total.
-	o.TotalTaxAmountCents = 0
+	// A cart's taxes follow its market's tax calculator and its country; a
+	// placed order's stay what they were when it was placed (its total was
+	// paid for).
+	if o.ID != "" && o.Editable() {
+		country, err := o.orderCountry(tx)
+		if err != nil {
+			return err
+		}
+		o.CountryCode = country
+		if err := o.computeTaxes(tx); err != nil {
+			return err
+		}
+	}
+	o.sumTaxes()
 	o.TotalAmountCents = o.SubtotalAmountCents + o.ShippingAmountCents + o.PaymentMethodAmountCents - o.DiscountAmountCents
-	o.TotalAmountWithTaxesCents = o.TotalAmountCents + o.TotalTaxAmountCents
+	o.TotalAmountWithTaxesCents = o.TotalAmountCents
+	if !o.TaxIncluded {
+		o.TotalAmountWithTaxesCents += o.TotalTaxAmountCents
+	}
 	if o.PaymentSourceID != nil {
 		// A payment authorized for another total no longer pays the order.
 		if err := tx.Model(&PaymentSource{}).Where("id = ?", *o.PaymentSourceID).
@@ -326,10 +359,18 @@ func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 		need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")
 	}
 	need(o.TotalAmountWithTaxesCents == 0 || o.PaymentMethodID != nil, errs.RelationshipPointer("payment_method"), "payment_method - can't be blank")
+	shipments, err := o.checkShipments(tx)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, shipments...)
 	if len(problems) > 0 {
 		return problems
 	}
 	if err := o.checkOnePerCustomer(tx, ""); err != nil {
+		return err
+	}
+	if err := o.decrementStock(tx); err != nil {
 		return err
 	}
 	status := PaymentUnpaid
@@ -345,6 +386,9 @@ func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 	o.Status, o.PaymentStatus, o.PlacedAt, o.PaymentUpdatedAt, o.PlaceTotalAmountCents = OrderPlaced, status, &now, &now, &total
 	if !shippable {
 		o.FulfillmentStatus = FulfillmentNotRequired
+	}
+	if err := o.moveShipments(tx, []string{ShipmentDraft}, ShipmentUpcoming); err != nil {
+		return err
 	}
 	if err := o.emit(tx, "orders.place"); err != nil {
 		return err
@@ -400,6 +444,9 @@ func (o *Order) Cancel(tx *gorm.DB, hook PaymentHook) (voidID string, err error)
 	}
 	now := db.Now()
 	o.Status, o.CancelledAt, o.PaymentUpdatedAt = OrderCancelled, &now, &now
+	if err := o.onCancelled(tx); err != nil {
+		return "", err
+	}
 	return "", o.emit(tx, "orders.cancel")
 }
 
@@ -446,11 +493,19 @@ func (o *Order) Refresh(tx *gorm.DB) error {
 	return o.Recompute(tx)
 }
 
-// UpdateTaxes recomputes the totals (`_update_taxes`); without a tax
-// calculator the taxes stay 0.
+// UpdateTaxes recomputes the totals, taxes included (`_update_taxes`),
+// which needs a tax calculator on the order's market; a placed order's
+// taxes stay those it was placed with.
 func (o *Order) UpdateTaxes(tx *gorm.DB) error {
 	if o.Status == OrderCancelled {
 		return o.stateError("update taxes of")
+	}
+	has, err := o.hasTaxCalculator(tx)
+	if err != nil {
+		return err
+	}
+	if !has {
+		return errs.New(errs.ValidationError, "the order's market has no tax calculator").At(errs.AttributePointer("_update_taxes"))
 	}
 	return o.Recompute(tx)
 }

@@ -346,17 +346,17 @@ func TestOrderPricing(t *testing.T) {
 			tests := []struct {
 				market, currency    string
 				items               map[string]int
-				subtotal            int64
+				subtotal, shipping  int64 // shipping: the demo markets' standard shipping
 				skus                int
 				wantFloat           float64
 				wantFormatted       string
 				wantUnitFloat       float64
 				wantUnitFormattedOf string
 			}{
-				{"eu", "EUR", map[string]int{tshirt: 2, mug: 1}, 7000, 3, 70, "€70.00", 29, "€29.00"},
-				{"jp", "JPY", map[string]int{tshirt: 3, mug: 1}, 11700, 4, 11700, "¥11,700", 3500, "¥3,500"},
-				{"ci", "XOF", map[string]int{tshirt: 2}, 38000, 2, 38000, "38,000 CFA", 19000, "19,000 CFA"},
-				{"kw", "KWD", map[string]int{tshirt: 1, mug: 2}, 12250, 3, 12.25, "12.250 .د.ك", 9.25, "9.250 .د.ك"},
+				{"eu", "EUR", map[string]int{tshirt: 2, mug: 1}, 7000, 700, 3, 77, "€77.00", 29, "€29.00"},
+				{"jp", "JPY", map[string]int{tshirt: 3, mug: 1}, 11700, 0, 4, 11700, "¥11,700", 3500, "¥3,500"},
+				{"ci", "XOF", map[string]int{tshirt: 2}, 38000, 2000, 2, 40000, "40,000 CFA", 19000, "19,000 CFA"},
+				{"kw", "KWD", map[string]int{tshirt: 1, mug: 2}, 12250, 0, 3, 12.25, "12.250 .د.ك", 9.25, "9.250 .د.ك"},
 			}
 			for _, tt := range tests {
 				o := s.order(tt.market, nil, nil)
@@ -372,15 +372,16 @@ func TestOrderPricing(t *testing.T) {
 				if o.CurrencyCode != tt.currency || first.CurrencyCode != tt.currency {
 					t.Errorf("%s: order currency %s, item %s", tt.market, o.CurrencyCode, first.CurrencyCode)
 				}
-				if o.SubtotalAmountCents != tt.subtotal || o.TotalAmountCents != tt.subtotal || o.TotalAmountWithTaxesCents != tt.subtotal || o.SkusCount != tt.skus {
-					t.Errorf("%s: subtotal %d total %d with taxes %d skus %d, want %d and %d skus",
-						tt.market, o.SubtotalAmountCents, o.TotalAmountCents, o.TotalAmountWithTaxesCents, o.SkusCount, tt.subtotal, tt.skus)
+				total := tt.subtotal + tt.shipping
+				if o.SubtotalAmountCents != tt.subtotal || o.ShippingAmountCents != tt.shipping || o.TotalAmountCents != total || o.TotalAmountWithTaxesCents != total || o.SkusCount != tt.skus {
+					t.Errorf("%s: subtotal %d shipping %d total %d with taxes %d skus %d, want %d, %d and %d skus",
+						tt.market, o.SubtotalAmountCents, o.ShippingAmountCents, o.TotalAmountCents, o.TotalAmountWithTaxesCents, o.SkusCount, tt.subtotal, tt.shipping, tt.skus)
 				}
-				total := o.Money(o.TotalAmountCents)
-				if got := total.Float(); got != tt.wantFloat {
+				money := o.Money(o.TotalAmountCents)
+				if got := money.Float(); got != tt.wantFloat {
 					t.Errorf("%s: total float %v, want %v", tt.market, got, tt.wantFloat)
 				}
-				if got := total.Formatted(); got != tt.wantFormatted {
+				if got := money.Formatted(); got != tt.wantFormatted {
 					t.Errorf("%s: formatted total %q, want %q", tt.market, got, tt.wantFormatted)
 				}
 				unit := models.Money{Cents: first.UnitAmountCents, Currency: first.CurrencyCode}
@@ -396,7 +397,7 @@ func TestOrderPricing(t *testing.T) {
 			s.mustAdd(o, mug, 1)
 			pm := s.paymentMethod("eu", ptr("EUR"), 150)
 			s.must(s.update(o, func(o *models.Order) { o.PaymentMethodID = &pm.ID }))
-			if o.PaymentMethodAmountCents != 150 || o.TotalAmountCents != 1350 || o.SubtotalAmountCents != 1200 {
+			if o.PaymentMethodAmountCents != 150 || o.TotalAmountCents != 1200+700+150 || o.SubtotalAmountCents != 1200 {
 				t.Fatalf("payment method amount %d, total %d", o.PaymentMethodAmountCents, o.TotalAmountCents)
 			}
 			// A method of another market or currency is not available.
@@ -590,7 +591,7 @@ func TestOrderStateMachine(t *testing.T) {
 			o = complete()
 			s.must(s.trigger(o, place))
 			if o.Status != models.OrderPlaced || o.PaymentStatus != models.PaymentUnpaid || o.PlacedAt == nil ||
-				o.PlaceTotalAmountCents == nil || *o.PlaceTotalAmountCents != 1200 || o.FulfillmentStatus != models.FulfillmentUnfulfilled || o.Editable() {
+				o.PlaceTotalAmountCents == nil || *o.PlaceTotalAmountCents != 1200+700 || o.FulfillmentStatus != models.FulfillmentUnfulfilled || o.Editable() {
 				t.Fatalf("placed: %+v", o)
 			}
 		})
@@ -617,7 +618,8 @@ func TestOrderStateMachine(t *testing.T) {
 		t.Run("a free order needs no payment method and is placed free", func(t *testing.T) {
 			s := s.in(t)
 			o := s.order("eu", ptr("free@example.com"), nil)
-			gift := &models.LineItem{OrderID: o.ID, SkuCode: ptr(mug), Quantity: 1, ExternalPrice: true}
+			// A free course: nothing to pay, nothing to ship.
+			gift := &models.LineItem{OrderID: o.ID, SkuCode: ptr(course), Quantity: 1, ExternalPrice: true}
 			s.must(write(gdb, gift, true))
 			s.reload(o)
 			billing, shipping := s.address(), s.address()
@@ -763,7 +765,7 @@ func TestOrderStateMachine(t *testing.T) {
 			s.reload(li)
 			wantError(t, remove(gdb, li), errs.ValidationError, "placed")
 			s.reload(o)
-			if o.SkusCount != 2 || o.TotalAmountCents != 2400 {
+			if o.SkusCount != 2 || o.TotalAmountCents != 2400+700 {
 				t.Fatalf("placed order changed: skus %d total %d", o.SkusCount, o.TotalAmountCents)
 			}
 		})
@@ -953,4 +955,31 @@ func TestOnePurchasePerCustomer(t *testing.T) {
 			refused(t, err)
 		})
 	})
+}
+
+// TestTaxOf: taxes are rounded half up to a minor unit, included in the
+// amount (amount × r / (1 + r)) or added to it (amount × r).
+func TestTaxOf(t *testing.T) {
+	tests := []struct {
+		amount   int64
+		rate     float64
+		included bool
+		want     int64
+	}{
+		{1000, 0.05, false, 50},
+		{10, 0.05, false, 1},    // 0.5 → 1
+		{30, 0.05, false, 2},    // 1.5 → 2
+		{29, 0.05, false, 1},    // 1.45 → 1
+		{1220, 0.22, true, 220}, // exactly
+		{5800, 0.22, true, 1046},
+		{1200, 0.19, true, 192},
+		{38000, 0.18, false, 6840},
+		{0, 0.22, true, 0},
+		{999, 0, false, 0},
+	}
+	for _, tt := range tests {
+		if got := models.TaxOf(tt.amount, tt.rate, tt.included); got != tt.want {
+			t.Errorf("TaxOf(%d, %v, included %v) = %d, want %d", tt.amount, tt.rate, tt.included, got, tt.want)
+		}
+	}
 }

@@ -693,11 +693,18 @@ func (o *Order) applyTransaction(tx *gorm.DB, t *Transaction) error {
 }
 
 // applyPayment is applyTransaction's change of the order.
-func (o *Order) applyPayment(tx *gorm.DB, t *Transaction) error {
+func (o *Order) applyPayment(tx *gorm.DB, t *Transaction) (err error) {
+	if o.Status != OrderCancelled {
+		defer func() {
+			if err == nil && o.Status == OrderCancelled {
+				err = o.onCancelled(tx)
+			}
+		}()
+	}
 	var sums struct {
 		Authorized, Captured, Refunded int64
 	}
-	err := tx.Model(&Transaction{}).Select(
+	err = tx.Model(&Transaction{}).Select(
 		"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS authorized, "+
 			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS captured, "+
 			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS refunded",

@@ -27,16 +27,27 @@ var DemoCatalog = []DemoSku{
 	{"COURSEGO000000000000XX", "Online Course: Go for Payments", "Digital: nothing is shipped.", true, map[string]int64{"EUR": 9900, "USD": 10900, "XOF": 65000}},
 }
 
-// demoMarkets are the demo markets: code, name, currency.
-var demoMarkets = []struct{ Code, Name, Currency string }{
-	{"eu", "Europe", "EUR"},
-	{"us", "United States", "USD"},
-	{"ci", "Côte d'Ivoire", "XOF"},
+// demoMarkets are the demo markets: code, name, currency, and the price
+// of their standard shipping and the order amount over which it is free.
+var demoMarkets = []struct {
+	Code, Name, Currency string
+	Shipping, FreeOver   int64
+}{
+	{"eu", "Europe", "EUR", 700, 9900},
+	{"us", "United States", "USD", 800, 10000},
+	{"ci", "Côte d'Ivoire", "XOF", 2000, 50000},
 }
 
+// DemoStock is how many of each demo SKU the demo warehouse holds: as
+// many as one line item may ask for.
+const DemoStock = MaxLineItemQuantity
+
 // SeedDemo loads the demo catalog once (with a sandbox gateway, a manual
-// one, and in every market a card payment method on the sandbox and a
-// bank transfer one): it does nothing when the demo
+// one, in every market a card payment method on the sandbox, a bank
+// transfer one and a standard shipping method, the market's default; a
+// warehouse holding DemoStock of every SKU; and for eu a manual tax
+// calculator taxing Italy at 22 % and Germany at 19 %, shipping
+// included): it does nothing when the demo
 // market eu already exists. It reports whether it loaded anything.
 func SeedDemo(tx *gorm.DB) (bool, error) {
 	if _, err := EnsureOrganization(tx); err != nil {
@@ -54,7 +65,7 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 			return false, err
 		}
 	}
-	listIDs := map[string]string{}
+	listIDs, marketIDs := map[string]string{}, map[string]string{}
 	for _, m := range demoMarkets {
 		code := m.Code
 		list := &PriceList{Name: m.Name + " (" + m.Currency + ")", Code: &code, CurrencyCode: m.Currency, TaxIncluded: true}
@@ -64,6 +75,16 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 		listIDs[m.Currency] = list.ID
 		market := &Market{Name: m.Name, Code: &code, PriceListID: list.ID}
 		if err := save(tx, market); err != nil {
+			return false, err
+		}
+		marketIDs[m.Code] = market.ID
+		freeOver := m.FreeOver
+		shipping := &ShippingMethod{Name: "Standard Shipping", Scheme: "flat", PriceAmountCents: m.Shipping, FreeOverAmountCents: &freeOver, MarketID: &market.ID}
+		if err := save(tx, shipping); err != nil {
+			return false, err
+		}
+		market.DefaultShippingMethodID = &shipping.ID
+		if err := tx.Model(market).Update("default_shipping_method_id", shipping.ID).Error; err != nil {
 			return false, err
 		}
 		currency := m.Currency
@@ -84,10 +105,34 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 			}
 		}
 	}
+	warehouseCode := "warehouse"
+	warehouse := &StockLocation{Name: "Warehouse", Code: &warehouseCode, LabelFormat: "PDF"}
+	if err := save(tx, warehouse); err != nil {
+		return false, err
+	}
+	vat := &TaxCalculator{Kind: TaxCalculatorManual, Name: "EU VAT"}
+	if err := save(tx, vat); err != nil {
+		return false, err
+	}
+	it, de := "IT", "DE"
+	for _, r := range []*TaxRule{
+		{ManualTaxCalculatorID: vat.ID, Name: "Italy", TaxRate: 0.22, CountryCodeRegex: &it, FreightTaxable: true},
+		{ManualTaxCalculatorID: vat.ID, Name: "Germany", TaxRate: 0.19, CountryCodeRegex: &de, FreightTaxable: true},
+	} {
+		if err := save(tx, r); err != nil {
+			return false, err
+		}
+	}
+	if err := tx.Model(&Market{}).Where("id = ?", marketIDs["eu"]).Update("tax_calculator_id", vat.ID).Error; err != nil {
+		return false, err
+	}
 	for _, s := range DemoCatalog {
 		desc := s.Description
 		sku := &Sku{Code: s.Code, Name: s.Name, Description: &desc, DoNotShip: s.DoNotShip}
 		if err := save(tx, sku); err != nil {
+			return false, err
+		}
+		if err := save(tx, &StockItem{StockLocationID: warehouse.ID, SkuID: sku.ID, Quantity: DemoStock}); err != nil {
 			return false, err
 		}
 		for _, m := range demoMarkets {

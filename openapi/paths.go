@@ -265,6 +265,12 @@ func (g *generator) typePaths(def *engine.Definition) {
 	tags := []string{def.Type}
 	base := "/api/" + def.Type
 	item := base + "/{id}"
+	if def.Actions.Singleton {
+		g.path(base).Get = &Operation{Tags: tags, OperationID: "retrieve" + upperFirst(name), Summary: "Retrieve the " + one,
+			Description: "The one " + one + " of this installation. " + roles(def, engine.Retrieve),
+			Parameters:  g.oneParams(def),
+			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("The "+one+", as the token sees it.", g.response(def))}, readStatuses...)}
+	}
 	if def.Actions.List {
 		g.path(base).Get = &Operation{Tags: tags, OperationID: "list" + plural, Summary: "List " + human(def.Type),
 			Description: "A page of the " + human(def.Type) + " the token may see. " + roles(def, engine.List) + " Filters: see the filter parameter.",
@@ -284,7 +290,11 @@ func (g *generator) typePaths(def *engine.Definition) {
 		g.path(item).Parameters = []*Parameter{g.idParam()}
 	}
 	if def.Actions.Retrieve {
-		g.path(item).Get = &Operation{Tags: tags, OperationID: "retrieve" + upperFirst(name), Summary: "Retrieve " + article(one),
+		opID := "retrieve" + upperFirst(name)
+		if def.Actions.Singleton {
+			opID += "ById"
+		}
+		g.path(item).Get = &Operation{Tags: tags, OperationID: opID, Summary: "Retrieve " + article(one),
 			Description: roles(def, engine.Retrieve),
 			Parameters:  g.oneParams(def),
 			Responses:   g.responses(map[string]*Response{"200": g.sharedOK("The "+one+", as the token sees it.", g.response(def))}, readStatuses...)}

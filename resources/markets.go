@@ -77,6 +77,8 @@ func markets() *engine.Definition {
 		},
 		Relationships: []engine.Relationship{
 			{Name: "price_list", Target: "price_lists", ForeignKey: "price_list_id", Create: true, Update: true, Required: true},
+			{Name: "default_shipping_method", Target: "shipping_methods", ForeignKey: "default_shipping_method_id", Create: true, Update: true},
+			{Name: "tax_calculator", Target: "tax_calculators", ForeignKey: "tax_calculator_id", Create: true, Update: true, Accepts: []string{"manual_tax_calculators"}},
 		},
 		Access: engine.Access{
 			models.RoleSalesChannel: engine.AllowScoped(tokenMarkets, engine.Retrieve),

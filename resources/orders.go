@@ -12,60 +12,107 @@ import (
 // orderResource is an order on the wire. Money comes as the reference's
 // triples: `*_cents`, `*_float` and `formatted_*`.
 type orderResource struct {
-	ID                            string         `jsonapi:"primary,orders"`
-	Number                        int64          `jsonapi:"attr,number"`
-	Status                        string         `jsonapi:"attr,status"`
-	PaymentStatus                 string         `jsonapi:"attr,payment_status"`
-	FulfillmentStatus             string         `jsonapi:"attr,fulfillment_status"`
-	Guest                         bool           `jsonapi:"attr,guest"`
-	Editable                      bool           `jsonapi:"attr,editable"`
-	CustomerEmail                 *string        `jsonapi:"attr,customer_email"`
-	LanguageCode                  *string        `jsonapi:"attr,language_code"`
-	CurrencyCode                  string         `jsonapi:"attr,currency_code"`
-	TaxIncluded                   bool           `jsonapi:"attr,tax_included"`
-	CountryCode                   *string        `jsonapi:"attr,country_code"`
-	CartURL                       *string        `jsonapi:"attr,cart_url"`
-	ReturnURL                     *string        `jsonapi:"attr,return_url"`
-	TermsURL                      *string        `jsonapi:"attr,terms_url"`
-	PrivacyURL                    *string        `jsonapi:"attr,privacy_url"`
-	SubtotalAmountCents           int64          `jsonapi:"attr,subtotal_amount_cents"`
-	SubtotalAmountFloat           float64        `jsonapi:"attr,subtotal_amount_float"`
-	FormattedSubtotalAmount       string         `jsonapi:"attr,formatted_subtotal_amount"`
-	ShippingAmountCents           int64          `jsonapi:"attr,shipping_amount_cents"`
-	ShippingAmountFloat           float64        `jsonapi:"attr,shipping_amount_float"`
-	FormattedShippingAmount       string         `jsonapi:"attr,formatted_shipping_amount"`
-	PaymentMethodAmountCents      int64          `jsonapi:"attr,payment_method_amount_cents"`
-	PaymentMethodAmountFloat      float64        `jsonapi:"attr,payment_method_amount_float"`
-	FormattedPaymentMethodAmount  string         `jsonapi:"attr,formatted_payment_method_amount"`
-	DiscountAmountCents           int64          `jsonapi:"attr,discount_amount_cents"`
-	DiscountAmountFloat           float64        `jsonapi:"attr,discount_amount_float"`
-	FormattedDiscountAmount       string         `jsonapi:"attr,formatted_discount_amount"`
-	TotalTaxAmountCents           int64          `jsonapi:"attr,total_tax_amount_cents"`
-	TotalTaxAmountFloat           float64        `jsonapi:"attr,total_tax_amount_float"`
-	FormattedTotalTaxAmount       string         `jsonapi:"attr,formatted_total_tax_amount"`
-	TotalAmountCents              int64          `jsonapi:"attr,total_amount_cents"`
-	TotalAmountFloat              float64        `jsonapi:"attr,total_amount_float"`
-	FormattedTotalAmount          string         `jsonapi:"attr,formatted_total_amount"`
-	TotalAmountWithTaxesCents     int64          `jsonapi:"attr,total_amount_with_taxes_cents"`
-	TotalAmountWithTaxesFloat     float64        `jsonapi:"attr,total_amount_with_taxes_float"`
-	FormattedTotalAmountWithTaxes string         `jsonapi:"attr,formatted_total_amount_with_taxes"`
-	PlaceTotalAmountCents         *int64         `jsonapi:"attr,place_total_amount_cents"`
-	RefundAmountCents             *int64         `jsonapi:"attr,_refund_amount_cents,omitempty"`
-	SkusCount                     int            `jsonapi:"attr,skus_count"`
-	PlacedAt                      *engine.Time   `jsonapi:"attr,placed_at"`
-	ApprovedAt                    *engine.Time   `jsonapi:"attr,approved_at"`
-	CancelledAt                   *engine.Time   `jsonapi:"attr,cancelled_at"`
-	ArchivedAt                    *engine.Time   `jsonapi:"attr,archived_at"`
-	PaymentUpdatedAt              *engine.Time   `jsonapi:"attr,payment_updated_at"`
-	FulfillmentUpdatedAt          *engine.Time   `jsonapi:"attr,fulfillment_updated_at"`
-	RefreshedAt                   *engine.Time   `jsonapi:"attr,refreshed_at"`
-	ExpiresAt                     *engine.Time   `jsonapi:"attr,expires_at"`
-	CheckoutURL                   *string        `jsonapi:"attr,checkout_url"`
-	CreatedAt                     engine.Time    `jsonapi:"attr,created_at"`
-	UpdatedAt                     engine.Time    `jsonapi:"attr,updated_at"`
-	Reference                     *string        `jsonapi:"attr,reference"`
-	ReferenceOrigin               *string        `jsonapi:"attr,reference_origin"`
-	Metadata                      map[string]any `jsonapi:"attr,metadata"`
+	ID                            string  `jsonapi:"primary,orders"`
+	Number                        int64   `jsonapi:"attr,number"`
+	Status                        string  `jsonapi:"attr,status"`
+	PaymentStatus                 string  `jsonapi:"attr,payment_status"`
+	FulfillmentStatus             string  `jsonapi:"attr,fulfillment_status"`
+	Guest                         bool    `jsonapi:"attr,guest"`
+	Editable                      bool    `jsonapi:"attr,editable"`
+	CustomerEmail                 *string `jsonapi:"attr,customer_email"`
+	LanguageCode                  *string `jsonapi:"attr,language_code"`
+	CurrencyCode                  string  `jsonapi:"attr,currency_code"`
+	TaxIncluded                   bool    `jsonapi:"attr,tax_included"`
+	CountryCode                   *string `jsonapi:"attr,country_code"`
+	CartURL                       *string `jsonapi:"attr,cart_url"`
+	ReturnURL                     *string `jsonapi:"attr,return_url"`
+	TermsURL                      *string `jsonapi:"attr,terms_url"`
+	PrivacyURL                    *string `jsonapi:"attr,privacy_url"`
+	SubtotalAmountCents           int64   `jsonapi:"attr,subtotal_amount_cents"`
+	SubtotalAmountFloat           float64 `jsonapi:"attr,subtotal_amount_float"`
+	FormattedSubtotalAmount       string  `jsonapi:"attr,formatted_subtotal_amount"`
+	ShippingAmountCents           int64   `jsonapi:"attr,shipping_amount_cents"`
+	ShippingAmountFloat           float64 `jsonapi:"attr,shipping_amount_float"`
+	FormattedShippingAmount       string  `jsonapi:"attr,formatted_shipping_amount"`
+	PaymentMethodAmountCents      int64   `jsonapi:"attr,payment_method_amount_cents"`
+	PaymentMethodAmountFloat      float64 `jsonapi:"attr,payment_method_amount_float"`
+	FormattedPaymentMethodAmount  string  `jsonapi:"attr,formatted_payment_method_amount"`
+	DiscountAmountCents           int64   `jsonapi:"attr,discount_amount_cents"`
+	DiscountAmountFloat           float64 `jsonapi:"attr,discount_amount_float"`
+	FormattedDiscountAmount       string  `jsonapi:"attr,formatted_discount_amount"`
+	TotalTaxAmountCents           int64   `jsonapi:"attr,total_tax_amount_cents"`
+	TotalTaxAmountFloat           float64 `jsonapi:"attr,total_tax_amount_float"`
+	FormattedTotalTaxAmount       string  `jsonapi:"attr,formatted_total_tax_amount"`
+	TotalAmountCents              int64   `jsonapi:"attr,total_amount_cents"`
+	TotalAmountFloat              float64 `jsonapi:"attr,total_amount_float"`
+	FormattedTotalAmount          string  `jsonapi:"attr,formatted_total_amount"`
+	TotalAmountWithTaxesCents     int64   `jsonapi:"attr,total_amount_with_taxes_cents"`
+	TotalAmountWithTaxesFloat     float64 `jsonapi:"attr,total_amount_with_taxes_float"`
+	FormattedTotalAmountWithTaxes string  `jsonapi:"attr,formatted_total_amount_with_taxes"`
+	PlaceTotalAmountCents         *int64  `jsonapi:"attr,place_total_amount_cents"`
+	// Taxes, and the amounts Kasse has none of (adjustments, gift cards,
+	// fees, duties: always 0).
+	AdjustmentAmountCents               int64          `jsonapi:"attr,adjustment_amount_cents"`
+	AdjustmentAmountFloat               float64        `jsonapi:"attr,adjustment_amount_float"`
+	FormattedAdjustmentAmount           string         `jsonapi:"attr,formatted_adjustment_amount"`
+	GiftCardAmountCents                 int64          `jsonapi:"attr,gift_card_amount_cents"`
+	GiftCardAmountFloat                 float64        `jsonapi:"attr,gift_card_amount_float"`
+	FormattedGiftCardAmount             string         `jsonapi:"attr,formatted_gift_card_amount"`
+	SubtotalTaxAmountCents              int64          `jsonapi:"attr,subtotal_tax_amount_cents"`
+	SubtotalTaxAmountFloat              float64        `jsonapi:"attr,subtotal_tax_amount_float"`
+	FormattedSubtotalTaxAmount          string         `jsonapi:"attr,formatted_subtotal_tax_amount"`
+	ShippingTaxAmountCents              int64          `jsonapi:"attr,shipping_tax_amount_cents"`
+	ShippingTaxAmountFloat              float64        `jsonapi:"attr,shipping_tax_amount_float"`
+	FormattedShippingTaxAmount          string         `jsonapi:"attr,formatted_shipping_tax_amount"`
+	PaymentMethodTaxAmountCents         int64          `jsonapi:"attr,payment_method_tax_amount_cents"`
+	PaymentMethodTaxAmountFloat         float64        `jsonapi:"attr,payment_method_tax_amount_float"`
+	FormattedPaymentMethodTaxAmount     string         `jsonapi:"attr,formatted_payment_method_tax_amount"`
+	AdjustmentTaxAmountCents            int64          `jsonapi:"attr,adjustment_tax_amount_cents"`
+	AdjustmentTaxAmountFloat            float64        `jsonapi:"attr,adjustment_tax_amount_float"`
+	FormattedAdjustmentTaxAmount        string         `jsonapi:"attr,formatted_adjustment_tax_amount"`
+	TotalTaxableAmountCents             int64          `jsonapi:"attr,total_taxable_amount_cents"`
+	TotalTaxableAmountFloat             float64        `jsonapi:"attr,total_taxable_amount_float"`
+	FormattedTotalTaxableAmount         string         `jsonapi:"attr,formatted_total_taxable_amount"`
+	SubtotalTaxableAmountCents          int64          `jsonapi:"attr,subtotal_taxable_amount_cents"`
+	SubtotalTaxableAmountFloat          float64        `jsonapi:"attr,subtotal_taxable_amount_float"`
+	FormattedSubtotalTaxableAmount      string         `jsonapi:"attr,formatted_subtotal_taxable_amount"`
+	ShippingTaxableAmountCents          int64          `jsonapi:"attr,shipping_taxable_amount_cents"`
+	ShippingTaxableAmountFloat          float64        `jsonapi:"attr,shipping_taxable_amount_float"`
+	FormattedShippingTaxableAmount      string         `jsonapi:"attr,formatted_shipping_taxable_amount"`
+	PaymentMethodTaxableAmountCents     int64          `jsonapi:"attr,payment_method_taxable_amount_cents"`
+	PaymentMethodTaxableAmountFloat     float64        `jsonapi:"attr,payment_method_taxable_amount_float"`
+	FormattedPaymentMethodTaxableAmount string         `jsonapi:"attr,formatted_payment_method_taxable_amount"`
+	AdjustmentTaxableAmountCents        int64          `jsonapi:"attr,adjustment_taxable_amount_cents"`
+	AdjustmentTaxableAmountFloat        float64        `jsonapi:"attr,adjustment_taxable_amount_float"`
+	FormattedAdjustmentTaxableAmount    string         `jsonapi:"attr,formatted_adjustment_taxable_amount"`
+	FeesAmountCents                     int64          `jsonapi:"attr,fees_amount_cents"`
+	FeesAmountFloat                     float64        `jsonapi:"attr,fees_amount_float"`
+	FormattedFeesAmount                 string         `jsonapi:"attr,formatted_fees_amount"`
+	DutyAmountCents                     int64          `jsonapi:"attr,duty_amount_cents"`
+	DutyAmountFloat                     float64        `jsonapi:"attr,duty_amount_float"`
+	FormattedDutyAmount                 string         `jsonapi:"attr,formatted_duty_amount"`
+	PlaceTotalAmountFloat               *float64       `jsonapi:"attr,place_total_amount_float"`
+	FormattedPlaceTotalAmount           *string        `jsonapi:"attr,formatted_place_total_amount"`
+	TaxRate                             *float64       `jsonapi:"attr,tax_rate"`
+	FreightTaxable                      bool           `jsonapi:"attr,freight_taxable"`
+	PaymentMethodTaxable                bool           `jsonapi:"attr,payment_method_taxable"`
+	RefundAmountCents                   *int64         `jsonapi:"attr,_refund_amount_cents,omitempty"`
+	SkusCount                           int            `jsonapi:"attr,skus_count"`
+	ShipmentsCount                      int            `jsonapi:"attr,shipments_count"`
+	PlacedAt                            *engine.Time   `jsonapi:"attr,placed_at"`
+	ApprovedAt                          *engine.Time   `jsonapi:"attr,approved_at"`
+	CancelledAt                         *engine.Time   `jsonapi:"attr,cancelled_at"`
+	ArchivedAt                          *engine.Time   `jsonapi:"attr,archived_at"`
+	PaymentUpdatedAt                    *engine.Time   `jsonapi:"attr,payment_updated_at"`
+	FulfillmentUpdatedAt                *engine.Time   `jsonapi:"attr,fulfillment_updated_at"`
+	RefreshedAt                         *engine.Time   `jsonapi:"attr,refreshed_at"`
+	ExpiresAt                           *engine.Time   `jsonapi:"attr,expires_at"`
+	CheckoutURL                         *string        `jsonapi:"attr,checkout_url"`
+	CreatedAt                           engine.Time    `jsonapi:"attr,created_at"`
+	UpdatedAt                           engine.Time    `jsonapi:"attr,updated_at"`
+	Reference                           *string        `jsonapi:"attr,reference"`
+	ReferenceOrigin                     *string        `jsonapi:"attr,reference_origin"`
+	Metadata                            map[string]any `jsonapi:"attr,metadata"`
 }
 
 // Roles that run the back office: guests and customers may not send these
@@ -177,8 +224,53 @@ func orders() *engine.Definition {
 			engine.Number("total_amount_with_taxes_float"),
 			engine.Text("formatted_total_amount_with_taxes"),
 			engine.Int("place_total_amount_cents"),
+			engine.Int("adjustment_amount_cents"),
+			engine.Number("adjustment_amount_float"),
+			engine.Text("formatted_adjustment_amount"),
+			engine.Int("gift_card_amount_cents"),
+			engine.Number("gift_card_amount_float"),
+			engine.Text("formatted_gift_card_amount"),
+			engine.Int("subtotal_tax_amount_cents"),
+			engine.Number("subtotal_tax_amount_float"),
+			engine.Text("formatted_subtotal_tax_amount"),
+			engine.Int("shipping_tax_amount_cents"),
+			engine.Number("shipping_tax_amount_float"),
+			engine.Text("formatted_shipping_tax_amount"),
+			engine.Int("payment_method_tax_amount_cents"),
+			engine.Number("payment_method_tax_amount_float"),
+			engine.Text("formatted_payment_method_tax_amount"),
+			engine.Int("adjustment_tax_amount_cents"),
+			engine.Number("adjustment_tax_amount_float"),
+			engine.Text("formatted_adjustment_tax_amount"),
+			engine.Int("total_taxable_amount_cents"),
+			engine.Number("total_taxable_amount_float"),
+			engine.Text("formatted_total_taxable_amount"),
+			engine.Int("subtotal_taxable_amount_cents"),
+			engine.Number("subtotal_taxable_amount_float"),
+			engine.Text("formatted_subtotal_taxable_amount"),
+			engine.Int("shipping_taxable_amount_cents"),
+			engine.Number("shipping_taxable_amount_float"),
+			engine.Text("formatted_shipping_taxable_amount"),
+			engine.Int("payment_method_taxable_amount_cents"),
+			engine.Number("payment_method_taxable_amount_float"),
+			engine.Text("formatted_payment_method_taxable_amount"),
+			engine.Int("adjustment_taxable_amount_cents"),
+			engine.Number("adjustment_taxable_amount_float"),
+			engine.Text("formatted_adjustment_taxable_amount"),
+			engine.Int("fees_amount_cents"),
+			engine.Number("fees_amount_float"),
+			engine.Text("formatted_fees_amount"),
+			engine.Int("duty_amount_cents"),
+			engine.Number("duty_amount_float"),
+			engine.Text("formatted_duty_amount"),
+			engine.Number("place_total_amount_float"),
+			engine.Text("formatted_place_total_amount"),
+			engine.Number("tax_rate").Filter().Sort().Doc("The rate of the tax rule that applies to the order (null: none)."),
+			engine.Bool("freight_taxable").Doc("Whether shipping is taxed: set by the tax rule."),
+			engine.Bool("payment_method_taxable").Doc("Whether the payment method's price is taxed: set by the tax rule."),
 			engine.Int("_refund_amount_cents").Update().WriteOnly().Writers(models.RoleIntegration).Column("refund_amount_cents"),
 			engine.Int("skus_count"),
+			engine.Int("shipments_count"),
 			engine.Timestamp("placed_at").Filter().Sort(),
 			engine.Timestamp("approved_at").Filter().Sort(),
 			engine.Timestamp("cancelled_at").Filter().Sort(),
@@ -215,6 +307,7 @@ func orders() *engine.Definition {
 				TotalAmountWithTaxesCents: o.TotalAmountWithTaxesCents,
 				PlaceTotalAmountCents:     o.PlaceTotalAmountCents,
 				SkusCount:                 o.SkusCount,
+				ShipmentsCount:            o.ShipmentsCount,
 				PlacedAt:                  engine.TimeOrNil(o.PlacedAt),
 				ApprovedAt:                engine.TimeOrNil(o.ApprovedAt),
 				CancelledAt:               engine.TimeOrNil(o.CancelledAt),
@@ -241,6 +334,31 @@ func orders() *engine.Definition {
 			money(o.TotalTaxAmountCents, &out.TotalTaxAmountFloat, &out.FormattedTotalTaxAmount)
 			money(o.TotalAmountCents, &out.TotalAmountFloat, &out.FormattedTotalAmount)
 			money(o.TotalAmountWithTaxesCents, &out.TotalAmountWithTaxesFloat, &out.FormattedTotalAmountWithTaxes)
+			out.TaxRate, out.FreightTaxable, out.PaymentMethodTaxable = o.TaxRate, o.FreightTaxable, o.PaymentMethodTaxable
+			money(out.AdjustmentAmountCents, &out.AdjustmentAmountFloat, &out.FormattedAdjustmentAmount)
+			money(out.GiftCardAmountCents, &out.GiftCardAmountFloat, &out.FormattedGiftCardAmount)
+			out.SubtotalTaxAmountCents = o.SubtotalTaxAmountCents
+			money(out.SubtotalTaxAmountCents, &out.SubtotalTaxAmountFloat, &out.FormattedSubtotalTaxAmount)
+			out.ShippingTaxAmountCents = o.ShippingTaxAmountCents
+			money(out.ShippingTaxAmountCents, &out.ShippingTaxAmountFloat, &out.FormattedShippingTaxAmount)
+			out.PaymentMethodTaxAmountCents = o.PaymentMethodTaxAmountCents
+			money(out.PaymentMethodTaxAmountCents, &out.PaymentMethodTaxAmountFloat, &out.FormattedPaymentMethodTaxAmount)
+			money(out.AdjustmentTaxAmountCents, &out.AdjustmentTaxAmountFloat, &out.FormattedAdjustmentTaxAmount)
+			out.TotalTaxableAmountCents = o.TotalTaxableAmountCents
+			money(out.TotalTaxableAmountCents, &out.TotalTaxableAmountFloat, &out.FormattedTotalTaxableAmount)
+			out.SubtotalTaxableAmountCents = o.SubtotalTaxableAmountCents
+			money(out.SubtotalTaxableAmountCents, &out.SubtotalTaxableAmountFloat, &out.FormattedSubtotalTaxableAmount)
+			out.ShippingTaxableAmountCents = o.ShippingTaxableAmountCents
+			money(out.ShippingTaxableAmountCents, &out.ShippingTaxableAmountFloat, &out.FormattedShippingTaxableAmount)
+			out.PaymentMethodTaxableAmountCents = o.PaymentMethodTaxableAmountCents
+			money(out.PaymentMethodTaxableAmountCents, &out.PaymentMethodTaxableAmountFloat, &out.FormattedPaymentMethodTaxableAmount)
+			money(out.AdjustmentTaxableAmountCents, &out.AdjustmentTaxableAmountFloat, &out.FormattedAdjustmentTaxableAmount)
+			money(out.FeesAmountCents, &out.FeesAmountFloat, &out.FormattedFeesAmount)
+			money(out.DutyAmountCents, &out.DutyAmountFloat, &out.FormattedDutyAmount)
+			if o.PlaceTotalAmountCents != nil {
+				f, s := o.Money(*o.PlaceTotalAmountCents).Float(), o.Money(*o.PlaceTotalAmountCents).Formatted()
+				out.PlaceTotalAmountFloat, out.FormattedPlaceTotalAmount = &f, &s
+			}
 			return out
 		},
 		Links: func(o *models.Order, out *orderResource, base string) {
@@ -270,6 +388,8 @@ func orders() *engine.Definition {
 			{Name: "captures", Target: "captures", ToMany: true, InverseKey: "order_id"},
 			{Name: "voids", Target: "voids", ToMany: true, InverseKey: "order_id"},
 			{Name: "refunds", Target: "refunds", ToMany: true, InverseKey: "order_id"},
+			{Name: "shipments", Target: "shipments", ToMany: true, InverseKey: "order_id"},
+			{Name: "default_shipping_method", Target: "shipping_methods", Where: defaultShippingMethod},
 		},
 		Access: engine.Access{
 			models.RoleSalesChannel: engine.Merge(engine.Allow(engine.Create), engine.AllowScoped(cartOfGuest, engine.Retrieve, engine.Update)),

@@ -23,6 +23,11 @@ var update = flag.Bool("update", false, "rewrite testdata/render/*.json from the
 
 // modelOf is a fresh model for each registered type.
 var modelOf = map[string]func() any{
+	"organization":    func() any { return new(models.Organization) },
+	"tax_calculators": func() any { return new(models.TaxCalculator) }, "manual_tax_calculators": func() any { return new(models.TaxCalculator) },
+	"tax_rules":        func() any { return new(models.TaxRule) },
+	"shipping_methods": func() any { return new(models.ShippingMethod) }, "shipments": func() any { return new(models.Shipment) },
+	"stock_locations": func() any { return new(models.StockLocation) }, "stock_items": func() any { return new(models.StockItem) },
 	"markets": func() any { return new(models.Market) }, "price_lists": func() any { return new(models.PriceList) },
 	"prices": func() any { return new(models.Price) }, "skus": func() any { return new(models.Sku) },
 	"customers": func() any { return new(models.Customer) }, "addresses": func() any { return new(models.Address) },

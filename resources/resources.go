@@ -16,6 +16,7 @@ import (
 // writing its file in this package and naming it here.
 func Default() *engine.Registry {
 	return engine.NewRegistry(
+		organization(),
 		markets(),
 		priceLists(),
 		prices(),
@@ -24,6 +25,13 @@ func Default() *engine.Registry {
 		addresses(),
 		customerAddresses(),
 		paymentMethods(),
+		shippingMethods(),
+		shipments(),
+		stockLocations(),
+		stockItems(),
+		taxCalculators(),
+		manualTaxCalculators(),
+		taxRules(),
 		orders(),
 		lineItems(),
 		paymentGateways(),

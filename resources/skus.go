@@ -21,6 +21,7 @@ type skuResource struct {
 	// LimitOnePerCustomer is a Kasse extension: a SKU a customer can buy
 	// once (courses, licences).
 	LimitOnePerCustomer bool           `jsonapi:"attr,limit_one_per_customer"`
+	Inventory           map[string]any `jsonapi:"attr,inventory"`
 	CreatedAt           engine.Time    `jsonapi:"attr,created_at"`
 	UpdatedAt           engine.Time    `jsonapi:"attr,updated_at"`
 	Reference           *string        `jsonapi:"attr,reference"`
@@ -57,7 +58,9 @@ func skus() *engine.Definition {
 			engine.Bool("do_not_ship").Create().Update().Filter().Sort(),
 			engine.Bool("do_not_track").Create().Update().Filter().Sort(),
 			engine.Bool("limit_one_per_customer").Create().Update().Filter(),
+			engine.JSONObject("inventory").Doc("The SKU's stock at the primary stock location: available, quantity (null when not tracked) and levels."),
 		),
+		Load: models.LoadInventories,
 		Render: func(m *models.Sku) *skuResource {
 			return &skuResource{
 				ID:                  m.ID,
@@ -72,6 +75,7 @@ func skus() *engine.Definition {
 				DoNotShip:           m.DoNotShip,
 				DoNotTrack:          m.DoNotTrack,
 				LimitOnePerCustomer: m.LimitOnePerCustomer,
+				Inventory:           inventoryOf(m.Inventory),
 				CreatedAt:           engine.TimeOf(m.CreatedAt),
 				UpdatedAt:           engine.TimeOf(m.UpdatedAt),
 				Reference:           m.Reference,
@@ -81,10 +85,26 @@ func skus() *engine.Definition {
 		},
 		Relationships: []engine.Relationship{
 			{Name: "prices", Target: "prices", ToMany: true, InverseKey: "sku_id"},
+			{Name: "stock_items", Target: "stock_items", ToMany: true, InverseKey: "sku_id"},
 		},
 		Access: engine.Access{
 			models.RoleSalesChannel: engine.AllowScoped(pricedInTokenMarkets, engine.List, engine.Retrieve),
 			models.RoleCustomer:     engine.AllowScoped(pricedInTokenMarkets, engine.List, engine.Retrieve),
 		},
 	})
+}
+
+// inventoryOf is skus.inventory as the reference shows it: available,
+// quantity and one level per stock location (Kasse counts one); an
+// untracked SKU is available with a null quantity and no levels.
+func inventoryOf(i *models.Inventory) map[string]any {
+	if i == nil {
+		return map[string]any{}
+	}
+	out := map[string]any{"available": i.Available, "quantity": nil, "levels": []any{}}
+	if i.Quantity != nil {
+		out["quantity"] = *i.Quantity
+		out["levels"] = []any{map[string]any{"quantity": *i.Quantity, "delivery_lead_times": []any{}}}
+	}
+	return out
 }

@@ -129,7 +129,7 @@ func TestGeneratedGoClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the generated client's flow failed: %v\n%s", err, out)
 	}
-	want := regexp.MustCompile(`^ok order=\S+ skus_count=2 total_amount_cents=5800\n$`)
+	want := regexp.MustCompile(`^ok order=\S+ skus_count=2 total_amount_cents=6500\n$`) // 5800 and 700 shipping
 	if !want.Match(out) {
 		t.Errorf("the generated client printed %q, want a line matching %s", out, want)
 	}

@@ -1,0 +1,275 @@
+package models
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kasse/db"
+	"kasse/errs"
+)
+
+// LabelFormats are the shipping label formats a stock location may use.
+var LabelFormats = []string{"PDF", "ZPL", "EPL2", "PNG"}
+
+// StockLocation is a place that holds stock. Kasse's inventory model is
+// the simplest the reference has: every market ships from one location,
+// the primary one (the lowest number), and only its stock counts.
+type StockLocation struct {
+	Base
+	Number      int
+	Name        string
+	Code        *string
+	LabelFormat string
+	SuppressEtd bool
+	AddressID   *string
+}
+
+// SetDefaults gives a new stock location the reference's default label
+// format.
+func (l *StockLocation) SetDefaults() { l.LabelFormat = "PDF" }
+
+// BeforeWrite numbers a new location and checks its code and format.
+func (l *StockLocation) BeforeWrite(tx *gorm.DB, creating bool) error {
+	if creating {
+		var max int
+		if err := tx.Model(&StockLocation{}).Select("COALESCE(MAX(number), 0)").Scan(&max).Error; err != nil {
+			return err
+		}
+		l.Number = max + 1
+	}
+	var v collect
+	if !slices.Contains(LabelFormats, l.LabelFormat) {
+		_ = v.add(errs.Invalid("label_format", "must be one of "+strings.Join(LabelFormats, ", ")))
+	}
+	if l.Code != nil {
+		if err := v.add(unique(tx, &StockLocation{}, l.ID, "code", "code", *l.Code)); err != nil {
+			return err
+		}
+	}
+	return v.err()
+}
+
+// StockItem is how many of a SKU a stock location holds.
+type StockItem struct {
+	Base
+	StockLocationID string
+	SkuID           string
+	SkuCode         *string
+	Quantity        int
+}
+
+// BeforeWrite resolves sku_code to a SKU when no sku relationship was
+// given, and keeps one stock item per SKU and location.
+func (s *StockItem) BeforeWrite(tx *gorm.DB, creating bool) error {
+	var sku Sku
+	switch {
+	case s.SkuID != "":
+		found, err := findBy(tx, &sku, "id = ?", s.SkuID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errs.NotFound("skus", s.SkuID).At(errs.RelationshipPointer("sku"))
+		}
+	case s.SkuCode != nil && *s.SkuCode != "":
+		found, err := findBy(tx, &sku, "code = ?", strings.TrimSpace(*s.SkuCode))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errs.Invalid("sku_code", "no SKU has this code")
+		}
+	default:
+		return errs.New(errs.ValidationError, "sku - can't be blank: give a sku relationship or a sku_code").At(errs.RelationshipPointer("sku"))
+	}
+	s.SkuID, s.SkuCode = sku.ID, &sku.Code
+	var v collect
+	if s.Quantity < 0 {
+		_ = v.add(errs.Invalid("quantity", "must be greater than or equal to 0"))
+	}
+	taken, err := exists(tx, &StockItem{}, s.ID, "stock_location_id = ? AND sku_id = ?", s.StockLocationID, s.SkuID)
+	if err != nil {
+		return err
+	}
+	if taken {
+		_ = v.add(errs.New(errs.ValidationError, "sku - already has a stock item in this stock location").At(errs.RelationshipPointer("sku")))
+	}
+	return v.err()
+}
+
+// StockLineItem records what a placed order took from a stock item, so
+// that cancelling it gives exactly that back, once.
+type StockLineItem struct {
+	Record
+	OrderID     string
+	StockItemID string
+	Quantity    int
+	ReleasedAt  *time.Time
+}
+
+// primaryStockLocation is the location every market ships from: the
+// lowest-numbered. ok is false when the installation has none, and then
+// stock is not tracked.
+func primaryStockLocation(tx *gorm.DB) (loc StockLocation, ok bool, err error) {
+	err = tx.Order("number").Limit(1).Take(&loc).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return loc, false, nil
+	}
+	return loc, err == nil, err
+}
+
+// Inventory is a SKU's stock as the reference shows it (skus.inventory).
+type Inventory struct {
+	Available bool
+	// Quantity is nil for a SKU whose stock is not tracked (do_not_track,
+	// or no stock location at all).
+	Quantity *int
+}
+
+// LoadInventories reads the inventory of skus (Sku.Inventory) in one
+// query.
+func LoadInventories(tx *gorm.DB, skus []*Sku) error {
+	if len(skus) == 0 {
+		return nil
+	}
+	ids := make([]string, len(skus))
+	for i, s := range skus {
+		ids[i] = s.ID
+	}
+	// One row per stock item of these SKUs at the primary location, or one
+	// row with no SKU when it has none of them; no row: no location at all.
+	var rows []struct {
+		SkuID    *string
+		Quantity *int
+	}
+	if err := tx.Raw("SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids).Scan(&rows).Error; err != nil {
+		return err
+	}
+	tracked := len(rows) > 0
+	held := map[string]int{}
+	for _, r := range rows {
+		if r.SkuID != nil && r.Quantity != nil {
+			held[*r.SkuID] = *r.Quantity
+		}
+	}
+	for _, s := range skus {
+		if !tracked || s.DoNotTrack {
+			s.Inventory = &Inventory{Available: true}
+			continue
+		}
+		q := held[s.ID]
+		s.Inventory = &Inventory{Available: q > 0, Quantity: &q}
+	}
+	return nil
+}
+
+// outOfStock is the 422 for a quantity the primary location cannot cover.
+func outOfStock(code string, available int) error {
+	return errs.Invalid("quantity", "is out of stock: "+code+" has "+strconv.Itoa(max(available, 0))+" available")
+}
+
+// checkStock refuses a line item whose SKU's quantity in the order (this
+// item's and the order's other items of the SKU) exceeds the primary
+// location's stock of it.
+func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
+	if sku.DoNotTrack {
+		return nil
+	}
+	loc, tracked, err := primaryStockLocation(tx)
+	if err != nil || !tracked {
+		return err
+	}
+	var others struct{ Quantity int }
+	if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
+		Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID).Scan(&others).Error; err != nil {
+		return err
+	}
+	var item StockItem
+	found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, sku.ID)
+	if err != nil {
+		return err
+	}
+	available := 0
+	if found {
+		available = item.Quantity
+	}
+	if others.Quantity+li.Quantity > available {
+		return outOfStock(sku.Code, available-others.Quantity)
+	}
+	return nil
+}
+
+// decrementStock takes the order's tracked items from the primary
+// location when it is placed: each stock item in SKU order (so two
+// placements lock them in one order), only if it still holds enough,
+// recording what it took. A stock item that no longer covers the order
+// fails the placement with a 422.
+func (o *Order) decrementStock(tx *gorm.DB) error {
+	loc, tracked, err := primaryStockLocation(tx)
+	if err != nil || !tracked {
+		return err
+	}
+	var needs []struct {
+		SkuID    string
+		Code     string
+		Quantity int
+	}
+	if err := tx.Model(&LineItem{}).Select("skus.id AS sku_id, skus.code AS code, SUM(line_items.quantity) AS quantity").
+		Joins("JOIN skus ON skus.id = line_items.item_id").
+		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.do_not_track = ?", o.ID, "skus", false).
+		Group("skus.id, skus.code").Order("skus.id").Scan(&needs).Error; err != nil {
+		return err
+	}
+	now := db.Now()
+	for _, n := range needs {
+		var item StockItem
+		found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, n.SkuID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return outOfStock(n.Code, 0)
+		}
+		res := tx.Model(&StockItem{}).Where("id = ? AND quantity >= ?", item.ID, n.Quantity).
+			Updates(map[string]any{"quantity": gorm.Expr("quantity - ?", n.Quantity), "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var left StockItem
+			if err := tx.Where("id = ?", item.ID).Take(&left).Error; err != nil {
+				return err
+			}
+			return outOfStock(n.Code, left.Quantity)
+		}
+		if err := tx.Create(&StockLineItem{OrderID: o.ID, StockItemID: item.ID, Quantity: n.Quantity}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseStock gives a cancelled order's stock back, once.
+func (o *Order) releaseStock(tx *gorm.DB) error {
+	var taken []StockLineItem
+	if err := tx.Where("order_id = ? AND released_at IS NULL", o.ID).Order("stock_item_id").Find(&taken).Error; err != nil {
+		return err
+	}
+	now := db.Now()
+	for _, t := range taken {
+		if err := tx.Model(&StockItem{}).Where("id = ?", t.StockItemID).
+			Updates(map[string]any{"quantity": gorm.Expr("quantity + ?", t.Quantity), "updated_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&StockLineItem{}).Where("id = ?", t.ID).Updates(map[string]any{"released_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
