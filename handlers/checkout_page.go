@@ -141,7 +141,7 @@ func (a *api) checkoutPay(c *gin.Context) {
 		return
 	}
 	in := models.PayInput{CSRFToken: c.PostForm("csrf_token"), CardNumber: c.PostForm("card_number"), CardExpiry: c.PostForm("card_expiry"),
-		CardCVC: c.PostForm("card_cvc"), Phone: c.PostForm("phone")}
+		CardCVC: c.PostForm("card_cvc"), Phone: c.PostForm("phone"), Email: c.PostForm("email")}
 	if n := c.PostForm("installments"); n != "" {
 		v, err := strconv.Atoi(n)
 		if err != nil {

@@ -248,11 +248,14 @@ func TestCheckoutSessionAmountOnlyMobileMoney(t *testing.T) {
 		if got := status()["status"]; got != "pending" {
 			t.Fatalf("opened: %v", got)
 		}
-		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "phone": {"+2250700000003"}})
+		if !strings.Contains(p.body, `autocomplete="email"`) {
+			t.Fatalf("a session without an email asks for one:\n%s", p.body)
+		}
+		p = e.visit(t, "POST", path, url.Values{"csrf_token": {p.csrf(t)}, "phone": {"+2250700000003"}, "email": {"Payer@Example.ci"}})
 		if p.status != 303 || p.location != path {
 			t.Fatalf("pay: %d %q", p.status, p.location)
 		}
-		if got := status()["status"]; got != "processing" {
+		if got := status(); got["status"] != "processing" || got["customer_email"] != "payer@example.ci" {
 			t.Fatalf("submitted: %v", got)
 		}
 		if p := e.visit(t, "GET", path, nil); p.header.Get("Refresh") == "" {

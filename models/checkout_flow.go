@@ -78,6 +78,7 @@ type PayInput struct {
 	CardExpiry   string
 	CardCVC      string
 	Phone        string
+	Email        string // the receipt's address; fills the session's and the order's when they have none
 	Installments int
 }
 
@@ -234,6 +235,9 @@ func (s *CheckoutSessions) Pay(ctx context.Context, baseURL, token string, in Pa
 	if in.Installments < 1 || in.Installments > sess.MaxInstallments {
 		return "", errs.Invalid("installments", "choose between 1 and the session's max_installments")
 	}
+	if err := s.rememberEmail(ctx, sess, in.Email); err != nil {
+		return "", err
+	}
 	candidates := sess.candidates()
 	start := 0
 	for i, c := range candidates {
@@ -297,6 +301,29 @@ func (s *CheckoutSessions) Pay(ctx context.Context, baseURL, token string, in Pa
 		}
 	}
 	return "", nil
+}
+
+// rememberEmail keeps the email the page's form sent on the session and
+// its order, where they have none.
+func (s *CheckoutSessions) rememberEmail(ctx context.Context, sess *CheckoutSession, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || (sess.CustomerEmail != nil && *sess.CustomerEmail != "") {
+		return nil
+	}
+	if !validEmail(email) {
+		return errs.Invalid("email", "is not a valid email address")
+	}
+	return s.locked(ctx, sess.ID, func(tx *gorm.DB, order *Order, locked *CheckoutSession) error {
+		if locked.CustomerEmail == nil {
+			if err := tx.Model(locked).Update("customer_email", email).Error; err != nil {
+				return err
+			}
+		}
+		if order.CustomerEmail == nil {
+			return tx.Model(order).Update("customer_email", email).Error
+		}
+		return nil
+	})
 }
 
 // formOf is the form of the page that pays a candidate: the sandbox's,
