@@ -65,7 +65,9 @@ func (l *sqlLog) take() []string {
 // with --application-cache-ttl 0 as here, the application). Before issue
 // 17 the order was locked and read three times per line item write and
 // rewritten in full, and a new order read its market and its price list
-// apart: 8, 14, 12 and 10 statements.
+// apart: 8, 14, 12 and 10 statements. Since shipping, stock and taxes
+// (issue 16) a line item write also checks the stock, syncs the order's
+// shipment and computes its taxes.
 func TestWriteStatements(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		e := newEnv(t, gdb, true)
@@ -81,15 +83,16 @@ func TestWriteStatements(t *testing.T) {
 		order := shop.newOrder(t, nil)
 		check("POST /api/orders", 7)
 		li := shop.addItem(t, id(order), "TSHIRTMM000000FFFFFFXL", 1)
-		check("POST /api/line_items", 12)
+		check("POST /api/line_items", 23)
 		shop.do(t, "PATCH", "/api/line_items/"+id(li), resource("line_items", id(li), map[string]any{"quantity": 3}, nil)).want(t, 200)
-		check("PATCH /api/line_items quantity", 10)
-		if got := attrs(shop.order(t, id(order)))["total_amount_cents"]; got != float64(3*2900) {
-			t.Errorf("the order's total after the PATCH: %v, want %d", got, 3*2900)
+		check("PATCH /api/line_items quantity", 18)
+		// Three T-shirts and the demo's €7.00 shipping.
+		if got := attrs(shop.order(t, id(order)))["total_amount_cents"]; got != float64(3*2900+700) {
+			t.Errorf("the order's total after the PATCH: %v, want %d", got, 3*2900+700)
 		}
 		log.take()
 		shop.do(t, "DELETE", "/api/line_items/"+id(li), nil).want(t, 204)
-		check("DELETE /api/line_items", 8)
+		check("DELETE /api/line_items", 12)
 		if got := attrs(shop.order(t, id(order))); got["total_amount_cents"] != float64(0) || got["status"] != "draft" {
 			t.Errorf("the order after the DELETE: total %v, status %v", got["total_amount_cents"], got["status"])
 		}

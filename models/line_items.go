@@ -231,4 +231,8 @@ func (li *LineItem) recomputeOrder(tx *gorm.DB) error {
 
 // recomputedColumns are the order columns Order.Recompute derives.
 var recomputedColumns = []string{"subtotal_amount_cents", "skus_count", "payment_method_amount_cents", "total_tax_amount_cents",
-	"total_amount_cents", "total_amount_with_taxes_cents", "status", "updated_at"}
+	"total_amount_cents", "total_amount_with_taxes_cents", "status", "updated_at",
+	// shipping and taxes
+	"shipping_amount_cents", "shipments_count", "country_code", "tax_rate", "freight_taxable", "payment_method_taxable",
+	"subtotal_tax_amount_cents", "shipping_tax_amount_cents", "payment_method_tax_amount_cents",
+	"subtotal_taxable_amount_cents", "shipping_taxable_amount_cents", "payment_method_taxable_amount_cents", "total_taxable_amount_cents"}
