@@ -49,7 +49,7 @@ var pageToken = regexp.MustCompile(`^[0-9a-f]{64}$`)
 //	GET  /checkout/{token}/return   back from the provider's page (3DS, hosted checkout)
 //	POST /checkout/{token}/cancel   give up: the session is cancelled
 func (a *api) checkoutRoutes(r *gin.Engine) {
-	g := r.Group("/checkout", checkoutHeaders())
+	g := r.Group("/checkout", pageHeaders(checkoutCSP))
 	g.GET("/assets/checkout.css", func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Data(http.StatusOK, "text/css; charset=utf-8", checkoutCSS)
@@ -58,16 +58,6 @@ func (a *api) checkoutRoutes(r *gin.Engine) {
 	g.POST("/:token", a.checkoutPay)
 	g.GET("/:token/return", a.checkoutReturn)
 	g.POST("/:token/cancel", a.checkoutCancel)
-}
-
-func checkoutHeaders() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", checkoutCSP)
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cache-Control", "no-store")
-		c.Next()
-	}
 }
 
 // checkoutView is what the templates render.

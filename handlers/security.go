@@ -35,10 +35,14 @@ func SecurityHeaders(baseURL string) gin.HandlerFunc {
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // HTMLPage sets the headers of the pages a person uses.
-func HTMLPage() gin.HandlerFunc {
+func HTMLPage() gin.HandlerFunc { return pageHeaders(pageCSP) }
+
+// pageHeaders sets a person's page's headers with its policy: never
+// framed, never cached.
+func pageHeaders(csp string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		c.Next()

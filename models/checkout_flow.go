@@ -248,24 +248,23 @@ func (s *CheckoutSessions) Pay(ctx context.Context, baseURL, token string, in Pa
 	if len(candidates) == 0 {
 		return "", errs.New(errs.NoAvailableProvider, "the checkout session has no payment method to pay with")
 	}
+	// The attempt starts at the session's current choice (a pinned session
+	// has no other). Failover goes to the next candidates the submitted
+	// form can pay: a card typed on the sandbox's form cannot go to a
+	// provider's hosted page, nor a hosted page's submission to the sandbox.
+	candidates = candidates[start:]
 	if sess.PinnedGateway {
-		candidates = candidates[start : start+1]
-		start = 0
+		candidates = candidates[:1]
 	}
-	// Failover goes to the next candidates the submitted form can pay:
-	// a card typed on the sandbox's form cannot go to a provider's hosted
-	// page, nor a hosted page's submission to the sandbox.
-	first := candidates[start]
 	var same []RouteCandidate
-	for _, c := range candidates[start:] {
-		if formOf(c) == formOf(first) {
+	for _, c := range candidates {
+		if formOf(c) == formOf(candidates[0]) {
 			same = append(same, c)
 		}
 	}
-	candidates, start = same, 0
-	for i := start; i < len(candidates); i++ {
-		c := candidates[i]
-		pay, err := sessionToken(sess, c, in, i > start)
+	candidates = same
+	for i, c := range candidates {
+		pay, err := sessionToken(sess, c, in, i > 0)
 		if err != nil {
 			return "", err
 		}

@@ -342,9 +342,12 @@ func (s *CheckoutSession) route(tx *gorm.DB, order *Order, now time.Time) error 
 // its amount the order's total with that method.
 func (s *CheckoutSession) choose(tx *gorm.DB, order *Order, c RouteCandidate) error {
 	pmID, gwID := c.PaymentMethodID, c.GatewayID
-	order.PaymentMethodID = &pmID
-	if err := order.Recompute(tx); err != nil {
-		return err
+	if order.PaymentMethodID == nil || *order.PaymentMethodID != pmID {
+		// Only another payment method changes the totals (its price).
+		order.PaymentMethodID = &pmID
+		if err := order.Recompute(tx); err != nil {
+			return err
+		}
 	}
 	s.PaymentMethodID, s.PaymentGatewayID = &pmID, &gwID
 	s.AmountCents, s.CurrencyCode = order.TotalAmountWithTaxesCents, order.CurrencyCode

@@ -122,3 +122,55 @@ func TestConcurrentCheckoutExpiry(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentCheckoutReturns: after a 3-D Secure challenge the
+// customer's return (reloaded in several tabs) and the provider's answer
+// settle the session at the same moment: one authorization, one
+// completion, one callback.
+func TestConcurrentCheckoutReturns(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		s := newShop(t, gdb)
+		provider := &fakeProvider{
+			authorize: func(_ context.Context, req models.AuthorizeRequest) (*models.ProviderResult, error) {
+				return &models.ProviderResult{Outcome: models.RequiresAction, PaymentID: "pay_" + req.IdempotencyKey, RedirectURL: "https://bank.example/3ds"}, nil
+			},
+		}
+		svc := &models.CheckoutSessions{Payments: &models.Payments{DB: gdb, Providers: provider}}
+		svc.Payments.Settled = svc.SettleBySource
+		cs := s.session("https://93.184.216.34/callback")
+		redirect, err := svc.Pay(context.Background(), "http://kasse.test", cs.Token,
+			models.PayInput{CSRFToken: cs.CSRFToken, CardNumber: "4000000000003220", CardExpiry: "12/39", CardCVC: "123"})
+		if err != nil || redirect != "https://bank.example/3ds" {
+			t.Fatalf("pay: %q %v", redirect, err)
+		}
+		const returns = 6
+		errors := make([]error, returns)
+		var wg sync.WaitGroup
+		for i := range returns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i%2 == 0 {
+					_, errors[i] = svc.Return(context.Background(), cs.Token, nil)
+				} else {
+					errors[i] = svc.Refresh(context.Background(), cs.ID)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errors {
+			if err != nil {
+				t.Fatalf("a concurrent settlement: %v", err)
+			}
+		}
+		var stored models.CheckoutSession
+		s.must(gdb.Where("id = ?", cs.ID).Take(&stored).Error)
+		var auths, callbacks, attempts int64
+		gdb.Model(&models.Transaction{}).Where("order_id = ? AND kind = ?", cs.OrderID, models.TxAuthorization).Count(&auths)
+		gdb.Model(&models.CheckoutCallback{}).Where("checkout_session_id = ?", cs.ID).Count(&callbacks)
+		gdb.Model(&models.GatewayAttempt{}).Where("checkout_session_id = ?", cs.ID).Count(&attempts)
+		if stored.Status != models.SessionCompleted || auths != 1 || callbacks != 1 || attempts != 1 {
+			t.Fatalf("session %s, %d authorizations, %d callbacks, %d attempts; want completed, 1, 1, 1", stored.Status, auths, callbacks, attempts)
+		}
+	})
+}
