@@ -545,6 +545,29 @@ func strictClaimTypes(raw string) bool {
 	return true
 }
 
+// MaxClientCredential is the longest client id or secret Client reads.
+const MaxClientCredential = 200
+
+// Client authenticates an integration application by its client id and
+// secret, as the checkout links facade's X-API-KEY and X-API-SECRET
+// headers carry them, and returns the principal its client_credentials
+// token would act for. A wrong pair, a revoked application or one that is
+// not an integration is 401 UNAUTHORIZED (the same answer for each).
+func (s *Service) Client(ctx context.Context, clientID, secret string) (*models.Principal, error) {
+	refused := errs.New(errs.Unauthorized, "unknown client, wrong secret, revoked application, or not an integration")
+	if clientID == "" || secret == "" || len(clientID) > MaxClientCredential || len(secret) > MaxClientCredential {
+		return nil, refused
+	}
+	app, found, err := s.ids.ApplicationByClientID(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if !found || app.Revoked() || app.Kind != models.KindIntegration || !app.CheckSecret(secret) {
+		return nil, refused
+	}
+	return &models.Principal{ApplicationID: app.ID, ClientID: app.ClientID, Role: models.RoleIntegration, Test: s.cfg.Test}, nil
+}
+
 // Verify checks an access token and returns who it acts for. Any failure
 // is a 401 INVALID_TOKEN without detail on which check failed beyond a
 // short reason.

@@ -21,7 +21,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -209,8 +208,8 @@ type callbackWorker struct {
 	s *Service
 }
 
-// Work posts a session's callback: a form body (checkout_session_id,
-// status) signed like a webhook with the market's shared_secret, retried
+// Work posts a session's callback: a form body (models.CheckoutCallback's
+// Form) signed like a webhook with the market's shared_secret, retried
 // on the webhook schedule until the merchant answers 2xx.
 func (w *callbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs]) error {
 	s := w.s
@@ -224,7 +223,7 @@ func (w *callbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	if cb == nil {
 		return nil // the session is gone
 	}
-	body := []byte(url.Values{"checkout_session_id": {cb.CheckoutSessionID}, "status": {cb.Status}}.Encode())
+	body := []byte(cb.Form().Encode())
 	attempt := s.send(ctx, cb.CallbackURL, secret, cb.ID, body, func(h http.Header) {
 		h.Set("Content-Type", "application/x-www-form-urlencoded")
 		h.Set("X-Kasse-Topic", models.SessionTopic(cb.Status))

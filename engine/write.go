@@ -404,27 +404,9 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 	call := &Call{Ctx: ctx, Principal: p, engine: e, def: def}
 	var model any
 	err := e.transact(ctx, func(tx *gorm.DB) error {
-		model = e.newModel(p, def)
 		call.Tx, call.after = tx, nil
-		triggers, err := e.apply(ctx, tx, p, def, model, body, true)
-		if err != nil {
-			return err
-		}
-		if err := lockParent(tx, def, model); err != nil {
-			return err
-		}
-		if err := e.write(call, model, true, triggers); err != nil {
-			return err
-		}
-		if def.onCreate != nil {
-			if err := def.onCreate(call, model); err != nil {
-				return err
-			}
-		}
-		if err := e.checkScope(ctx, tx, def, model, scope); err != nil {
-			return err
-		}
-		if err := models.Emit(tx, def.Type+".create", def.Type, def.ID(model)); err != nil {
+		var err error
+		if model, err = e.createIn(call, body, scope); err != nil {
 			return err
 		}
 		return claim.RecordCreated(tx, def.Type, def.ID(model))
@@ -437,6 +419,33 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 		return id, &CommittedError{ID: id, Err: err}
 	}
 	return id, nil
+}
+
+// createIn creates one resource in call's transaction: its attributes and
+// relationships, the parent lock, its rules and triggers, its after-create
+// work, the grant's scope and its create event.
+func (e *Engine) createIn(call *Call, body *serializers.ResourceBody, scope []db.Condition) (any, error) {
+	ctx, tx, p, def := call.Ctx, call.Tx, call.Principal, call.def
+	model := e.newModel(p, def)
+	triggers, err := e.apply(ctx, tx, p, def, model, body, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockParent(tx, def, model); err != nil {
+		return nil, err
+	}
+	if err := e.write(call, model, true, triggers); err != nil {
+		return nil, err
+	}
+	if def.onCreate != nil {
+		if err := def.onCreate(call, model); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.checkScope(ctx, tx, def, model, scope); err != nil {
+		return nil, err
+	}
+	return model, models.Emit(tx, def.Type+".create", def.Type, def.ID(model))
 }
 
 // resumeCreate finishes a create that an earlier run of the same

@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,8 +45,9 @@ func (a *api) Idempotent(svc *models.Idempotency, organizationID string) gin.Han
 			return
 		}
 		values, sent := c.Request.Header[http.CanonicalHeaderKey(IdempotencyKeyHeader)]
+		rule, facade := compatKeyOf(c)
 		if !sent {
-			if c.Request.Method == http.MethodPost && required[c.Request.URL.Path] {
+			if c.Request.Method == http.MethodPost && (required[c.Request.URL.Path] || rule.required) {
 				e := errs.New(errs.IdempotencyKeyMissing, "%s requires an Idempotency-Key header: send a unique key per intended request and the same key when you retry it", c.Request.URL.Path)
 				e.Header = IdempotencyKeyHeader
 				a.fail(c, e)
@@ -57,8 +60,18 @@ func (a *api) Idempotent(svc *models.Idempotency, organizationID string) gin.Han
 		if len(values) == 1 {
 			key = values[0]
 		}
+		maxLen := models.MaxIdempotencyKeyLength
+		if facade && rule.maxLen > maxLen {
+			// A facade whose API allows longer keys: a long key is kept as
+			// its digest, which is as unique.
+			maxLen = rule.maxLen
+			if len(key) > models.MaxIdempotencyKeyLength && len(key) <= maxLen && printableASCII(key) {
+				sum := sha256.Sum256([]byte(key))
+				key = "sha256:" + hex.EncodeToString(sum[:])
+			}
+		}
 		if !models.ValidIdempotencyKey(key) {
-			e := errs.New(errs.IdempotencyKeyInvalid, "Idempotency-Key must be one value of 1 to %d printable ASCII characters", models.MaxIdempotencyKeyLength)
+			e := errs.New(errs.IdempotencyKeyInvalid, "Idempotency-Key must be one value of 1 to %d printable ASCII characters", maxLen)
 			e.Header = IdempotencyKeyHeader
 			a.fail(c, e)
 			return
@@ -170,4 +183,13 @@ func (w *recordingWriter) Write(b []byte) (int, error) {
 func (w *recordingWriter) WriteString(s string) (int, error) {
 	w.body.WriteString(s)
 	return w.ResponseWriter.WriteString(s)
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

@@ -249,6 +249,16 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	if internal {
 		log.ErrorContext(c.Request.Context(), "internal error", slog.String("request_id", RequestIDFrom(c.Request.Context())), slog.String("error", err.Error()))
 	}
+	if render := compatErrorsOf(c); render != nil {
+		// A checkout facade answers in its own API's error format.
+		list, _ := errs.As(err)
+		if internal {
+			list = nil
+		}
+		render(c, status, list)
+		c.Abort()
+		return
+	}
 	c.Header("Content-Type", serializers.MediaType)
 	c.AbortWithStatusJSON(status, doc)
 }

@@ -61,6 +61,9 @@ type Config struct {
 	// Idempotency keeps the answers to writes sent with an
 	// Idempotency-Key.
 	Idempotency *models.Idempotency
+	// Compat names the checkout facades to mount (models.CompatFacades;
+	// nil: all of them; empty: none). They need Checkout.
+	Compat []string
 }
 
 // api serves the generic JSON:API endpoints.
@@ -122,6 +125,7 @@ func NewRouter(cfg Config) *gin.Engine {
 		r.Any("/sandbox/*path", HTMLPage(), gin.WrapH(cfg.Sandbox))
 	}
 	a.checkoutRoutes(r)
+	a.compatRoutes(r)
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) { c.JSON(http.StatusOK, cfg.Auth.JWKS()) })
 	// The document is built on first request: building it at start-up
 	// would slow every start (and every test router) for a page few read.

@@ -758,13 +758,19 @@ func (c *Callbacks) Load(ctx context.Context, id string) (*CheckoutCallback, str
 	if err != nil || !found {
 		return nil, "", err
 	}
-	var secret []string
+	var rows []struct {
+		SharedSecret string
+		UUID         string `gorm:"column:uuid"`
+		Compat       *string
+	}
 	err = c.DB.WithContext(ctx).Model(&Market{}).Joins("JOIN checkout_sessions ON checkout_sessions.market_id = markets.id").
-		Where("checkout_sessions.id = ?", cb.CheckoutSessionID).Limit(1).Pluck("markets.shared_secret", &secret).Error
-	if err != nil || len(secret) == 0 {
+		Where("checkout_sessions.id = ?", cb.CheckoutSessionID).Limit(1).
+		Select("markets.shared_secret, checkout_sessions.uuid, checkout_sessions.compat").Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
 		return nil, "", err
 	}
-	return &cb, secret[0], nil
+	cb.sessionUUID, cb.compat = rows[0].UUID, deref(rows[0].Compat)
+	return &cb, rows[0].SharedSecret, nil
 }
 
 // Record stores one attempt's answer.

@@ -251,6 +251,11 @@ func (i *Identity) Application(ctx context.Context, id string) (*Application, bo
 	return &app, found, err
 }
 
+// ApplicationByClientID loads an application by client id.
+func (i *Identity) ApplicationByClientID(ctx context.Context, clientID string) (*Application, bool, error) {
+	return FindApplication(i.DB.WithContext(ctx), clientID)
+}
+
 // FindApplication loads an application by client id.
 func (t *IdentityTx) FindApplication(clientID string) (*Application, bool, error) {
 	return FindApplication(t.tx, clientID)

@@ -1,6 +1,9 @@
 package models
 
 import (
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	money "github.com/Rhymond/go-money"
@@ -42,4 +45,78 @@ func (m Money) Float() float64 {
 // ("€10.00", "5,000 CFA", "1.500 .د.ك").
 func (m Money) Formatted() string {
 	return money.New(m.Cents, strings.ToUpper(m.Currency)).Display()
+}
+
+// MaxMajorDigits bounds the integer digits ParseMajor reads: an amount up
+// to 10^12 major units fits minor units in an int64 for every exponent.
+const MaxMajorDigits = 12
+
+// ParseMajor reads a decimal amount in major units ("140.76", "5000",
+// "1e2" refused) exactly into minor units of currency: no float on the
+// way. More decimals than the currency's exponent allow (XOF "10.5", EUR
+// "1.234") is an error, as are signs other than a leading minus and
+// exponents.
+func ParseMajor(s string, currency string) (int64, error) {
+	c, ok := LookupCurrency(currency)
+	if !ok {
+		return 0, errors.New("is in an unknown currency")
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dotted := strings.Cut(s, ".")
+	if whole == "" || (dotted && frac == "") || len(whole) > MaxMajorDigits || !allDigits(whole) || !allDigits(frac) {
+		return 0, errors.New("must be a decimal number such as 140.76")
+	}
+	frac = strings.TrimRight(frac, "0")
+	exp := c.Exponent()
+	if len(frac) > exp {
+		if exp == 0 {
+			return 0, fmt.Errorf("must be a whole number: %s has no minor unit", strings.ToUpper(currency))
+		}
+		return 0, fmt.Errorf("has more than %d decimals, which %s does not allow", exp, strings.ToUpper(currency))
+	}
+	digits := whole + frac + strings.Repeat("0", exp-len(frac))
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return 0, errors.New("is too large")
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Major is the amount in major units as an exact decimal ("140.76",
+// "5000", "0.05"): what the facades whose APIs speak major units send as
+// a JSON number.
+func (m Money) Major() string {
+	exp := 2
+	if c, ok := LookupCurrency(m.Currency); ok {
+		exp = c.Exponent()
+	}
+	sign, n := "", m.Cents
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	digits := strconv.FormatInt(n, 10)
+	if exp == 0 {
+		return sign + digits
+	}
+	if len(digits) <= exp {
+		digits = strings.Repeat("0", exp-len(digits)+1) + digits
+	}
+	whole, frac := digits[:len(digits)-exp], strings.TrimRight(digits[len(digits)-exp:], "0")
+	if frac == "" {
+		return sign + whole
+	}
+	return sign + whole + "." + frac
 }

@@ -14,6 +14,8 @@ import (
 // resource: docs/checkout-sessions.md).
 type checkoutSessionResource struct {
 	ID                     string         `jsonapi:"primary,checkout_sessions"`
+	UUID                   string         `jsonapi:"attr,uuid"`
+	Compat                 *string        `jsonapi:"attr,compat"`
 	Status                 string         `jsonapi:"attr,status"`
 	CheckoutURL            string         `jsonapi:"attr,checkout_url"`
 	SuccessURL             string         `jsonapi:"attr,success_url"`
@@ -62,6 +64,9 @@ func checkCheckoutSession(c *engine.Call, s *models.CheckoutSession, creating bo
 	if !creating {
 		return nil
 	}
+	if name := models.CompatFrom(c.Ctx); name != "" {
+		s.Compat = &name
+	}
 	integration := c.Principal.Role == models.RoleIntegration
 	switch {
 	case s.OrderID == "" && !integration:
@@ -88,9 +93,11 @@ func checkoutSessions() *engine.Definition {
 		Description: "A checkout session is a payment page Kasse hosts for an order (or an amount): one call returns its checkout_url; the customer pays there; the merchant hears the outcome by redirect, callback, webhook and status (a Kasse resource).",
 		Actions:     engine.Actions{List: true, Retrieve: true, Create: true, Update: true},
 		Attributes: base(
+			engine.Text("uuid").Filter().Max(36).Doc("The session's UUID: the id the checkout facades whose APIs show UUIDs answer with (sessionId, checkoutId)."),
+			engine.Enum("compat", models.CompatFacades...).Filter().Doc("The checkout facade that opened the session (docs/checkout-apis.md), or null."),
 			engine.Enum("status", models.SessionStatuses...).Filter().Sort().Doc("created → pending (page opened) → processing (payment submitted) → completed | failed (may pay again) | expired | cancelled."),
 			engine.URL("checkout_url").Doc("The hosted payment page, on Kasse's own origin; unguessable (256 random bits)."),
-			engine.URL("success_url").Create().Required().Doc("Where the customer goes after paying, with ?checkout_session_id=…"),
+			engine.URL("success_url").Create().Doc("Where the customer goes after paying, with ?checkout_session_id=…; without one the page shows its receipt."),
 			engine.URL("failure_url").Create().Doc("Where the customer goes on cancel or expiry, with ?checkout_session_id=…"),
 			engine.URL("callback_url").Create().Doc("Receives a signed form POST (checkout_session_id, status) on every outcome."),
 			engine.Int("expires_in").Create().Doc("Seconds the page stays open: 300 to 86400, default 1800."),
@@ -117,6 +124,8 @@ func checkoutSessions() *engine.Definition {
 			amount := models.Money{Cents: s.AmountCents, Currency: s.CurrencyCode}
 			return &checkoutSessionResource{
 				ID:                     s.ID,
+				UUID:                   s.UUID,
+				Compat:                 s.Compat,
 				Status:                 s.CurrentStatus(time.Now()),
 				SuccessURL:             s.SuccessURL,
 				FailureURL:             s.FailureURL,

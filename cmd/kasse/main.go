@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -90,6 +91,9 @@ Flags (each may also be set with the environment variable beside it; the flag wi
                                                               counted across instances (default 10; 0: off)
   --cors-origins LIST          KASSE_CORS_ORIGINS             serve: comma-separated origins (https://shop.example) whose
                                                               browser pages may call the API (default none)
+  --compat LIST                KASSE_COMPAT                   serve: comma-separated checkout facades to mount: courses,
+                                                              mobile_money, sessions, links, or none (default all four;
+                                                              docs/checkout-apis.md)
   --metrics-addr ADDR          KASSE_METRICS_ADDR             serve: listen address of GET /metrics in Prometheus format,
                                                               such as 127.0.0.1:9090 (default off)
   --webhooks-allow-private     KASSE_WEBHOOKS_ALLOW_PRIVATE   serve: let webhook callback URLs use http and loopback or
@@ -122,7 +126,7 @@ type settings struct {
 	checkoutComBaseURL, stripeBaseURL               string
 	dbMaxOpenConns, dbMaxIdleConns                  int
 	dbConnMaxLifetime                               time.Duration
-	corsOrigins, metricsAddr                        string
+	corsOrigins, metricsAddr, compat                string
 	webhooksAllowPrivate                            bool
 	webhooksRetrySchedule                           []time.Duration
 	webhooksPollInterval, webhooksRescueAfter       time.Duration
@@ -198,6 +202,7 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 		fs.IntVar(&s.tokenRateLimit, "token-rate-limit", limit("KASSE_TOKEN_RATE_LIMIT", 600), "token requests per minute per client IP, all instances (0: off)")
 		fs.IntVar(&s.loginRateLimit, "login-rate-limit", limit("KASSE_LOGIN_RATE_LIMIT", 10), "password sign-ins per minute per client and username, all instances (0: off)")
 		fs.StringVar(&s.corsOrigins, "cors-origins", env("KASSE_CORS_ORIGINS", ""), "comma-separated origins browsers may call the API from")
+		fs.StringVar(&s.compat, "compat", env("KASSE_COMPAT", strings.Join(models.CompatFacades, ",")), "comma-separated checkout facades to mount (or none)")
 		fs.StringVar(&s.metricsAddr, "metrics-addr", env("KASSE_METRICS_ADDR", ""), "listen address of GET /metrics (off when empty)")
 		allowPrivate := env("KASSE_WEBHOOKS_ALLOW_PRIVATE", "false")
 		switch allowPrivate {
@@ -348,6 +353,10 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	if err := handlers.CheckCORSOrigins(splitList(s.corsOrigins)); err != nil {
 		return fmt.Errorf("--cors-origins: %w", err)
 	}
+	compat, err := compatList(s.compat)
+	if err != nil {
+		return fmt.Errorf("--compat: %w", err)
+	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
 		return err
@@ -445,6 +454,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	router := handlers.NewRouter(handlers.Config{
 		Idempotency: idempotency,
 		CORSOrigins: splitList(s.corsOrigins),
+		Compat:      compat,
 		RateLimits: handlers.RateLimits{Store: rateLimits, APIPerToken: s.apiRateLimit,
 			TokenPerIP: s.tokenRateLimit, LoginPerUser: s.loginRateLimit},
 		Metrics:      metrics.http,
@@ -550,6 +560,23 @@ func parseSchedule(v string) ([]time.Duration, error) {
 		return nil, errors.New("the schedule needs at least one duration")
 	}
 	return out, nil
+}
+
+// compatList reads --compat: facade names, or none.
+func compatList(v string) ([]string, error) {
+	names := splitList(v)
+	if len(names) == 1 && names[0] == "none" {
+		return []string{}, nil
+	}
+	if len(names) == 0 {
+		return nil, errors.New("name the facades to mount (" + strings.Join(models.CompatFacades, ", ") + "), or none")
+	}
+	for _, name := range names {
+		if !slices.Contains(models.CompatFacades, name) {
+			return nil, fmt.Errorf("%q is not a facade: use %s, or none", name, strings.Join(models.CompatFacades, ", "))
+		}
+	}
+	return names, nil
 }
 
 // splitList splits a comma-separated setting, dropping blanks.
