@@ -119,8 +119,11 @@ type Components struct {
 
 // SecurityScheme is how a client authenticates.
 type SecurityScheme struct {
-	Type         string      `json:"type"`
-	Description  string      `json:"description,omitempty"`
+	Type        string `json:"type"`
+	Description string `json:"description,omitempty"`
+	// Name and In locate an apiKey scheme's key: a header's name.
+	Name         string      `json:"name,omitempty"`
+	In           string      `json:"in,omitempty"`
 	Scheme       string      `json:"scheme,omitempty"`
 	BearerFormat string      `json:"bearerFormat,omitempty"`
 	Flows        *OAuthFlows `json:"flows,omitempty"`
@@ -142,25 +145,28 @@ type OAuthFlow struct {
 // Schema is a JSON Schema (2020-12, as OpenAPI 3.1 uses it), or a
 // reference to one.
 type Schema struct {
-	Ref                  string             `json:"$ref,omitempty"`
-	Type                 any                `json:"type,omitempty"` // a name, or a list of names
-	Const                any                `json:"const,omitempty"`
-	Enum                 []any              `json:"enum,omitempty"`
-	Format               string             `json:"format,omitempty"`
-	Title                string             `json:"title,omitempty"`
-	Description          string             `json:"description,omitempty"`
-	ReadOnly             bool               `json:"readOnly,omitempty"`
-	WriteOnly            bool               `json:"writeOnly,omitempty"`
-	Pattern              string             `json:"pattern,omitempty"`
-	Minimum              *int               `json:"minimum,omitempty"`
-	Maximum              *int               `json:"maximum,omitempty"`
-	MinLength            *int               `json:"minLength,omitempty"`
-	MaxLength            *int               `json:"maxLength,omitempty"`
-	Default              any                `json:"default,omitempty"`
-	Required             []string           `json:"required,omitempty"`
-	Properties           map[string]*Schema `json:"properties,omitempty"`
-	MaxProperties        *int               `json:"maxProperties,omitempty"`
-	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
+	Ref              string             `json:"$ref,omitempty"`
+	Type             any                `json:"type,omitempty"` // a name, or a list of names
+	Const            any                `json:"const,omitempty"`
+	Enum             []any              `json:"enum,omitempty"`
+	Format           string             `json:"format,omitempty"`
+	Title            string             `json:"title,omitempty"`
+	Description      string             `json:"description,omitempty"`
+	ReadOnly         bool               `json:"readOnly,omitempty"`
+	WriteOnly        bool               `json:"writeOnly,omitempty"`
+	Pattern          string             `json:"pattern,omitempty"`
+	Minimum          *int               `json:"minimum,omitempty"`
+	ExclusiveMinimum *int               `json:"exclusiveMinimum,omitempty"`
+	Maximum          *int               `json:"maximum,omitempty"`
+	MinLength        *int               `json:"minLength,omitempty"`
+	MaxLength        *int               `json:"maxLength,omitempty"`
+	Default          any                `json:"default,omitempty"`
+	Required         []string           `json:"required,omitempty"`
+	Properties       map[string]*Schema `json:"properties,omitempty"`
+	MaxProperties    *int               `json:"maxProperties,omitempty"`
+	// AdditionalProperties is a *bool (allowed or not) or a *Schema
+	// (what each other member must be: a map's values).
+	AdditionalProperties any                `json:"additionalProperties,omitempty"`
 	PatternProperties    map[string]*Schema `json:"patternProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
 	MinItems             *int               `json:"minItems,omitempty"`

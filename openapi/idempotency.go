@@ -15,7 +15,8 @@ const idempotencyDescription = "Makes the write safe to retry: 1 to 255 printabl
 	"400 IDEMPOTENCY_KEY_INVALID. Answers 401, 409, 429 and 5xx are not kept: a retry runs again."
 
 // idempotentWrites documents Idempotency-Key on every write under /api,
-// the errors it brings, and the replay header on its successes.
+// the errors it brings, and the replay header on its successes; not on the
+// compat facades under /api, which document their own.
 func (g *generator) idempotentWrites() {
 	c := &g.doc.Components
 	c.Headers["Idempotent-Replayed"] = &Header{Description: "true when the answer is the one kept for the request's Idempotency-Key, replayed.",
@@ -30,7 +31,7 @@ func (g *generator) idempotentWrites() {
 	}
 	paths := make([]string, 0, len(g.doc.Paths))
 	for p := range g.doc.Paths {
-		if strings.HasPrefix(p, "/api/") {
+		if strings.HasPrefix(p, "/api/") && !g.facadePaths[p] {
 			paths = append(paths, p)
 		}
 	}

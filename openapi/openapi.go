@@ -32,6 +32,9 @@ type Options struct {
 	// ServerURL is the absolute origin the API is served on (the server's
 	// --base-url); DefaultServerURL when empty.
 	ServerURL string
+	// Compat names the compat facades to describe (CompatFacades): nil
+	// describes all of them (the committed document), an empty slice none.
+	Compat []string
 }
 
 // generator builds one document.
@@ -41,9 +44,13 @@ type generator struct {
 	doc  *Document
 	// server is the origin the document names.
 	server string
+	// facadePaths are the compat facades' paths, which the passes over
+	// /api paths (idempotentWrites) leave alone.
+	facadePaths map[string]bool
 }
 
-// Generate builds the OpenAPI document of every type in reg.
+// Generate builds the OpenAPI document of every type in reg, and of the
+// compat facades opts names (unknown names are skipped; JSON refuses them).
 func Generate(reg *engine.Registry, opts Options) *Document {
 	server := strings.TrimRight(opts.ServerURL, "/")
 	if server == "" {
@@ -77,6 +84,9 @@ func Generate(reg *engine.Registry, opts Options) *Document {
 	for _, def := range g.defs {
 		g.typePaths(def)
 	}
+	// Before idempotentWrites, which must skip them: a facade documents
+	// its own idempotency header and error bodies.
+	g.compat(opts)
 	g.idempotentWrites()
 	g.doc.Tags = append(g.doc.Tags,
 		Tag{Name: "authentication", Description: "OAuth 2 tokens (client credentials, password, refresh token) and the keys that verify them."},
@@ -89,6 +99,9 @@ func Generate(reg *engine.Registry, opts Options) *Document {
 // one line, see format) with a final newline: the bytes of
 // docs/openapi.json and of GET /openapi.json.
 func JSON(reg *engine.Registry, opts Options) ([]byte, error) {
+	if err := opts.checkCompat(); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
