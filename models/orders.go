@@ -163,8 +163,13 @@ func (o *Order) checkExternalAmounts(tx *gorm.DB, creating bool, marketTaxInclud
 	if a := o.ExternalTaxAmountCents; a != nil && *a < 0 {
 		_ = v.add(errs.Invalid("total_tax_amount_cents", "must be greater than or equal to 0"))
 	}
-	if err := v.err(); err != nil || !taxChanged {
+	if err := v.err(); err != nil {
 		return err
+	}
+	// What this write stores is what a later write of o compares with.
+	o.stored = &storedAmounts{shipping: o.ExternalShippingAmountCents, tax: o.ExternalTaxAmountCents}
+	if !taxChanged {
+		return nil
 	}
 	if o.ExternalTaxAmountCents != nil {
 		o.TaxIncluded = false
