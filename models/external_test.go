@@ -22,7 +22,7 @@ func (s *shop) italy() string {
 // totals is what the external amounts tests compare of an order.
 type totals struct {
 	Subtotal, Shipping, Tax, Total, WithTaxes, SubtotalTax, ShippingTax int64
-	TaxIncluded                                                      bool
+	TaxIncluded                                                         bool
 }
 
 func totalsOf(o *models.Order) totals {
