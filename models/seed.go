@@ -33,9 +33,9 @@ var DemoCatalog = []DemoSku{
 	{Code: "NOTEBOOK000000FFFFFFA5", Name: "Dotted Notebook (A5)", Description: "120 pages.", Prices: map[string]int64{"EUR": 1400, "USD": 1600}},
 	{Code: "COURSEGO000000000000XX", Name: "Online Course: Go for Payments", Description: "Digital: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 9900, "USD": 10900, "XOF": 65000}},
 	{Code: "WH-100", Name: "Wireless Headphones", Description: "Over-ear, 30 hours of battery.", Prices: map[string]int64{"EUR": 7900, "USD": 8500, "AUD": 11900}},
-	{Code: "COURSE-123", Name: "JavaScript Fundamentals", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 4999, "USD": 4999, "AUD": 7999, "TRY": 199900}, OnePerCustomer: true, Reference: "123"},
-	{Code: "COURSE-456", Name: "Advanced TypeScript", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 7999, "USD": 7999, "AUD": 12999, "TRY": 299900}, OnePerCustomer: true, Reference: "456"},
-	{Code: "COURSE-789", Name: "Node.js in Production", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 6999, "USD": 6999, "AUD": 10999, "TRY": 259900}, OnePerCustomer: true, Reference: "789"},
+	{Code: "COURSE-123", Name: "JavaScript Fundamentals", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 4999, "USD": 4999}, OnePerCustomer: true, Reference: "123"},
+	{Code: "COURSE-456", Name: "Advanced TypeScript", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 7999, "USD": 7999}, OnePerCustomer: true, Reference: "456"},
+	{Code: "COURSE-789", Name: "Node.js in Production", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 6999, "USD": 6999}, OnePerCustomer: true, Reference: "789"},
 }
 
 // demoMarkets are the demo markets: code, name, currency, and the price
