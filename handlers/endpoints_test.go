@@ -155,7 +155,7 @@ func equalJSON(got, want any) bool {
 func TestListEndpoint(t *testing.T) {
 	t.Parallel()
 	eachDB(t, true, func(t *testing.T, e *env) {
-		for typ, want := range map[string]int{"markets": 3, "price_lists": 3, "prices": 20, "skus": 9, "customers": 0} {
+		for typ, want := range map[string]int{"markets": 5, "price_lists": 5, "prices": 30, "skus": 13, "customers": 0} {
 			r := e.do("GET", "/api/"+typ, nil).want(t, http.StatusOK)
 			if got := int(r.meta()["record_count"].(float64)); got != want {
 				t.Errorf("%s: record_count %d, want %d", typ, got, want)

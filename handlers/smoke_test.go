@@ -16,7 +16,7 @@ func TestListSkusWithPrices(t *testing.T) {
 			t.Fatal("no prices included")
 		}
 		meta := r.doc["meta"].(map[string]any)
-		if meta["record_count"].(float64) != 9 || meta["page_count"].(float64) != 2 {
+		if meta["record_count"].(float64) != 13 || meta["page_count"].(float64) != 3 {
 			t.Fatalf("meta = %v", meta)
 		}
 	})

@@ -95,6 +95,9 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if li.Quantity < 1 || li.Quantity > MaxLineItemQuantity {
 		return errs.Invalid("quantity", "must be between 1 and 10000")
 	}
+	if !creating && li.ItemType == ItemAdjustment {
+		return li.writeAdjustment(order)
+	}
 	var sku Sku
 	switch {
 	case li.ItemID != nil && *li.ItemID != "":
@@ -105,6 +108,10 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 		found, err := findBy(tx, &sku, "code = ?", strings.TrimSpace(*li.SkuCode))
 		if err != nil {
 			return err
+		}
+		if !found && creating && li.ExternalPrice {
+			// An integration's item outside the catalog.
+			return li.writeAdjustment(order)
 		}
 		if !found {
 			return errs.Invalid("sku_code", "no SKU has this code")
@@ -147,6 +154,32 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 		}
 	}
 	return li.checkStock(tx, &sku)
+}
+
+// writeAdjustment checks an integration's item outside the catalog (an
+// external price and a sku_code no SKU has), or a change to an
+// adjustment: it is stored as an adjustment (counted in the subtotal, not
+// in skus_count) with its sku_code and name, and has no SKU, so no stock,
+// shipping or one-per-customer rule applies to it. It stays an adjustment
+// even if a SKU with its code is made later.
+func (li *LineItem) writeAdjustment(order *Order) error {
+	var v collect
+	if li.Name == nil || strings.TrimSpace(*li.Name) == "" {
+		_ = v.add(errs.Invalid("name", "can't be blank: an item outside the catalog needs a name"))
+	}
+	if li.UnitAmountCents < 0 {
+		_ = v.add(errs.Invalid("unit_amount_cents", "must be greater than or equal to 0"))
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if li.SkuCode != nil {
+		code := strings.TrimSpace(*li.SkuCode)
+		li.SkuCode = &code
+	}
+	li.ItemType, li.ItemID, li.CurrencyCode = ItemAdjustment, nil, order.CurrencyCode
+	li.computeTotal()
+	return nil
 }
 
 // mergeSameSku follows the reference: adding a SKU the order already has

@@ -133,14 +133,14 @@ func TestDomainRules(t *testing.T) {
 			}
 		})
 
-		t.Run("markets are numbered in sequence", func(t *testing.T) {
+		t.Run("markets are numbered in sequence", func(t *testing.T) { // after the five demo markets
 			var list models.PriceList
 			gdb.Where("code = ?", "eu").Take(&list)
 			m := &models.Market{Name: "Nordics", PriceListID: list.ID}
 			if err := m.BeforeWrite(gdb, true); err != nil {
 				t.Fatal(err)
 			}
-			if m.Number != 4 || !strings.HasPrefix(m.SharedSecret, "whsec_") || len(m.SharedSecret) != 50 {
+			if m.Number != 6 || !strings.HasPrefix(m.SharedSecret, "whsec_") || len(m.SharedSecret) != 50 {
 				t.Fatalf("number %d secret %q", m.Number, m.SharedSecret)
 			}
 		})

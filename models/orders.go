@@ -86,6 +86,12 @@ type Order struct {
 	TotalAmountCents          int64
 	TotalAmountWithTaxesCents int64
 	PlaceTotalAmountCents     *int64
+	// ExternalShippingAmountCents and ExternalTaxAmountCents are amounts an
+	// integration decided (a merchant's checkout sends them): Recompute
+	// uses them instead of the shipments' shipping and the tax
+	// calculator's taxes. nil: none.
+	ExternalShippingAmountCents *int64
+	ExternalTaxAmountCents      *int64
 	// The tax parts of the totals (computeTaxes, sumTaxes).
 	TaxRate                         *float64
 	FreightTaxable                  bool
@@ -113,6 +119,72 @@ type Order struct {
 
 	// RefundAmountCents is `_refund_amount_cents`, sent with `_refund`.
 	RefundAmountCents *int64 `gorm:"-"`
+
+	// stored holds the external amounts as read (AfterFind), so a write
+	// knows whether it changes them; lineCount is the line items (SKUs
+	// and adjustments) Recompute counted.
+	stored    *storedAmounts
+	lineCount int
+}
+
+type storedAmounts struct{ shipping, tax *int64 }
+
+// AfterFind remembers the external amounts as stored.
+func (o *Order) AfterFind(*gorm.DB) error {
+	o.stored = &storedAmounts{shipping: o.ExternalShippingAmountCents, tax: o.ExternalTaxAmountCents}
+	return nil
+}
+
+func sameAmount(a, b *int64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// checkExternalAmounts holds a write's external amounts to their rules:
+// not negative, changed only while the order is a cart; an external tax
+// is added to the total, so the order's prices are then net (tax_included
+// false), and clearing it restores the market's setting (marketTaxIncluded).
+func (o *Order) checkExternalAmounts(tx *gorm.DB, creating bool, marketTaxIncluded *bool) error {
+	var before storedAmounts
+	if !creating && o.stored != nil {
+		before = *o.stored
+	}
+	shippingChanged := !sameAmount(before.shipping, o.ExternalShippingAmountCents)
+	taxChanged := !sameAmount(before.tax, o.ExternalTaxAmountCents)
+	if !shippingChanged && !taxChanged {
+		return nil
+	}
+	if !creating && !o.Editable() {
+		return errs.New(errs.ValidationError, "the order is %s: its shipping and tax amounts cannot change", o.Status)
+	}
+	var v collect
+	if a := o.ExternalShippingAmountCents; a != nil && *a < 0 {
+		_ = v.add(errs.Invalid("shipping_amount_cents", "must be greater than or equal to 0"))
+	}
+	if a := o.ExternalTaxAmountCents; a != nil && *a < 0 {
+		_ = v.add(errs.Invalid("total_tax_amount_cents", "must be greater than or equal to 0"))
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	// What this write stores is what a later write of o compares with.
+	o.stored = &storedAmounts{shipping: o.ExternalShippingAmountCents, tax: o.ExternalTaxAmountCents}
+	if !taxChanged {
+		return nil
+	}
+	if o.ExternalTaxAmountCents != nil {
+		o.TaxIncluded = false
+		return nil
+	}
+	if marketTaxIncluded == nil {
+		var included []bool
+		if err := tx.Table("markets").Joins("JOIN price_lists ON price_lists.id = markets.price_list_id").
+			Where("markets.id = ?", o.MarketID).Limit(1).Pluck("price_lists.tax_included", &included).Error; err != nil {
+			return err
+		}
+		marketTaxIncluded = &included[0]
+	}
+	o.TaxIncluded = *marketTaxIncluded
+	return nil
 }
 
 // Editable says whether the cart may still change.
@@ -184,6 +256,11 @@ func (o *Order) BeforeWrite(tx *gorm.DB, creating bool) error {
 		}
 		o.Number, o.CurrencyCode, o.TaxIncluded = number, market[0].CurrencyCode, market[0].TaxIncluded
 		o.Status, o.PaymentStatus, o.FulfillmentStatus = OrderDraft, PaymentUnpaid, FulfillmentUnfulfilled
+		if err := o.checkExternalAmounts(tx, true, &market[0].TaxIncluded); err != nil {
+			return err
+		}
+	} else if err := o.checkExternalAmounts(tx, false, nil); err != nil {
+		return err
 	}
 	var v collect
 	if o.CustomerEmail != nil {
@@ -234,28 +311,36 @@ func (o *Order) availablePaymentMethod(tx *gorm.DB, id string) (*PaymentMethod, 
 
 // Recompute derives the totals from the line item rows (never by
 // incrementing cached values) and moves an editable order between draft
-// and pending: pending once it has an email and an item.
+// and pending: pending once it has an email and an item (a SKU, or an
+// adjustment: an amount-only session's amount, an integration's item
+// outside the catalog). External shipping and tax amounts replace the
+// derived ones.
 func (o *Order) Recompute(tx *gorm.DB) error {
 	var sums struct {
 		Total    int64
 		Quantity int64
+		Lines    int64
 	}
 	if o.ID != "" {
 		// An amount-only checkout session's order carries its amount as
-		// one line item of item_type adjustments: it counts in the
+		// one line item of item_type adjustments, and an integration's
+		// item outside the catalog is one too: they count in the
 		// subtotal, not in skus_count.
-		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity", "skus").
+		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS lines", "skus").
 			Where("order_id = ? AND item_type IN ?", o.ID, []string{"skus", ItemAdjustment}).Scan(&sums).Error; err != nil {
 			return err
 		}
 	}
-	o.SubtotalAmountCents, o.SkusCount = sums.Total, int(sums.Quantity)
+	o.SubtotalAmountCents, o.SkusCount, o.lineCount = sums.Total, int(sums.Quantity), int(sums.Lines)
 	if o.ID != "" {
 		shipping, count, err := o.syncShipments(tx)
 		if err != nil {
 			return err
 		}
 		o.ShippingAmountCents, o.ShipmentsCount = shipping, count
+	}
+	if o.ExternalShippingAmountCents != nil {
+		o.ShippingAmountCents = *o.ExternalShippingAmountCents
 	}
 	o.PaymentMethodAmountCents = 0
 	if o.PaymentMethodID != nil {
@@ -278,6 +363,11 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 		}
 	}
 	o.sumTaxes()
+	if o.ExternalTaxAmountCents != nil {
+		// The merchant's tax has no breakdown: its parts stay 0 and the
+		// order's prices are net (checkExternalAmounts), so it is added.
+		o.TotalTaxAmountCents = *o.ExternalTaxAmountCents
+	}
 	o.TotalAmountCents = o.SubtotalAmountCents + o.ShippingAmountCents + o.PaymentMethodAmountCents - o.DiscountAmountCents
 	o.TotalAmountWithTaxesCents = o.TotalAmountCents
 	if !o.TaxIncluded {
@@ -291,7 +381,7 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 		}
 	}
 	if o.Editable() {
-		if o.CustomerEmail != nil && o.SkusCount > 0 {
+		if o.CustomerEmail != nil && o.lineCount > 0 {
 			o.Status = OrderPending
 		} else {
 			o.Status = OrderDraft
@@ -353,7 +443,7 @@ func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 	if checkout {
 		need(o.SubtotalAmountCents > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
 	} else {
-		need(o.SkusCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
+		need(o.lineCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
 		need(o.CustomerEmail != nil, errs.AttributePointer("customer_email"), "customer_email - can't be blank")
 		need(o.BillingAddressID != nil, errs.RelationshipPointer("billing_address"), "billing_address - can't be blank")
 		need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")

@@ -11,20 +11,31 @@ type DemoSku struct {
 	Code, Name, Description string
 	DoNotShip               bool
 	Prices                  map[string]int64 // currency → minor units
+	// OnePerCustomer and Reference make a course: bought once per
+	// customer, known to the course platform by its numeric reference.
+	OnePerCustomer bool
+	Reference      string
 }
 
-// DemoCatalog is what `kasse seed --demo` loads: markets eu (EUR), us (USD)
-// and ci (XOF, Côte d'Ivoire), a price list each, and SKUs priced in them.
+// DemoCatalog is what `kasse seed --demo` loads: markets eu (EUR), us (USD),
+// ci (XOF, Côte d'Ivoire), au (AUD, Australia, prices without taxes) and tr
+// (TRY, Türkiye), a price list each, and SKUs priced in them: among them
+// three courses sold once per customer, with the numeric references a
+// course platform knows them by.
 var DemoCatalog = []DemoSku{
-	{"TSHIRTMM000000FFFFFFXL", "Black Men T-shirt with White Logo (XL)", "A soft cotton T-shirt.", false, map[string]int64{"EUR": 2900, "USD": 3200, "XOF": 19000}},
-	{"TSHIRTWM000000FFFFFFM", "Black Women T-shirt with White Logo (M)", "A soft cotton T-shirt.", false, map[string]int64{"EUR": 2900, "USD": 3200}},
-	{"HOODIEUL000000FFFFFFL", "Black Unisex Hoodie (L)", "A warm hoodie.", false, map[string]int64{"EUR": 5900, "USD": 6500}},
-	{"CAPXXXXX000000FFFFFFXX", "Black Cap with White Logo", "One size fits all.", false, map[string]int64{"EUR": 1900, "USD": 2100}},
-	{"MUGXXXXX000000FFFFFFXX", "White Mug with Black Logo", "Holds 350 ml.", false, map[string]int64{"EUR": 1200, "USD": 1400}},
-	{"TOTEBAGX000000FFFFFFXX", "Natural Tote Bag", "Organic cotton.", false, map[string]int64{"EUR": 1500, "USD": 1700}},
-	{"STICKERS000000FFFFFFXX", "Sticker Pack", "Ten vinyl stickers.", false, map[string]int64{"EUR": 500, "USD": 600}},
-	{"NOTEBOOK000000FFFFFFA5", "Dotted Notebook (A5)", "120 pages.", false, map[string]int64{"EUR": 1400, "USD": 1600}},
-	{"COURSEGO000000000000XX", "Online Course: Go for Payments", "Digital: nothing is shipped.", true, map[string]int64{"EUR": 9900, "USD": 10900, "XOF": 65000}},
+	{Code: "TSHIRTMM000000FFFFFFXL", Name: "Black Men T-shirt with White Logo (XL)", Description: "A soft cotton T-shirt.", Prices: map[string]int64{"EUR": 2900, "USD": 3200, "XOF": 19000, "TRY": 89900}},
+	{Code: "TSHIRTWM000000FFFFFFM", Name: "Black Women T-shirt with White Logo (M)", Description: "A soft cotton T-shirt.", Prices: map[string]int64{"EUR": 2900, "USD": 3200}},
+	{Code: "HOODIEUL000000FFFFFFL", Name: "Black Unisex Hoodie (L)", Description: "A warm hoodie.", Prices: map[string]int64{"EUR": 5900, "USD": 6500}},
+	{Code: "CAPXXXXX000000FFFFFFXX", Name: "Black Cap with White Logo", Description: "One size fits all.", Prices: map[string]int64{"EUR": 1900, "USD": 2100}},
+	{Code: "MUGXXXXX000000FFFFFFXX", Name: "White Mug with Black Logo", Description: "Holds 350 ml.", Prices: map[string]int64{"EUR": 1200, "USD": 1400}},
+	{Code: "TOTEBAGX000000FFFFFFXX", Name: "Natural Tote Bag", Description: "Organic cotton.", Prices: map[string]int64{"EUR": 1500, "USD": 1700}},
+	{Code: "STICKERS000000FFFFFFXX", Name: "Sticker Pack", Description: "Ten vinyl stickers.", Prices: map[string]int64{"EUR": 500, "USD": 600}},
+	{Code: "NOTEBOOK000000FFFFFFA5", Name: "Dotted Notebook (A5)", Description: "120 pages.", Prices: map[string]int64{"EUR": 1400, "USD": 1600}},
+	{Code: "COURSEGO000000000000XX", Name: "Online Course: Go for Payments", Description: "Digital: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 9900, "USD": 10900, "XOF": 65000}},
+	{Code: "WH-100", Name: "Wireless Headphones", Description: "Over-ear, 30 hours of battery.", Prices: map[string]int64{"EUR": 7900, "USD": 8500, "AUD": 11900}},
+	{Code: "COURSE-123", Name: "JavaScript Fundamentals", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 4999, "USD": 4999}, OnePerCustomer: true, Reference: "123"},
+	{Code: "COURSE-456", Name: "Advanced TypeScript", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 7999, "USD": 7999}, OnePerCustomer: true, Reference: "456"},
+	{Code: "COURSE-789", Name: "Node.js in Production", Description: "Online course: nothing is shipped.", DoNotShip: true, Prices: map[string]int64{"EUR": 6999, "USD": 6999}, OnePerCustomer: true, Reference: "789"},
 }
 
 // demoMarkets are the demo markets: code, name, currency, and the price
@@ -36,6 +47,8 @@ var demoMarkets = []struct {
 	{"eu", "Europe", "EUR", 700, 9900},
 	{"us", "United States", "USD", 800, 10000},
 	{"ci", "Côte d'Ivoire", "XOF", 2000, 50000},
+	{"au", "Australia", "AUD", 995, 15000},
+	{"tr", "Türkiye", "TRY", 9990, 200000},
 }
 
 // DemoStock is how many of each demo SKU the demo warehouse holds: as
@@ -68,7 +81,9 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 	listIDs, marketIDs := map[string]string{}, map[string]string{}
 	for _, m := range demoMarkets {
 		code := m.Code
-		list := &PriceList{Name: m.Name + " (" + m.Currency + ")", Code: &code, CurrencyCode: m.Currency, TaxIncluded: true}
+		// Australian prices are quoted without GST, as merchants there
+		// often send them (the taxes come on top).
+		list := &PriceList{Name: m.Name + " (" + m.Currency + ")", Code: &code, CurrencyCode: m.Currency, TaxIncluded: m.Code != "au"}
 		if err := save(tx, list); err != nil {
 			return false, err
 		}
@@ -128,7 +143,11 @@ func SeedDemo(tx *gorm.DB) (bool, error) {
 	}
 	for _, s := range DemoCatalog {
 		desc := s.Description
-		sku := &Sku{Code: s.Code, Name: s.Name, Description: &desc, DoNotShip: s.DoNotShip}
+		sku := &Sku{Code: s.Code, Name: s.Name, Description: &desc, DoNotShip: s.DoNotShip, LimitOnePerCustomer: s.OnePerCustomer}
+		if s.Reference != "" {
+			ref := s.Reference
+			sku.Reference = &ref
+		}
 		if err := save(tx, sku); err != nil {
 			return false, err
 		}

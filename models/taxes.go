@@ -129,6 +129,11 @@ func (o *Order) computeTaxes(tx *gorm.DB) error {
 	if err != nil {
 		return err
 	}
+	if o.ExternalTaxAmountCents != nil {
+		// An integration's tax replaces the calculator's: no rule applies,
+		// so the lines and parts carry none of it (Recompute sets the total).
+		rule = nil
+	}
 	var items []LineItem
 	if err := tx.Where("order_id = ? AND item_type = ?", o.ID, "skus").Order("created_at, id").Find(&items).Error; err != nil {
 		return err

@@ -70,7 +70,7 @@ func lineItems() *engine.Definition {
 			engine.Text("name").Create().Update().Filter().Sort(),
 			engine.URL("image_url").Create().Update(),
 			engine.Int("quantity").Create().Update().Required().Filter().Sort(),
-			engine.Enum("item_type", "skus").Filter(),
+			engine.Enum("item_type", "skus", "adjustments").Filter().Doc("skus: a SKU of the catalog; adjustments: an amount without a SKU (an amount-only checkout session's, or an integration's item outside the catalog, sent with _external_price, a sku_code no SKU has, a name and unit_amount_cents)."),
 			engine.Text("currency_code"),
 			engine.Int("unit_amount_cents").Create().Update().Filter().Sort().Writers(models.RoleIntegration),
 			engine.Number("unit_amount_float"),

@@ -316,7 +316,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("seed: %w", err)
 		}
 		if loaded {
-			fmt.Fprintln(stdout, "demo data loaded: markets eu (EUR), us (USD), ci (XOF) and", len(models.DemoCatalog), "SKUs")
+			fmt.Fprintln(stdout, "demo data loaded: markets eu (EUR), us (USD), ci (XOF), au (AUD), tr (TRY) and", len(models.DemoCatalog), "SKUs")
 		} else {
 			fmt.Fprintln(stdout, "demo data already present: nothing to do")
 		}
