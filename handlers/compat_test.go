@@ -65,7 +65,7 @@ func (e *env) compat(t *testing.T, method, path string, body any, headers ...str
 	if err := json.Unmarshal(r.body, &r.doc); err != nil {
 		t.Fatalf("%s %s: %d, not a JSON object: %v\n%s", method, path, r.status, err, r.body)
 	}
-	_ = sent // TEMP checkContract(t, sent, payload, rec)
+	checkContract(t, sent, payload, rec)
 	return r
 }
 
@@ -345,7 +345,9 @@ func TestCompatLinks(t *testing.T) {
 		if !uuidPattern.MatchString(checkoutID) || !strings.Contains(created["redirectUrl"].(string), "/checkout/") {
 			t.Fatalf("created: %v", created)
 		}
-		status := func() map[string]any { return e.compat(t, "GET", "/api/checkout/"+checkoutID, nil, keys...).want(t, 200) }
+		status := func() map[string]any {
+			return e.compat(t, "GET", "/api/checkout/"+checkoutID, nil, keys...).want(t, 200)
+		}
 		if s := status(); s["status"] != "PENDING" || s["orderId"] != "ORD-12345" || s["amount"] != 100.5 || s["currency"] != "TRY" || s["paidAt"] != nil {
 			t.Fatalf("pending: %v", s)
 		}

@@ -144,7 +144,11 @@ func NewRouter(cfg Config) *gin.Engine {
 // this server's origin. A registry that cannot be described is a
 // programming error, found at start-up.
 func openAPIDocument(cfg Config) []byte {
-	spec, err := openapi.JSON(cfg.Registry, openapi.Options{ServerURL: cfg.BaseURL})
+	compat := cfg.Compat
+	if cfg.Checkout == nil {
+		compat = []string{} // no pages: no facades
+	}
+	spec, err := openapi.JSON(cfg.Registry, openapi.Options{ServerURL: cfg.BaseURL, Compat: compat})
 	if err != nil {
 		panic("OpenAPI document: " + err.Error())
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+
+	"kasse/models"
 )
 
 // The compat facades: plain application/json endpoints that answer in the
@@ -18,7 +20,7 @@ import (
 
 // CompatFacades are the facades the document can describe, by the names
 // Options.Compat and the --compat flag take, in the document's order.
-var CompatFacades = []string{"courses", "mobile_money", "sessions", "links"}
+var CompatFacades = models.CompatFacades
 
 // ValidCompat reports whether name is one of CompatFacades.
 func ValidCompat(name string) bool { return slices.Contains(CompatFacades, name) }
