@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -62,5 +63,45 @@ func TestServeRefusesBadCORSOrigins(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
 			t.Errorf("--cors-origins with %q: %v", bad, err)
 		}
+	}
+}
+
+// TestServeCompat: --compat (KASSE_COMPAT) mounts only the facades it
+// names, and the served OpenAPI document lists only those; an unknown
+// name stops serve.
+func TestServeCompat(t *testing.T) {
+	_, _, err := runCmd(t, noEnv, "serve", "--addr", "127.0.0.1:0", "--database-url", dbtest.SQLiteURL(t), "--compat", "links,bogus")
+	if err == nil || !strings.Contains(err.Error(), `"bogus"`) {
+		t.Fatalf("--compat with an unknown facade: %v", err)
+	}
+	s := startServe(t, envFrom(map[string]string{"KASSE_ADDR": "127.0.0.1:0", "DATABASE_URL": dbtest.SQLiteURL(t), "KASSE_COMPAT": "links"}))
+	status := func(method, path string) int {
+		req, _ := http.NewRequest(method, s.url+path, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for path, want := range map[string]int{"/api/checkout": 401, "/v1/checkouts": 404, "/api/v1/sessions": 404, "/api/v1/checkout": 404} {
+		if got := status("POST", path); got != want {
+			t.Errorf("POST %s: %d, want %d", path, got, want)
+		}
+	}
+	resp, err := http.Get(s.url + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Paths["/api/checkout"] == nil || doc.Paths["/v1/checkouts"] != nil || doc.Paths["/api/v1/sessions"] != nil {
+		t.Fatalf("the served document's facade paths: links only, got /api/checkout %v, /v1/checkouts %v", doc.Paths["/api/checkout"] != nil, doc.Paths["/v1/checkouts"] != nil)
 	}
 }
