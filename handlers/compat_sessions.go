@@ -402,7 +402,7 @@ func sessionsErrors(c *gin.Context, status int, list errs.List) {
 	case status == http.StatusUnauthorized:
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "Unauthorized", "message": "Authentication required. Please provide a valid API token", "code": 401})
 	case status == http.StatusConflict:
-		c.JSON(http.StatusConflict, gin.H{"error": "Conflict", "message": "The request conflicts with the current state of the resource", "code": 409, "details": list[0].Detail})
+		c.JSON(http.StatusConflict, gin.H{"error": "Conflict", "message": "The request conflicts with the current state of the resource", "code": 409, "details": "Resource already exists"})
 	case status == http.StatusBadGateway:
 		c.JSON(http.StatusBadGateway, gin.H{"error": "Error", "message": "Service temporarily unavailable.", "code": 502})
 	case status == http.StatusServiceUnavailable:

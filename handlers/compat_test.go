@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -479,6 +480,44 @@ func TestCompatSessions(t *testing.T) {
 			wantBody(t, 422, `{"message":"No eligible providers found for the given request parameters","statusCode":422,"code":"NO_AVAILABLE_PROVIDER"}`)
 		if n := len(e.integration().do(t, "GET", "/api/orders?filter[q][reference_eq]=ORD-2024-003", nil).want(t, 200).list()); n != 0 {
 			t.Fatalf("a refused cart left %d orders", n)
+		}
+	})
+}
+
+// TestCompatSessionsConcurrentRetries: a merchant's retries of one
+// request racing each other (the same Idempotency-Key) make one order and
+// one session; each answer is that session or the reference's 409.
+func TestCompatSessionsConcurrentRetries(t *testing.T) {
+	t.Parallel()
+	eachDB(t, true, func(t *testing.T, e *env) {
+		const n = 6
+		answers := make(chan *compatResponse, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers <- e.compat(t, "POST", "/api/v1/sessions", sessionsExample, "Idempotency-Key", "racing-retries")
+			}()
+		}
+		wg.Wait()
+		close(answers)
+		sessions := map[any]int{}
+		for r := range answers {
+			switch r.status {
+			case 201:
+				sessions[r.doc["sessionId"]]++
+			case 409:
+				r.wantBody(t, 409, `{"error":"Conflict","message":"The request conflicts with the current state of the resource","code":409,"details":"Resource already exists"}`)
+			default:
+				t.Errorf("a racing retry: %d %s", r.status, r.body)
+			}
+		}
+		if len(sessions) != 1 {
+			t.Fatalf("sessions answered: %v", sessions)
+		}
+		if n := len(e.integration().do(t, "GET", "/api/orders?filter[q][reference_eq]=ORD-2024-001", nil).want(t, 200).list()); n != 1 {
+			t.Fatalf("%d orders for one request", n)
 		}
 	})
 }
