@@ -63,8 +63,8 @@ func seedSkus(t testing.TB, gdb *gorm.DB, prefix string, n, withPrices int) {
 }
 
 // TestIncludeQueryCountIsIndependentOfPageContent proves includes are loaded
-// in batches: a 25-item page whose SKUs have 75 prices costs the same
-// number of queries as one whose SKUs have 3.
+// in batches: a 25-item page whose SKUs have 125 prices costs the same
+// number of queries as one whose SKUs have 5.
 func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		if _, err := models.SeedDemo(gdb); err != nil {
@@ -105,8 +105,9 @@ func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 		}
 		richQueries, richPrices := queriesFor("A")
 		bareQueries, barePrices := queriesFor("B")
-		if richPrices != 25*3 || barePrices != 3 {
-			t.Fatalf("fixture: %d and %d prices loaded, want 75 and 3", richPrices, barePrices)
+		// Priced in each of the demo's five price lists.
+		if richPrices != 25*5 || barePrices != 5 {
+			t.Fatalf("fixture: %d and %d prices loaded, want 125 and 5", richPrices, barePrices)
 		}
 		// count + page + the SKUs' inventory + prices + price_lists + skus
 		// and their inventory: one query per level.
