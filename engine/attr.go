@@ -115,6 +115,12 @@ func (a Attr) Readers(roles ...string) Attr {
 // (stripe_id in gateway_payment_id).
 func (a Attr) Column(column string) Attr { a.column = column; return a }
 
+// NullClears lets a body send null for an attribute shown as a value: it
+// is stored in a nullable column of its own (an override of a derived
+// amount), which null clears, while the representation always shows the
+// effective value.
+func (a Attr) NullClears() Attr { a.a.NullWrite = true; return a }
+
 // Max sets a text attribute's maximum length in characters.
 func (a Attr) Max(n int) Attr { a.a.MaxLength = n; return a }
 
@@ -204,7 +210,10 @@ func defineAttributes(typ string, decl []Attr, rt reflect.Type, mt reflect.Type,
 			a.Column = checkColumn(where, column, cols)
 			a.modelField = cols[column]
 			if a.Create || a.Update {
-				checkKind(where+" (model column "+column+")", a.Type, mt.FieldByIndex(a.modelField).Type, modelTypeFits)
+				nullable := checkKind(where+" (model column "+column+")", a.Type, mt.FieldByIndex(a.modelField).Type, modelTypeFits)
+				if a.NullWrite && !nullable {
+					panic(where + ": NullClears needs a nullable model column")
+				}
 			}
 		}
 		declared[a.Name] = &a
@@ -247,6 +256,8 @@ func checkFlags(where string, a *Attribute) {
 		panic(where + ": a text attribute needs a positive Max")
 	case a.Writers != nil && a.ReadOnly():
 		panic(where + ": Writers on an attribute nobody may write")
+	case a.NullWrite && (a.ReadOnly() || a.Nullable || a.Required):
+		panic(where + ": NullClears is for a writable, optional attribute shown with a value")
 	}
 }
 

@@ -74,6 +74,36 @@ func TestTypedDeclaration(t *testing.T) {
 	}
 }
 
+// TestNullClears: an attribute shown with a value takes null on a write
+// when it is NullClears, clearing its nullable column; otherwise null is
+// "can't be blank".
+func TestNullClears(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		attr Attr
+		want string // the problem's detail, "" for none
+	}{
+		{"clears", Text("shared_secret").Create().Update().WriteOnly().Column("code").NullClears(), ""},
+		{"refused without it", Text("shared_secret").Create().Update().WriteOnly().Column("code"), "shared_secret - can't be blank"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := Define(testSpec(func(s *Spec[models.Market, testMarket]) {
+				s.Attributes = append([]Attr(nil), s.Attributes...)
+				s.Attributes[4] = c.attr
+			}))
+			code := "EU"
+			m := &models.Market{Code: &code}
+			problem := setAttribute(nil, d, m, "shared_secret", json.RawMessage("null"), false)
+			switch {
+			case c.want == "" && (problem != nil || m.Code != nil):
+				t.Fatalf("problem %v, code %v: want the column cleared", problem, m.Code)
+			case c.want != "" && (problem == nil || problem.Detail != c.want || m.Code == nil):
+				t.Fatalf("problem %v, code %v: want %q and the column kept", problem, m.Code, c.want)
+			}
+		})
+	}
+}
+
 // TestTypedDeclarationMistakes: every way a typed declaration can disagree
 // with its representation or model panics at start-up, saying where.
 func TestTypedDeclarationMistakes(t *testing.T) {
@@ -98,6 +128,9 @@ func TestTypedDeclarationMistakes(t *testing.T) {
 		{"required without create", replace(1, Text("name").Update().Required()), "markets.name: Required without Create"},
 		{"write-only read-only", replace(4, Text("shared_secret").WriteOnly()), "markets.shared_secret: WriteOnly, but neither Create nor Update"},
 		{"max on a number", replace(0, Int("number").Max(3)), "markets.number: Max and Enum apply to text attributes only"},
+		{"null clears a nullable attribute", replace(2, Text("code").Create().NullClears()), "markets.code: NullClears is for a writable, optional attribute shown with a value"},
+		{"null clears a read-only attribute", replace(0, Int("number").NullClears()), "markets.number: NullClears is for a writable, optional attribute shown with a value"},
+		{"null clears a column that cannot be null", replace(4, Text("shared_secret").Create().WriteOnly().NullClears()), "markets.shared_secret: NullClears needs a nullable model column"},
 		{"no render", func(s *Spec[models.Market, testMarket]) { s.Render = nil }, "markets: the Spec has no Render function"},
 		{"render forgets the id", func(s *Spec[models.Market, testMarket]) {
 			s.Render = func(m *models.Market) *testMarket { return &testMarket{Name: m.Name} }

@@ -35,9 +35,12 @@ type Time = serializers.Time
 // as the type-agnostic engine, the handlers and the OpenAPI document see
 // it.
 type Attribute struct {
-	Name      string
-	Type      AttrType
-	Nullable  bool
+	Name     string
+	Type     AttrType
+	Nullable bool
+	// NullWrite lets a body send null for an attribute that is always
+	// shown with a value (Attr.NullClears): null clears its stored column.
+	NullWrite bool
 	Create    bool
 	Update    bool
 	Required  bool // required on create

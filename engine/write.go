@@ -147,7 +147,7 @@ func setAttribute(p *models.Principal, def *Definition, model any, name string, 
 	}
 	field := def.modelField(model, a)
 	if isNull(raw) {
-		if !a.Nullable || a.Required {
+		if !(a.Nullable || a.NullWrite) || a.Required {
 			return errs.Invalid(name, "can't be blank")
 		}
 		field.Set(reflect.Zero(field.Type()))

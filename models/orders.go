@@ -181,6 +181,9 @@ func (o *Order) checkExternalAmounts(tx *gorm.DB, creating bool, marketTaxInclud
 			Where("markets.id = ?", o.MarketID).Limit(1).Pluck("price_lists.tax_included", &included).Error; err != nil {
 			return err
 		}
+		if len(included) == 0 {
+			return errs.NotFound("markets", o.MarketID).At(errs.RelationshipPointer("market"))
+		}
 		marketTaxIncluded = &included[0]
 	}
 	o.TaxIncluded = *marketTaxIncluded
@@ -319,14 +322,14 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 	var sums struct {
 		Total    int64
 		Quantity int64
-		Lines    int64
+		Lines    int64 `gorm:"column:line_count"`
 	}
 	if o.ID != "" {
 		// An amount-only checkout session's order carries its amount as
 		// one line item of item_type adjustments, and an integration's
 		// item outside the catalog is one too: they count in the
 		// subtotal, not in skus_count.
-		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS lines", "skus").
+		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS line_count", "skus").
 			Where("order_id = ? AND item_type IN ?", o.ID, []string{"skus", ItemAdjustment}).Scan(&sums).Error; err != nil {
 			return err
 		}

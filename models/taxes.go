@@ -125,15 +125,15 @@ func (o *Order) hasTaxCalculator(tx *gorm.DB) (bool, error) {
 // and the payment method are taxed (at the same rate, rounded once each)
 // when the rule says they are. Without a rule, taxes are 0.
 func (o *Order) computeTaxes(tx *gorm.DB) error {
-	rule, err := o.taxRule(tx)
-	if err != nil {
-		return err
+	var rule *TaxRule
+	if o.ExternalTaxAmountCents == nil {
+		var err error
+		if rule, err = o.taxRule(tx); err != nil {
+			return err
+		}
 	}
-	if o.ExternalTaxAmountCents != nil {
-		// An integration's tax replaces the calculator's: no rule applies,
-		// so the lines and parts carry none of it (Recompute sets the total).
-		rule = nil
-	}
+	// With an integration's tax no rule applies: the lines and parts
+	// carry none of it (Recompute sets the total).
 	var items []LineItem
 	if err := tx.Where("order_id = ? AND item_type = ?", o.ID, "skus").Order("created_at, id").Find(&items).Error; err != nil {
 		return err

@@ -71,7 +71,7 @@ func attributeSchema(a *engine.Attribute, request bool) *Schema {
 		// than the limit, or come from a provider.
 		s.MaxLength = intp(a.MaxLength)
 	}
-	if a.Nullable && !(request && a.Required) {
+	if (a.Nullable && !(request && a.Required)) || (request && a.NullWrite) {
 		s = nullable(s)
 	}
 	if !request {

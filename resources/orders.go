@@ -31,7 +31,7 @@ type orderResource struct {
 	SubtotalAmountCents           int64   `jsonapi:"attr,subtotal_amount_cents"`
 	SubtotalAmountFloat           float64 `jsonapi:"attr,subtotal_amount_float"`
 	FormattedSubtotalAmount       string  `jsonapi:"attr,formatted_subtotal_amount"`
-	ShippingAmountCents           *int64  `jsonapi:"attr,shipping_amount_cents"`
+	ShippingAmountCents           int64   `jsonapi:"attr,shipping_amount_cents"`
 	ShippingAmountFloat           float64 `jsonapi:"attr,shipping_amount_float"`
 	FormattedShippingAmount       string  `jsonapi:"attr,formatted_shipping_amount"`
 	PaymentMethodAmountCents      int64   `jsonapi:"attr,payment_method_amount_cents"`
@@ -40,7 +40,7 @@ type orderResource struct {
 	DiscountAmountCents           int64   `jsonapi:"attr,discount_amount_cents"`
 	DiscountAmountFloat           float64 `jsonapi:"attr,discount_amount_float"`
 	FormattedDiscountAmount       string  `jsonapi:"attr,formatted_discount_amount"`
-	TotalTaxAmountCents           *int64  `jsonapi:"attr,total_tax_amount_cents"`
+	TotalTaxAmountCents           int64   `jsonapi:"attr,total_tax_amount_cents"`
 	TotalTaxAmountFloat           float64 `jsonapi:"attr,total_tax_amount_float"`
 	FormattedTotalTaxAmount       string  `jsonapi:"attr,formatted_total_tax_amount"`
 	TotalAmountCents              int64   `jsonapi:"attr,total_amount_cents"`
@@ -208,7 +208,7 @@ func orders() *engine.Definition {
 			// An integration may set these (a merchant's checkout decides
 			// them): the value is stored as an override, null clears it;
 			// what is shown is always the order's effective amount.
-			engine.Int("shipping_amount_cents").Create().Update().Writers(models.RoleIntegration).Column("external_shipping_amount_cents").
+			engine.Int("shipping_amount_cents").Create().Update().Writers(models.RoleIntegration).Column("external_shipping_amount_cents").NullClears().
 				Doc("The order's shipping: its shipments' methods, unless an integration set it (then that amount; null returns to the shipments')."),
 			engine.Number("shipping_amount_float"),
 			engine.Text("formatted_shipping_amount"),
@@ -218,7 +218,7 @@ func orders() *engine.Definition {
 			engine.Int("discount_amount_cents"),
 			engine.Number("discount_amount_float"),
 			engine.Text("formatted_discount_amount"),
-			engine.Int("total_tax_amount_cents").Create().Update().Writers(models.RoleIntegration).Column("external_tax_amount_cents").
+			engine.Int("total_tax_amount_cents").Create().Update().Writers(models.RoleIntegration).Column("external_tax_amount_cents").NullClears().
 				Doc("The order's taxes: its market's tax calculator's, unless an integration set them (then that amount, added to the total: the order's prices are net, tax_included false, and the tax parts are 0; null returns to the calculator's)."),
 			engine.Number("total_tax_amount_float"),
 			engine.Text("formatted_total_tax_amount"),
@@ -304,10 +304,10 @@ func orders() *engine.Definition {
 				TermsURL:                  o.TermsURL,
 				PrivacyURL:                o.PrivacyURL,
 				SubtotalAmountCents:       o.SubtotalAmountCents,
-				ShippingAmountCents:       &o.ShippingAmountCents,
+				ShippingAmountCents:       o.ShippingAmountCents,
 				PaymentMethodAmountCents:  o.PaymentMethodAmountCents,
 				DiscountAmountCents:       o.DiscountAmountCents,
-				TotalTaxAmountCents:       &o.TotalTaxAmountCents,
+				TotalTaxAmountCents:       o.TotalTaxAmountCents,
 				TotalAmountCents:          o.TotalAmountCents,
 				TotalAmountWithTaxesCents: o.TotalAmountWithTaxesCents,
 				PlaceTotalAmountCents:     o.PlaceTotalAmountCents,

@@ -390,8 +390,8 @@ var walkthrough = []struct {
 		check: func(t *testing.T, w *walk, r *response) {
 			want := map[string]string{
 				"CAPXXXXX000000FFFFFFXX": "EUR €19.00",
-				"COURSEGO000000000000XX": "EUR €99.00",
-				"HOODIEUL000000FFFFFFL":  "EUR €59.00",
+				"COURSE-123":             "EUR €49.99",
+				"COURSE-456":             "EUR €79.99",
 			}
 			got := map[string]string{}
 			included := includedByID(t, r.doc)
@@ -408,8 +408,8 @@ var walkthrough = []struct {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("first page of SKUs with their prices in the eu market: got %v, want %v", got, want)
 			}
-			if num(t, r.doc, "meta", "record_count") != 9 || num(t, r.doc, "meta", "page_count") != 3 {
-				t.Errorf("want 9 SKUs on 3 pages (seeding twice must not duplicate), got meta %v", r.doc["meta"])
+			if num(t, r.doc, "meta", "record_count") != 13 || num(t, r.doc, "meta", "page_count") != 5 {
+				t.Errorf("want 13 SKUs on 5 pages (seeding twice must not duplicate), got meta %v", r.doc["meta"])
 			}
 			if next, _ := obj(t, r.doc, "links")["next"].(string); !strings.HasPrefix(next, w.server.url+"/api/skus?") || !strings.Contains(next, "page%5Bnumber%5D=2") {
 				t.Errorf("links.next %q: want page 2 on %s", next, w.server.url)
