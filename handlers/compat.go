@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -276,12 +275,4 @@ func opFailure(err error) (int, errs.List, bool) {
 func pointerName(pointer string) string {
 	i := strings.LastIndex(pointer, "/")
 	return pointer[i+1:]
-}
-
-// statusOf is the status a list of client errors answers with.
-func statusOf(list errs.List) int {
-	if len(list) == 0 {
-		return http.StatusInternalServerError
-	}
-	return list[0].Code.Status()
 }
