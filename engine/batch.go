@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"gorm.io/gorm"
 
@@ -35,9 +36,10 @@ type Op struct {
 //
 // Under an idempotency claim the last op's id is recorded; a request taken
 // over after its server died returns that id (the others "") without
-// creating anything again. A match that loses a race to a concurrent
-// create of the same row (a unique violation) runs the batch once more,
-// which then finds it.
+// creating anything again. Matches of the same values take turns (a lock
+// per table and values, to the end of the transaction); one that still
+// loses a race to another writer of the row (a unique violation) runs the
+// batch once more, which then finds it.
 func (e *Engine) Batch(ctx context.Context, p *models.Principal, ops []Op) ([]string, error) {
 	if len(ops) == 0 || len(ops) > MaxBatch {
 		return nil, errs.New(errs.ValidationError, "a batch has 1 to %d creates", MaxBatch)
@@ -113,6 +115,15 @@ func (e *Engine) batchOp(ctx context.Context, tx *gorm.DB, p *models.Principal, 
 	def := op.Def
 	if op.Match != nil {
 		if scope, ok := def.readScope(p); ok {
+			// Concurrent batches matching the same values take turns, so
+			// the second finds the row the first created.
+			key := def.Table
+			for _, column := range sortedKeys(op.Match) {
+				key += fmt.Sprintf("|%s=%v", column, op.Match[column])
+			}
+			if err := db.LockKey(tx, "batch-match:"+key); err != nil {
+				return "", nil, err
+			}
 			where := def.within(scope)
 			for _, column := range sortedKeys(op.Match) {
 				where = append(where, db.Condition{{Column: column, Predicate: db.Eq, Values: []any{op.Match[column]}}})
