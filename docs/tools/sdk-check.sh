@@ -35,7 +35,7 @@ url=
 i=0
 while [ $i -lt 100 ]; do
 	url=$(sed -n 's/^Kasse is serving on \([^ ]*\) .*/\1/p' "$dir/serve.log")
-	if [ -n "$url" ] && curl -fsS -o /dev/null "$url/readyz" 2>/dev/null; then
+	if [ -n "$url" ] && node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/readyz"; then
 		break
 	fi
 	if ! kill -0 "$pid" 2>/dev/null; then

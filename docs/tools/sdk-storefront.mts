@@ -210,4 +210,7 @@ async function main(): Promise<void> {
   console.log(`sdk-storefront: ${answered.length} SDK requests, all answered`);
 }
 
+// A server that stops answering fails the check too, instead of hanging it.
+// (Node's timer: unref lets the script end before it.)
+(setTimeout(() => fail("timeout", "no end within 60 s"), 60_000) as unknown as { unref(): void }).unref();
 main().catch((err) => fail("unexpected", describe(err)));
