@@ -12,7 +12,7 @@ STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # The PostgreSQL make test-pg uses unless TEST_DATABASE_URL names another.
 LOCAL_PG_URL := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: build run test test-pg vet lint fmt-check fuzz bench bench-go clean openapi docs-check
+.PHONY: build run test test-pg vet lint fmt-check fuzz bench bench-go clean openapi docs-check sdk-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kasse
@@ -74,6 +74,14 @@ docs-check: $(DOCS_TOOLS)/node_modules/.installed
 	mkdir -p $(DOCS_TOOLS)/generated
 	$(DOCS_ENV) $(DOCS_BIN)/openapi-typescript docs/openapi.json --redocly docs/redocly.yaml -o $(DOCS_TOOLS)/generated/openapi.ts
 	$(DOCS_BIN)/tsc -p $(DOCS_TOOLS)/tsconfig.json
+
+## sdk-check: the storefront's calls with the real @commercelayer/sdk (pinned in
+## docs/tools/package-lock.json): docs/tools/sdk-storefront.mts, compiled with tsc, run with node
+## against bin/kasse serving a fresh demo SQLite database on a free port (stopped whatever happens;
+## docs/clients.md)
+sdk-check: build $(DOCS_TOOLS)/node_modules/.installed
+	$(DOCS_BIN)/tsc -p $(DOCS_TOOLS)/tsconfig.sdk.json
+	$(DOCS_TOOLS)/sdk-check.sh $(BIN) $(DOCS_TOOLS)/generated/sdk/sdk-storefront.mjs
 
 $(DOCS_TOOLS)/node_modules/.installed: $(DOCS_TOOLS)/package.json $(DOCS_TOOLS)/package-lock.json
 	npm ci --prefix $(DOCS_TOOLS) --no-audit --no-fund
