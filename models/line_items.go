@@ -89,7 +89,7 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if err != nil {
 		return err
 	}
-	if !order.Editable() {
+	if !order.Editable() && order.Status != OrderEditing {
 		return errs.New(errs.ValidationError, "the order is %s: its line items cannot change", order.Status)
 	}
 	if li.Quantity < 1 || li.Quantity > MaxLineItemQuantity {
@@ -234,7 +234,7 @@ func (li *LineItem) BeforeDestroy(tx *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	if !order.Editable() {
+	if !order.Editable() && order.Status != OrderEditing {
 		return errs.New(errs.ValidationError, "the order is %s: its line items cannot change", order.Status)
 	}
 	return nil
