@@ -79,7 +79,9 @@ func TestPendingAndValidate(t *testing.T) {
 			wantError(t, s.trigger(s.placed(), pending), errs.ValidationError, "placed")
 		})
 
-		validate := func(tx *gorm.DB, o *models.Order) error { return o.Validate(tx, &models.Payments{DB: gdb, Providers: &fakeProvider{}}) }
+		validate := func(tx *gorm.DB, o *models.Order) error {
+			return o.Validate(tx, &models.Payments{DB: gdb, Providers: &fakeProvider{}})
+		}
 		t.Run("_validate lists every unmet precondition and places nothing", func(t *testing.T) {
 			s := s.in(t)
 			o := s.order("eu", nil, nil)
@@ -178,7 +180,10 @@ func TestFulfill(t *testing.T) {
 				s.must(gdb.Model(&models.Shipment{}).Where("order_id = ?", o.ID).Update("status", models.ShipmentShipped).Error)
 			}, ""},
 			{"placed, paid, shipments upcoming", func(s *shop, o *models.Order) { s.setPayment(o, models.PaymentPaid) }, "not shipped"},
-			{"approved, only authorized", func(s *shop, o *models.Order) { s.must(s.trigger(o, approve)); s.setPayment(o, models.PaymentAuthorized) }, "capture it"},
+			{"approved, only authorized", func(s *shop, o *models.Order) {
+				s.must(s.trigger(o, approve))
+				s.setPayment(o, models.PaymentAuthorized)
+			}, "capture it"},
 			{"cancelled", func(s *shop, o *models.Order) { s.must(s.trigger(o, cancel)) }, "cannot fulfill"},
 		}
 		for _, tt := range tests {
