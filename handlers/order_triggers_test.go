@@ -196,7 +196,9 @@ func TestOrderAddressBookTriggers(t *testing.T) {
 	eachDB(t, true, func(t *testing.T, e *env) {
 		me, meID := e.customer(t, "book@example.com")
 		method := e.wireTransfer(t, nil, "eu")
-		book := func() int { return len(e.do("GET", "/api/customers/"+meID+"/customer_addresses", nil).want(t, 200).list()) }
+		book := func() int {
+			return len(e.do("GET", "/api/customers/"+meID+"/customer_addresses", nil).want(t, 200).list())
+		}
 		buy := func() {
 			o := id(me.newOrder(t, nil))
 			me.addItem(t, o, mugCode, 1)
