@@ -308,19 +308,6 @@ func (o *Order) checkEditedTotal() error {
 		o.Money(o.TotalAmountWithTaxesCents).Formatted(), o.Money(*o.PlaceTotalAmountCents).Formatted())
 }
 
-// RefuseWhileEditing is the 422 for a storefront's change to a line item
-// of an order the back office is editing.
-func RefuseWhileEditing(tx *gorm.DB, orderID string) error {
-	var status []string
-	if err := tx.Model(&Order{}).Where("id = ?", orderID).Limit(1).Pluck("status", &status).Error; err != nil {
-		return err
-	}
-	if len(status) == 1 && status[0] == OrderEditing {
-		return errs.New(errs.ValidationError, "the order is being edited by the back office: its line items cannot change")
-	}
-	return nil
-}
-
 // AuthorizeSource readies the order's payment source for another
 // authorization (`_authorize` on the order, as on the payment): it returns
 // the payment, to authorize with the provider once committed. The order

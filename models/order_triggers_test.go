@@ -384,6 +384,8 @@ func TestEditingAPlacedOrder(t *testing.T) {
 			}
 			var items []models.LineItem
 			s.must(gdb.Where("order_id = ?", o.ID).Order("created_at, id").Find(&items).Error)
+			// A storefront's write is refused while the back office edits.
+			wantError(t, write(gdb, &models.LineItem{OrderID: o.ID, SkuCode: ptr(mug), Quantity: 1, Storefront: true}, true), errs.ValidationError, "being edited")
 			// Adding a hoodie (59.00) exceeds the placed total: refused.
 			_, err := s.add(o, hoodie, 1)
 			wantError(t, err, errs.ValidationError, "cannot exceed")
