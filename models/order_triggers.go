@@ -271,6 +271,16 @@ func (o *Order) StartEditing(tx *gorm.DB) error {
 	if o.FulfillmentStatus != FulfillmentUnfulfilled && o.FulfillmentStatus != FulfillmentNotRequired {
 		return errs.New(errs.ValidationError, "the order's fulfillment is %s: it can no longer be edited", o.FulfillmentStatus)
 	}
+	// A capture, void or refund still waiting for the provider would
+	// settle the payment under the edit.
+	var moving int64
+	if err := tx.Model(&Transaction{}).Where("order_id = ? AND kind IN ? AND status IN ?", o.ID,
+		[]string{TxCapture, TxVoid, TxRefund}, []string{TxPending, TxUnknown}).Count(&moving).Error; err != nil {
+		return err
+	}
+	if moving > 0 {
+		return errs.New(errs.ValidationError, "the order's payment is being captured, voided or refunded: it can no longer be edited")
+	}
 	if err := o.releaseStock(tx); err != nil {
 		return err
 	}

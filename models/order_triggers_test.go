@@ -406,6 +406,18 @@ func TestEditingAPlacedOrder(t *testing.T) {
 			_, err = s.add(o, mug, 1)
 			wantError(t, err, errs.ValidationError, "cannot change")
 		})
+		t.Run("_start_editing while a capture waits for the provider", func(t *testing.T) {
+			s := s.in(t)
+			p := &models.Payments{DB: gdb, Providers: &fakeProvider{}}
+			o := s.cart()
+			s.must(p.Authorize(context.Background(), s.payment(o, "tok_edit").ID))
+			s.must(s.trigger(o, func(tx *gorm.DB, o *models.Order) error { return o.Place(tx, p) }))
+			s.must(s.trigger(o, func(tx *gorm.DB, o *models.Order) error {
+				_, err := models.BeginCapture(tx, o, nil, 0)
+				return err
+			}))
+			wantError(t, s.trigger(o, start), errs.ValidationError, "being captured")
+		})
 		tests := []struct {
 			name    string
 			prepare func(s *shop, o *models.Order)
