@@ -35,6 +35,9 @@ type LineItem struct {
 	// order already has adds to that line item's quantity instead of making
 	// a new line item.
 	UpdateQuantity bool `gorm:"-"`
+	// Storefront says a sales channel or customer token writes the item
+	// (set by the resource): an order the back office edits is refused.
+	Storefront bool `gorm:"-"`
 
 	// handed is the order the engine locked and read for this write
 	// (LockedOrder), taken by BeforeWrite or BeforeDestroy; order is the
@@ -89,8 +92,11 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if err != nil {
 		return err
 	}
-	if !order.Editable() {
+	if !order.Editable() && order.Status != OrderEditing {
 		return errs.New(errs.ValidationError, "the order is %s: its line items cannot change", order.Status)
+	}
+	if order.Status == OrderEditing && li.Storefront {
+		return errs.New(errs.ValidationError, "the order is being edited by the back office: its line items cannot change")
 	}
 	if li.Quantity < 1 || li.Quantity > MaxLineItemQuantity {
 		return errs.Invalid("quantity", "must be between 1 and 10000")
@@ -234,7 +240,7 @@ func (li *LineItem) BeforeDestroy(tx *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	if !order.Editable() {
+	if !order.Editable() && order.Status != OrderEditing {
 		return errs.New(errs.ValidationError, "the order is %s: its line items cannot change", order.Status)
 	}
 	return nil

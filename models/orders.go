@@ -43,7 +43,7 @@ const (
 
 // OrderStatuses, PaymentStatuses and FulfillmentStatuses list the values.
 var (
-	OrderStatuses       = []string{OrderDraft, OrderPending, OrderPlacing, OrderPlaced, OrderApproved, OrderCancelled}
+	OrderStatuses       = []string{OrderDraft, OrderPending, OrderPlacing, OrderPlaced, OrderEditing, OrderApproved, OrderCancelled}
 	PaymentStatuses     = []string{PaymentUnpaid, PaymentAuthorized, PaymentPartiallyAuth, PaymentPaid, PaymentPartiallyPaid, PaymentVoided, PaymentPartiallyVoided, PaymentRefunded, PaymentPartiallyRefunded, PaymentFree}
 	FulfillmentStatuses = []string{FulfillmentUnfulfilled, FulfillmentInProgress, FulfillmentFulfilled, FulfillmentNotRequired}
 )
@@ -116,6 +116,12 @@ type Order struct {
 	// CheckoutToken is the page token of the order's latest open checkout
 	// session: the order's checkout_url.
 	CheckoutToken *string
+
+	// SaveBillingAddressToCustomerAddressBook and
+	// SaveShippingAddressToCustomerAddressBook keep the address book
+	// triggers' requests until the order is placed (saveAddresses).
+	SaveBillingAddressToCustomerAddressBook  bool
+	SaveShippingAddressToCustomerAddressBook bool
 
 	// RefundAmountCents is `_refund_amount_cents`, sent with `_refund`.
 	RefundAmountCents *int64 `gorm:"-"`
@@ -354,8 +360,8 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 	}
 	// A cart's taxes follow its market's tax calculator and its country; a
 	// placed order's stay what they were when it was placed (its total was
-	// paid for).
-	if o.ID != "" && o.Editable() {
+	// paid for), unless the back office is editing it.
+	if o.ID != "" && (o.Editable() || o.Status == OrderEditing) {
 		country, err := o.orderCountry(tx)
 		if err != nil {
 			return err
@@ -375,6 +381,9 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 	o.TotalAmountWithTaxesCents = o.TotalAmountCents
 	if !o.TaxIncluded {
 		o.TotalAmountWithTaxesCents += o.TotalTaxAmountCents
+	}
+	if err := o.checkEditedTotal(); err != nil {
+		return err
 	}
 	if o.PaymentSourceID != nil {
 		// A payment authorized for another total no longer pays the order.
@@ -433,30 +442,10 @@ func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 	if err := o.Recompute(tx); err != nil {
 		return err
 	}
-	var problems errs.List
-	need := func(ok bool, pointer, detail string) {
-		if !ok {
-			problems = append(problems, errs.New(errs.ValidationError, "%s", detail).At(pointer))
-		}
-	}
-	shippable, err := o.hasShippableItems(tx)
+	problems, shippable, err := o.placeProblems(tx, checkout)
 	if err != nil {
 		return err
 	}
-	if checkout {
-		need(o.SubtotalAmountCents > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
-	} else {
-		need(o.lineCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
-		need(o.CustomerEmail != nil, errs.AttributePointer("customer_email"), "customer_email - can't be blank")
-		need(o.BillingAddressID != nil, errs.RelationshipPointer("billing_address"), "billing_address - can't be blank")
-		need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")
-	}
-	need(o.TotalAmountWithTaxesCents == 0 || o.PaymentMethodID != nil, errs.RelationshipPointer("payment_method"), "payment_method - can't be blank")
-	shipments, err := o.checkShipments(tx)
-	if err != nil {
-		return err
-	}
-	problems = append(problems, shipments...)
 	if len(problems) > 0 {
 		return problems
 	}
@@ -486,6 +475,11 @@ func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 	if err := o.emit(tx, "orders.place"); err != nil {
 		return err
 	}
+	if o.SaveBillingAddressToCustomerAddressBook || o.SaveShippingAddressToCustomerAddressBook {
+		if err := o.saveAddresses(tx); err != nil {
+			return err
+		}
+	}
 	switch status {
 	case PaymentAuthorized:
 		err = o.emit(tx, "orders.authorize")
@@ -501,6 +495,35 @@ func (o *Order) place(tx *gorm.DB, hook PaymentHook, checkout bool) error {
 		return tx.Exec("UPDATE customers SET total_orders_count = total_orders_count + 1, status = CASE WHEN total_orders_count = 0 THEN 'acquired' ELSE 'repeat' END, updated_at = ? WHERE id = ?", now, *o.CustomerID).Error
 	}
 	return nil
+}
+
+// placeProblems lists the order's unmet place preconditions (every one,
+// so a client fixes them at once) and says whether anything ships.
+func (o *Order) placeProblems(tx *gorm.DB, checkout bool) (errs.List, bool, error) {
+	var problems errs.List
+	need := func(ok bool, pointer, detail string) {
+		if !ok {
+			problems = append(problems, errs.New(errs.ValidationError, "%s", detail).At(pointer))
+		}
+	}
+	shippable, err := o.hasShippableItems(tx)
+	if err != nil {
+		return nil, false, err
+	}
+	if checkout {
+		need(o.SubtotalAmountCents > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
+	} else {
+		need(o.lineCount > 0, errs.RelationshipPointer("line_items"), "line_items - the order has no items")
+		need(o.CustomerEmail != nil, errs.AttributePointer("customer_email"), "customer_email - can't be blank")
+		need(o.BillingAddressID != nil, errs.RelationshipPointer("billing_address"), "billing_address - can't be blank")
+		need(!shippable || o.ShippingAddressID != nil, errs.RelationshipPointer("shipping_address"), "shipping_address - can't be blank")
+	}
+	need(o.TotalAmountWithTaxesCents == 0 || o.PaymentMethodID != nil, errs.RelationshipPointer("payment_method"), "payment_method - can't be blank")
+	shipments, err := o.checkShipments(tx)
+	if err != nil {
+		return nil, false, err
+	}
+	return append(problems, shipments...), shippable, nil
 }
 
 func (o *Order) hasShippableItems(tx *gorm.DB) (bool, error) {
@@ -564,22 +587,8 @@ func (o *Order) Refresh(tx *gorm.DB) error {
 	if !o.Editable() {
 		return o.stateError("refresh")
 	}
-	var items []LineItem
-	if err := tx.Where("order_id = ? AND item_type = ? AND external_price = ?", o.ID, "skus", false).Find(&items).Error; err != nil {
+	if err := o.repriceItems(tx); err != nil {
 		return err
-	}
-	for i := range items {
-		li := &items[i]
-		price, err := marketPrice(tx, o.MarketID, deref(li.ItemID))
-		if err != nil {
-			return err
-		}
-		li.UnitAmountCents = price.AmountCents
-		li.CompareAtAmountCents = price.CompareAtAmountCents
-		li.computeTotal()
-		if err := tx.Save(li).Error; err != nil {
-			return err
-		}
 	}
 	now := db.Now()
 	o.RefreshedAt = &now

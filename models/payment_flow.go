@@ -374,26 +374,40 @@ func (p *Payments) settleAuthorization(tx *gorm.DB, o *Order, ps *PaymentSource,
 	return auth, nil
 }
 
-// Place is the orders' payment hook on `_place`: the payment must be
-// authorized for exactly the order's total.
-func (p *Payments) Place(tx *gorm.DB, o *Order) (string, error) {
+// payableSource is the order's payment source if it pays the order's
+// total (nil: the order has none and its payment method needs none), or
+// the 422 that says why it does not: `_place` and `_validate` share it.
+func (o *Order) payableSource(tx *gorm.DB) (*PaymentSource, error) {
 	if o.PaymentSourceID == nil {
 		var pm PaymentMethod
 		if o.PaymentMethodID != nil && tx.Where("id = ?", *o.PaymentMethodID).Take(&pm).Error == nil && pm.PaymentSourceType != SourceWireTransfer {
-			return "", errs.New(errs.ValidationError, "payment_source - can't be blank: create a %s for the order first", pm.PaymentSourceType).At(errs.RelationshipPointer("payment_source"))
+			return nil, errs.New(errs.ValidationError, "payment_source - can't be blank: create a %s for the order first", pm.PaymentSourceType).At(errs.RelationshipPointer("payment_source"))
 		}
-		return PaymentUnpaid, nil
+		return nil, nil
 	}
 	ps, err := loadSource(tx, *o.PaymentSourceID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if !ps.Authorized() {
-		return "", errs.New(errs.ValidationError, "payment_source - is not authorized (its status is %s)", ps.Status).At(errs.RelationshipPointer("payment_source"))
+		return nil, errs.New(errs.ValidationError, "payment_source - is not authorized (its status is %s)", ps.Status).At(errs.RelationshipPointer("payment_source"))
 	}
 	if ps.AmountCents != o.TotalAmountWithTaxesCents {
-		return "", errs.New(errs.ValidationError, "payment_source - mismatched_amounts: the payment authorized %s but the order's total is %s; create a new payment",
+		return nil, errs.New(errs.ValidationError, "payment_source - mismatched_amounts: the payment authorized %s but the order's total is %s; create a new payment",
 			o.Money(ps.AmountCents).Formatted(), o.Money(o.TotalAmountWithTaxesCents).Formatted()).At(errs.RelationshipPointer("payment_source"))
+	}
+	return ps, nil
+}
+
+// Place is the orders' payment hook on `_place`: the payment must be
+// authorized for exactly the order's total.
+func (p *Payments) Place(tx *gorm.DB, o *Order) (string, error) {
+	ps, err := o.payableSource(tx)
+	if err != nil {
+		return "", err
+	}
+	if ps == nil {
+		return PaymentUnpaid, nil
 	}
 	if ps.Kind == SourceWireTransfer {
 		if _, err := p.settleAuthorization(tx, o, ps, &ProviderResult{Outcome: Approved, Message: "wire transfer"}, nil); err != nil {
@@ -466,6 +480,11 @@ func BeginCapture(tx *gorm.DB, o *Order, auth *Transaction, amount int64) (*Tran
 	}
 	if amount == 0 {
 		amount = balance.Remaining()
+		// An order edited down after it was placed owes less than its
+		// authorization holds: capture what it owes.
+		if due := o.TotalAmountWithTaxesCents - balance.Used; due > 0 && due < amount {
+			amount = due
+		}
 	}
 	if amount <= 0 || amount > balance.Remaining() {
 		return nil, errs.New(errs.ValidationError, "the capture of %s exceeds the capture balance of %s", o.Money(amount).Formatted(), o.Money(balance.Remaining()).Formatted())
@@ -717,7 +736,9 @@ func (o *Order) applyPayment(tx *gorm.DB, t *Transaction) (err error) {
 	switch t.Kind {
 	case TxCapture:
 		o.PaymentStatus = PaymentPartiallyPaid
-		if sums.Captured >= sums.Authorized {
+		// Paid once the authorization, or the order's total when an edit
+		// lowered it, is captured.
+		if sums.Captured >= min(sums.Authorized, o.TotalAmountWithTaxesCents) {
 			o.PaymentStatus = PaymentPaid
 		}
 		if o.Status == OrderPlaced {

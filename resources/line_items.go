@@ -60,6 +60,13 @@ func throughOrder(orderScope func(p *models.Principal) []engine.Condition) engin
 	}
 }
 
+// notEditing narrows an order scope to the orders not being edited.
+func notEditing(orderScope func(p *models.Principal) []engine.Condition) func(p *models.Principal) []engine.Condition {
+	return func(p *models.Principal) []engine.Condition {
+		return append(orderScope(p), engine.Condition{{Column: "status", Predicate: engine.NotIn, Values: []any{models.OrderEditing}}})
+	}
+}
+
 func lineItems() *engine.Definition {
 	return engine.Define(engine.Spec[models.LineItem, lineItemResource]{
 		Type:        "line_items",
@@ -137,7 +144,14 @@ func lineItems() *engine.Definition {
 		},
 		Access: engine.Access{
 			models.RoleSalesChannel: engine.AllowScoped(throughOrder(cartOfGuest), engine.Create, engine.Retrieve, engine.Update, engine.Delete),
-			models.RoleCustomer:     engine.AllowScoped(throughOrder(ordersOfCustomer), engine.List, engine.Create, engine.Retrieve, engine.Update, engine.Delete),
+			models.RoleCustomer: engine.Merge(engine.AllowScoped(throughOrder(ordersOfCustomer), engine.List, engine.Create, engine.Retrieve, engine.Update),
+				engine.AllowScoped(throughOrder(notEditing(ordersOfCustomer)), engine.Delete)),
+		},
+		// An order being edited (`_start_editing`) is the back office's:
+		// only an integration changes its line items.
+		Check: func(c *engine.Call, li *models.LineItem, _ bool) error {
+			li.Storefront = c.Principal != nil && c.Principal.Role != models.RoleIntegration
+			return nil
 		},
 	})
 }

@@ -188,7 +188,7 @@ func orders() *engine.Definition {
 		Actions:     engine.AllActions,
 		Attributes: base(
 			engine.Int("number").Filter().Sort(),
-			engine.Enum("status", "draft", "pending", "placing", "placed", "approved", "cancelled").Filter().Sort(),
+			engine.Enum("status", "draft", "pending", "placing", "placed", "editing", "approved", "cancelled").Filter().Sort(),
 			engine.Text("payment_status").Filter().Sort(),
 			engine.Text("fulfillment_status").Filter().Sort(),
 			engine.Bool("guest").Filter(),
@@ -327,7 +327,7 @@ func orders() *engine.Definition {
 				ReferenceOrigin:           o.ReferenceOrigin,
 				Metadata:                  engine.ObjectOf(o.Metadata),
 			}
-			out.Editable = o.Editable()
+			out.Editable = o.Editable() || o.Status == models.OrderEditing
 			money := func(cents int64, float *float64, formatted *string) {
 				m := o.Money(cents)
 				*float, *formatted = m.Float(), m.Formatted()
@@ -422,6 +422,36 @@ func orders() *engine.Definition {
 				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Refresh(c.Tx) })},
 			{Name: "_update_taxes", Description: "Send this attribute if you want to force tax calculation for this order.",
 				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.UpdateTaxes(c.Tx) })},
+			{Name: "_pending", Writers: backOffice, Description: "Send this attribute if you want to move a draft order to pending: it needs an email and an item (a 422 says which is missing). Cannot be passed by sales channels.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Pending(c.Tx) })},
+			{Name: "_refresh_prices", Writers: backOffice, Description: "Send this attribute if you want to refresh the prices of the line items associated to this order (a cart, or an order being edited) from its market's price list; external prices are kept. Cannot be passed by sales channels.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.RefreshPrices(c.Tx) })},
+			{Name: "_nullify_payment_source", Description: "Send this attribute if you want to nullify the payment source for this order (a cart): an authorization it holds is voided.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error {
+					voidID, err := o.NullifyPaymentSource(c.Tx)
+					if voidID != "" {
+						c.AfterCommit(func(ctx context.Context) error { return c.PaymentFlow().Release(ctx, voidID) })
+					}
+					return err
+				})},
+			{Name: "_save_billing_address_to_customer_address_book", Description: "Send this attribute if you want the order's billing address to be saved in the customer's address book as a customer address (when the order is placed, unless the book has it already).",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.SaveBillingAddress(c.Tx) })},
+			{Name: "_save_shipping_address_to_customer_address_book", Description: "Send this attribute if you want the order's shipping address to be saved in the customer's address book as a customer address (when the order is placed, unless the book has it already).",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.SaveShippingAddress(c.Tx) })},
+			{Name: "_authorize", Description: "Send this attribute if you want to authorize the order's payment source (a cart's, made for its current total), as its own _authorize does.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error {
+					if c.PaymentFlow() == nil {
+						return errNoGateways()
+					}
+					ps, err := o.AuthorizeSource(c.Tx)
+					if err != nil {
+						return err
+					}
+					authorizeAfterCommit(c, ps)
+					return nil
+				})},
+			{Name: "_validate", Description: "Send this attribute if you want to check the order can be placed, without placing it: a 422 lists every unmet precondition of _place.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Validate(c.Tx, c.Payments()) })},
 			{Name: "_place", Description: "Send this attribute if you want to place the order.",
 				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Place(c.Tx, c.Payments()) })},
 			{Name: "_cancel", Writers: backOffice, Description: "Send this attribute if you want to cancel a placed order; the payment is voided.",
@@ -449,6 +479,12 @@ func orders() *engine.Definition {
 				Run: orderAction(func(c *engine.Call, o *models.Order) (*models.Transaction, error) {
 					return models.BeginRefund(c.Tx, o, nil, amountOf(o.RefundAmountCents))
 				})},
+			{Name: "_fulfill", Writers: backOffice, Description: "Send this attribute if you want to mark as fulfilled the order (paid; shipments must be cancelled, shipped or delivered, alternatively order must be approved: its shipments are then marked shipped). Cannot be passed by sales channels.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Fulfill(c.Tx) })},
+			{Name: "_start_editing", Writers: backOffice, Description: "Send this attribute if you want to edit the order after it is placed (authorized, not yet fulfilled): its line items may then change. Remember you cannot exceed the original total amount. Cannot be passed by sales channels.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.StartEditing(c.Tx) })},
+			{Name: "_stop_editing", Writers: backOffice, Description: "Send this attribute to stop the editing for the order and return back to placed status. Cannot be passed by sales channels.",
+				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.StopEditing(c.Tx) })},
 			{Name: "_archive", Writers: backOffice, Description: "Send this attribute if you want to archive the order.",
 				Run: orderTrigger(func(c *engine.Call, o *models.Order) error { return o.Archive(c.Tx) })},
 			{Name: "_unarchive", Writers: backOffice, Description: "Send this attribute if you want to unarchive the order.",
