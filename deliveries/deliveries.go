@@ -76,6 +76,72 @@ type Config struct {
 	Logger      *slog.Logger
 	// Transport overrides the HTTP transport (tests); it must apply Guard.
 	Transport http.RoundTripper
+	// Periodic is the background work run on the same queue, each task
+	// once per interval across every instance.
+	Periodic []Periodic
+}
+
+// Periodic is background work River runs every Interval (1 s at least),
+// once across all instances (River's leader enqueues it; any instance's worker runs it):
+// the checkout expiry sweep, payment reconciliation, the purges. A run
+// that fails is logged and not retried: the next interval's run is the
+// retry.
+type Periodic struct {
+	Name     string
+	Interval time.Duration
+	// Timeout bounds one run (PeriodicTimeout when 0).
+	Timeout time.Duration
+	Run     func(ctx context.Context) error
+}
+
+// PeriodicTimeout bounds a periodic run by default.
+const PeriodicTimeout = time.Minute
+
+// PeriodicArgs is a periodic run's job: the task's name.
+type PeriodicArgs struct {
+	Task string `json:"task"`
+}
+
+// Kind names the job kind in River's tables.
+func (PeriodicArgs) Kind() string { return "periodic" }
+
+type periodicWorker struct {
+	river.WorkerDefaults[PeriodicArgs]
+	tasks map[string]Periodic
+	log   *slog.Logger
+}
+
+func (w *periodicWorker) Timeout(job *river.Job[PeriodicArgs]) time.Duration {
+	if t, ok := w.tasks[job.Args.Task]; ok && t.Timeout > 0 {
+		return t.Timeout
+	}
+	return PeriodicTimeout
+}
+
+func (w *periodicWorker) Work(ctx context.Context, job *river.Job[PeriodicArgs]) error {
+	t, ok := w.tasks[job.Args.Task]
+	if !ok {
+		return nil // a task an older version had
+	}
+	if err := t.Run(ctx); err != nil {
+		w.log.WarnContext(ctx, "periodic task failed", slog.String("task", t.Name), slog.String("error", err.Error()))
+		return river.JobCancel(err)
+	}
+	return nil
+}
+
+// periodicJobs are River's periodic jobs of tasks.
+func periodicJobs(tasks []Periodic) []*river.PeriodicJob {
+	jobs := make([]*river.PeriodicJob, 0, len(tasks))
+	for _, t := range tasks {
+		name, interval := t.Name, t.Interval
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+			// One run per interval, however many leaders came and went
+			// (River's uniqueness periods are whole seconds at least).
+			return PeriodicArgs{Task: name}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: max(interval, time.Second)}}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return jobs
 }
 
 // Service runs the delivery workers and enqueues deliveries.
@@ -137,11 +203,21 @@ func New(cfg Config) (*Service, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})
 	river.AddWorker(workers, &callbackWorker{s: s})
+	tasks := map[string]Periodic{}
+	for _, t := range cfg.Periodic {
+		if t.Name == "" || t.Interval <= 0 || t.Run == nil {
+			return nil, fmt.Errorf("deliveries: periodic task %q needs a name, an interval and a function", t.Name)
+		}
+		tasks[t.Name] = t
+	}
+	river.AddWorker(workers, &periodicWorker{tasks: tasks, log: cfg.Logger})
 	cooldown := min(100*time.Millisecond, cfg.PollInterval)
 	// A job runs the call and a little database work; River rescues only
 	// jobs running longer than their timeout.
 	jobTimeout := cfg.Timeout + 5*time.Second
 	cfg.RescueAfter = max(cfg.RescueAfter, jobTimeout)
+	// RescueAfter stays the deliveries' own: a periodic run taking longer
+	// is only marked rescued (it has one attempt) and never run twice.
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
@@ -152,6 +228,7 @@ func New(cfg Config) (*Service, error) {
 		PollOnly:             true,
 		JobTimeout:           jobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
+		PeriodicJobs:         periodicJobs(cfg.Periodic),
 		Logger:               quiet(cfg.Logger),
 	})
 	if err != nil {

@@ -391,40 +391,34 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	}
 	workersCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
-	go every(workersCtx, s.reconcileInterval, func(ctx context.Context) {
-		done, err := payments.Reconcile(ctx, models.DefaultReconcileAge, models.DefaultReconcileBatch)
-		switch {
-		case err != nil:
-			log.Warn("reconciling pending payments failed", slog.String("error", err.Error()))
-		case done.Payments+done.Transactions > 0:
-			log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
-		}
-	})
-	go every(workersCtx, s.checkoutExpiryInterval, func(ctx context.Context) {
-		if n, err := checkout.ExpireDue(ctx, 100); err != nil {
-			log.Warn("expiring checkout sessions failed", slog.String("error", err.Error()))
-		} else if n > 0 {
-			log.Info("expired checkout sessions", slog.Int("count", n))
-		}
-	})
 	idempotency := &models.Idempotency{DB: gdb, TTL: s.idempotencyTTL, Lease: s.idempotencyLease}
 	rateLimits := &models.RateLimits{DB: gdb}
-	go every(workersCtx, time.Hour, func(ctx context.Context) {
-		if purged, err := idempotency.Purge(ctx); err != nil {
-			log.Warn("purging expired idempotency keys failed", slog.String("error", err.Error()))
-		} else if purged > 0 {
-			log.Info("purged expired idempotency keys", slog.Int64("count", purged))
-		}
-		if _, err := rateLimits.Purge(ctx, time.Now().Add(-time.Hour)); err != nil {
-			log.Warn("purging old rate-limit counters failed", slog.String("error", err.Error()))
-		}
-		if _, err := sandboxStore.Purge(ctx); err != nil {
-			log.Warn("purging old sandbox replays failed", slog.String("error", err.Error()))
-		}
-		if _, err := (&models.Identity{DB: gdb}).PurgeTokenRevocations(ctx); err != nil {
-			log.Warn("purging expired token revocations failed", slog.String("error", err.Error()))
-		}
-	})
+	// Background work runs as River periodic jobs: once per interval
+	// across every instance, whichever runs it.
+	periodic := []deliveries.Periodic{
+		{Name: "reconcile_payments", Interval: s.reconcileInterval, Timeout: 5 * time.Minute, Run: func(ctx context.Context) error {
+			done, err := payments.Reconcile(ctx, models.DefaultReconcileAge, models.DefaultReconcileBatch)
+			if err == nil && done.Payments+done.Transactions > 0 {
+				log.Info("reconciled pending payments", slog.Int("payments", done.Payments), slog.Int("transactions", done.Transactions))
+			}
+			return err
+		}},
+		{Name: "expire_checkout_sessions", Interval: s.checkoutExpiryInterval, Run: func(ctx context.Context) error {
+			n, err := checkout.ExpireDue(ctx, 100)
+			if err == nil && n > 0 {
+				log.Info("expired checkout sessions", slog.Int("count", n))
+			}
+			return err
+		}},
+		{Name: "purge", Interval: time.Hour, Run: func(ctx context.Context) error {
+			purged, err := idempotency.Purge(ctx)
+			if err == nil && purged > 0 {
+				log.Info("purged expired idempotency keys", slog.Int64("count", purged))
+			}
+			return errors.Join(err, second(rateLimits.Purge(ctx, time.Now().Add(-time.Hour))), second(sandboxStore.Purge(ctx)),
+				second((&models.Identity{DB: gdb}).PurgeTokenRevocations(ctx)))
+		}},
+	}
 	registry := resources.Default()
 	eng := engine.New(gdb, registry)
 	guard := &models.URLGuard{AllowPrivate: s.webhooksAllowPrivate}
@@ -436,7 +430,7 @@ func serve(ctx context.Context, s settings, gdb *gorm.DB, log *slog.Logger, stdo
 	}
 	webhooks, err := deliveries.New(deliveries.Config{DB: sqlDB, Dialect: string(db.DialectOfDB(gdb)), Engine: eng,
 		Deliveries: &models.Deliveries{DB: gdb}, Callbacks: &models.Callbacks{DB: gdb}, Guard: guard, ResourceMeta: resourceMeta, Schedule: s.webhooksRetrySchedule,
-		PollInterval: s.webhooksPollInterval, RescueAfter: s.webhooksRescueAfter, Logger: log})
+		PollInterval: s.webhooksPollInterval, RescueAfter: s.webhooksRescueAfter, Logger: log, Periodic: periodic})
 	if err != nil {
 		return err
 	}
@@ -590,19 +584,8 @@ func splitList(v string) []string {
 	return out
 }
 
-// every runs fn every interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, fn func(ctx context.Context)) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			fn(ctx)
-		}
-	}
-}
+// second is the error of a (count, error) answer.
+func second[T any](_ T, err error) error { return err }
 
 // localURL is the URL of a listening address; an unspecified host
 // (":8080", "0.0.0.0:8080") is shown as localhost.
