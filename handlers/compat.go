@@ -223,8 +223,14 @@ func (a *api) batch(c *gin.Context, facade string, ops []engine.Op) ([]string, e
 	return ids, err
 }
 
-// view reads a session a facade renders, after the engine's rules said
-// the caller may read it (by id or uuid).
+// created reads the session a facade's batch just created, for its
+// answer (the batch's rules already let the caller create it).
+func (a *api) created(c *gin.Context, ids []string) (*models.SessionView, error) {
+	return a.cfg.Checkout.View(c.Request.Context(), ids[len(ids)-1])
+}
+
+// view reads a session a facade's GET renders (by id or uuid), once the
+// engine's rules say the caller may read it.
 func (a *api) view(c *gin.Context, id string) (*models.SessionView, error) {
 	v, err := a.cfg.Checkout.View(c.Request.Context(), id)
 	if err != nil {
@@ -275,4 +281,35 @@ func opFailure(err error) (int, errs.List, bool) {
 func pointerName(pointer string) string {
 	i := strings.LastIndex(pointer, "/")
 	return pointer[i+1:]
+}
+
+// details are the errors' details, in order: the messages of the
+// facade formats that list them or join them.
+func details(list errs.List) []string {
+	out := make([]string, len(list))
+	for i, e := range list {
+		out[i] = e.Detail
+	}
+	return out
+}
+
+// createAmountSession runs an amount-only facade's create: the session's
+// attributes (problems: what the facade's own reading refused), one op,
+// errors named by fields. It answers the failures itself.
+func (a *api) createAmountSession(c *gin.Context, facade string, attrs map[string]any, problems errs.List, fields map[string]string) (*models.SessionView, bool) {
+	if len(problems) > 0 {
+		a.fail(c, problems)
+		return nil, false
+	}
+	ids, err := a.batch(c, facade, []engine.Op{a.op("checkout_sessions", fixed(attrs, nil))})
+	if err != nil {
+		a.fail(c, compatFields(err, fields, ""))
+		return nil, false
+	}
+	v, err := a.created(c, ids)
+	if err != nil {
+		a.fail(c, err)
+		return nil, false
+	}
+	return v, true
 }

@@ -135,7 +135,10 @@ func (a *api) coursesCheckout(c *gin.Context) {
 		a.fail(c, coursesFailure(err, ids))
 		return
 	}
-	v, err := a.view(c, created[len(created)-1])
+	v, err := a.created(c, created)
+	if err == nil {
+		err = a.cfg.Checkout.LoadItems(c.Request.Context(), v)
+	}
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -193,11 +196,7 @@ func coursesErrors(c *gin.Context, status int, list errs.List) {
 		body["message"] = "Access forbidden"
 	case status == http.StatusUnprocessableEntity && list[0].Parameter == "courses":
 		body["message"] = "Validation failed"
-		messages := make([]string, len(list))
-		for i, e := range list {
-			messages[i] = e.Detail
-		}
-		body["errors"] = gin.H{"courses": messages}
+		body["errors"] = gin.H{"courses": details(list)}
 	case status == http.StatusUnauthorized:
 		body["message"] = "Unauthenticated: " + list[0].Detail
 	default:

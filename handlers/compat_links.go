@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
 )
@@ -124,18 +123,8 @@ func (a *api) linksCreate(c *gin.Context) {
 		return
 	}
 	attrs, problems := req.attributes()
-	if len(problems) > 0 {
-		a.fail(c, problems)
-		return
-	}
-	ids, err := a.batch(c, models.CompatLinks, []engine.Op{a.op("checkout_sessions", fixed(attrs, nil))})
-	if err != nil {
-		a.fail(c, compatFields(err, linksFields, ""))
-		return
-	}
-	v, err := a.view(c, ids[len(ids)-1])
-	if err != nil {
-		a.fail(c, err)
+	v, ok := a.createAmountSession(c, models.CompatLinks, attrs, problems, linksFields)
+	if !ok {
 		return
 	}
 	c.JSON(http.StatusOK, linksCreated{CheckoutID: v.Session.UUID, RedirectURL: a.checkoutURL(&v.Session)})
@@ -181,14 +170,7 @@ func linksStatus(session, payment string) string {
 func linksErrors(c *gin.Context, status int, list errs.List) {
 	code, message := "INTERNAL_ERROR", "An internal error occurred"
 	if len(list) > 0 {
-		code, message = string(list[0].Code), list[0].Detail
-		if len(list) > 1 {
-			details := make([]string, len(list))
-			for i, e := range list {
-				details[i] = e.Detail
-			}
-			message = strings.Join(details, "; ")
-		}
+		code, message = string(list[0].Code), strings.Join(details(list), "; ")
 	}
 	c.JSON(status, gin.H{"errorCode": code, "errorMessage": message})
 }

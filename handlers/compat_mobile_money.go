@@ -9,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"kasse/engine"
 	"kasse/errs"
 	"kasse/models"
 )
@@ -139,26 +138,21 @@ func (a *api) mobileMoneyCreate(c *gin.Context) {
 		return
 	}
 	attrs, problems := req.attributes()
-	if len(problems) > 0 {
-		a.fail(c, problems)
-		return
+	if v, ok := a.createAmountSession(c, models.CompatMobileMoney, attrs, problems, mobileMoneyFields); ok {
+		a.mobileMoneyAnswer(c, http.StatusCreated, v)
 	}
-	ids, err := a.batch(c, models.CompatMobileMoney, []engine.Op{a.op("checkout_sessions", fixed(attrs, nil))})
-	if err != nil {
-		a.fail(c, compatFields(err, mobileMoneyFields, ""))
-		return
-	}
-	a.mobileMoneyAnswer(c, http.StatusCreated, ids[len(ids)-1])
 }
 
-func (a *api) mobileMoneyGet(c *gin.Context) { a.mobileMoneyAnswer(c, http.StatusOK, c.Param("id")) }
-
-func (a *api) mobileMoneyAnswer(c *gin.Context, status int, id string) {
-	v, err := a.view(c, id)
+func (a *api) mobileMoneyGet(c *gin.Context) {
+	v, err := a.view(c, c.Param("id"))
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
+	a.mobileMoneyAnswer(c, http.StatusOK, v)
+}
+
+func (a *api) mobileMoneyAnswer(c *gin.Context, status int, v *models.SessionView) {
 	s := &v.Session
 	paymentID := strconv.FormatInt(v.Order.Number, 10)
 	if v.Order.Reference != nil && *v.Order.Reference != "" {
@@ -207,14 +201,7 @@ func mobileMoneyErrors(c *gin.Context, status int, list errs.List) {
 	body := gin.H{}
 	code, message := "server_error", "An internal error occurred"
 	if len(list) > 0 {
-		message = list[0].Detail
-		if len(list) > 1 {
-			details := make([]string, len(list))
-			for i, e := range list {
-				details[i] = e.Detail
-			}
-			message = strings.Join(details, "; ")
-		}
+		message = strings.Join(details(list), "; ")
 		if list[0].Parameter != "" {
 			body["field"] = list[0].Parameter
 		}

@@ -95,12 +95,12 @@ var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // sessionsCart is a validated request in minor units.
 type sessionsCart struct {
-	reference, currency           string
-	total, shipping, tax, items   int64
-	unitPrices                    []int64
-	quantities                    []int64
-	req                           *sessionsRequest
-	hasCustomer, billing, shipped bool
+	reference, currency         string
+	total, shipping, tax, items int64
+	unitPrices                  []int64
+	quantities                  []int64
+	req                         *sessionsRequest
+	hasCustomer                 bool
 }
 
 // sessionsInvalid is a 400 with that API's message (validation messages
@@ -186,7 +186,6 @@ func (r *sessionsRequest) cart() (*sessionsCart, errs.List) {
 		if !cart.hasCustomer {
 			add("customer.email should not be empty")
 		}
-		cart.billing, cart.shipped = c.BillingAddress != nil, c.ShippingAddress != nil
 	}
 	if r.RedirectURLs != nil && r.RedirectURLs.Success == "" && r.RedirectURLs.Failure == "" {
 		r.RedirectURLs = nil
@@ -345,17 +344,24 @@ func (a *api) sessionsCreate(c *gin.Context) {
 		a.fail(c, compatFields(err, sessionsFields, prefix))
 		return
 	}
-	a.sessionsAnswer(c, http.StatusCreated, ids[len(ids)-1])
-}
-
-func (a *api) sessionsGet(c *gin.Context) { a.sessionsAnswer(c, http.StatusOK, c.Param("sessionId")) }
-
-func (a *api) sessionsAnswer(c *gin.Context, status int, id string) {
-	v, err := a.view(c, id)
+	v, err := a.created(c, ids)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
+	a.sessionsAnswer(c, http.StatusCreated, v)
+}
+
+func (a *api) sessionsGet(c *gin.Context) {
+	v, err := a.view(c, c.Param("sessionId"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.sessionsAnswer(c, http.StatusOK, v)
+}
+
+func (a *api) sessionsAnswer(c *gin.Context, status int, v *models.SessionView) {
 	s := &v.Session
 	provider, _ := s.Routing["gateway_type"].(string)
 	score := json.Number("0")
@@ -416,10 +422,6 @@ func sessionsErrors(c *gin.Context, status int, list errs.List) {
 	default:
 		// Every other client error is that API's validation 400, its
 		// messages listed.
-		messages := make([]string, len(list))
-		for i, e := range list {
-			messages[i] = e.Detail
-		}
-		c.JSON(http.StatusBadRequest, gin.H{"error": "Bad Request", "message": messages, "statusCode": 400})
+		c.JSON(http.StatusBadRequest, gin.H{"error": "Bad Request", "message": details(list), "statusCode": 400})
 	}
 }

@@ -164,26 +164,9 @@ func (p *Price) BeforeWrite(tx *gorm.DB, creating bool) error {
 			p.SkuID = ""
 		}
 	}
-	var sku Sku
-	switch {
-	case p.SkuID != "":
-		found, err := findBy(tx, &sku, "id = ?", p.SkuID)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return errs.NotFound("skus", p.SkuID).At(errs.RelationshipPointer("sku"))
-		}
-	case p.SkuCode != nil && *p.SkuCode != "":
-		found, err := findBy(tx, &sku, "code = ?", *p.SkuCode)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return errs.Invalid("sku_code", "no SKU has this code")
-		}
-	default:
-		return errs.New(errs.ValidationError, "sku - can't be blank: give a sku relationship or a sku_code").At(errs.RelationshipPointer("sku"))
+	sku, err := skuByIDOrCode(tx, p.SkuID, p.SkuCode)
+	if err != nil {
+		return err
 	}
 	p.SkuID, p.SkuCode = sku.ID, &sku.Code
 	var list PriceList
@@ -222,4 +205,31 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// skuByIDOrCode is the SKU a write names: by its sku relationship (id), else
+// by sku_code; neither given, or none found, is a 422 at the one given.
+func skuByIDOrCode(tx *gorm.DB, id string, code *string) (*Sku, error) {
+	var sku Sku
+	switch {
+	case id != "":
+		found, err := findBy(tx, &sku, "id = ?", id)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, errs.NotFound("skus", id).At(errs.RelationshipPointer("sku"))
+		}
+	case code != nil && *code != "":
+		found, err := findBy(tx, &sku, "code = ?", *code)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, errs.Invalid("sku_code", "no SKU has this code")
+		}
+	default:
+		return nil, errs.New(errs.ValidationError, "sku - can't be blank: give a sku relationship or a sku_code").At(errs.RelationshipPointer("sku"))
+	}
+	return &sku, nil
 }

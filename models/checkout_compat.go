@@ -39,8 +39,8 @@ func (s *CheckoutSessions) MarketFor(ctx context.Context, currency string) (*Mar
 }
 
 // SessionView is a checkout session as the checkout facades render it
-// (docs/checkout-apis.md): the session, its order and the order's line
-// items with their SKUs.
+// (docs/checkout-apis.md): the session and its order (and, once
+// LoadItems ran, the order's line items with their SKUs).
 type SessionView struct {
 	Session CheckoutSession
 	Order   Order
@@ -67,25 +67,6 @@ func (s *CheckoutSessions) View(ctx context.Context, id string) (*SessionView, e
 	if err := gdb.Where("id = ?", v.Session.OrderID).Take(&v.Order).Error; err != nil {
 		return nil, err
 	}
-	if err := gdb.Where("order_id = ?", v.Order.ID).Order("created_at, id").Find(&v.Items).Error; err != nil {
-		return nil, err
-	}
-	var skuIDs []string
-	for _, li := range v.Items {
-		if li.ItemID != nil {
-			skuIDs = append(skuIDs, *li.ItemID)
-		}
-	}
-	v.Skus = map[string]Sku{}
-	if len(skuIDs) > 0 {
-		var skus []Sku
-		if err := gdb.Where("id IN ?", skuIDs).Find(&skus).Error; err != nil {
-			return nil, err
-		}
-		for _, sku := range skus {
-			v.Skus[sku.ID] = sku
-		}
-	}
 	switch {
 	case v.Session.FeeAmountCents != nil:
 		v.Fee = *v.Session.FeeAmountCents
@@ -96,6 +77,33 @@ func (s *CheckoutSessions) View(ctx context.Context, id string) (*SessionView, e
 		}
 	}
 	return &v, nil
+}
+
+// LoadItems reads the view's order's line items and their SKUs (two
+// queries, whatever the number of items): only the course facade shows them.
+func (s *CheckoutSessions) LoadItems(ctx context.Context, v *SessionView) error {
+	gdb := s.db(ctx)
+	if err := gdb.Where("order_id = ?", v.Order.ID).Order("created_at, id").Find(&v.Items).Error; err != nil {
+		return err
+	}
+	var skuIDs []string
+	for _, li := range v.Items {
+		if li.ItemID != nil {
+			skuIDs = append(skuIDs, *li.ItemID)
+		}
+	}
+	v.Skus = map[string]Sku{}
+	if len(skuIDs) == 0 {
+		return nil
+	}
+	var skus []Sku
+	if err := gdb.Where("id IN ?", skuIDs).Find(&skus).Error; err != nil {
+		return err
+	}
+	for _, sku := range skus {
+		v.Skus[sku.ID] = sku
+	}
+	return nil
 }
 
 // FindCourses resolves the course checkout facade's course ids: each is a

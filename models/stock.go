@@ -66,26 +66,14 @@ type StockItem struct {
 // BeforeWrite resolves sku_code to a SKU when no sku relationship was
 // given, and keeps one stock item per SKU and location.
 func (s *StockItem) BeforeWrite(tx *gorm.DB, creating bool) error {
-	var sku Sku
-	switch {
-	case s.SkuID != "":
-		found, err := findBy(tx, &sku, "id = ?", s.SkuID)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return errs.NotFound("skus", s.SkuID).At(errs.RelationshipPointer("sku"))
-		}
-	case s.SkuCode != nil && *s.SkuCode != "":
-		found, err := findBy(tx, &sku, "code = ?", strings.TrimSpace(*s.SkuCode))
-		if err != nil {
-			return err
-		}
-		if !found {
-			return errs.Invalid("sku_code", "no SKU has this code")
-		}
-	default:
-		return errs.New(errs.ValidationError, "sku - can't be blank: give a sku relationship or a sku_code").At(errs.RelationshipPointer("sku"))
+	code := s.SkuCode
+	if code != nil && strings.TrimSpace(*code) != "" {
+		trimmed := strings.TrimSpace(*code)
+		code = &trimmed
+	}
+	sku, err := skuByIDOrCode(tx, s.SkuID, code)
+	if err != nil {
+		return err
 	}
 	s.SkuID, s.SkuCode = sku.ID, &sku.Code
 	var v collect
