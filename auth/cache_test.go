@@ -13,10 +13,10 @@ import (
 	"kasse/models"
 )
 
-// TestApplicationCache: with ApplicationCacheTTL, Verify reads the calling
-// application once per TTL instead of on every request, and a revocation
-// reaches it once the entry expires; without, every Verify reads it and a
-// revocation is refused at once.
+// TestApplicationCache: with ApplicationCacheTTL, Verify checks a token
+// and reads its application once per TTL instead of on every request, and
+// an application's revocation reaches it once the entry expires; without,
+// every Verify reads both and a revocation is refused at once.
 func TestApplicationCache(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
@@ -29,14 +29,15 @@ func TestApplicationCache(t *testing.T) {
 		for _, tt := range []struct {
 			name string
 			ttl  time.Duration
-			// statements per Verify (the revocation list, the application)
-			// on the second and third calls, and whether Verify still
+			// statements per Verify (the revocation list, the application;
+			// none for a token accepted within the TTL) on the second and
+			// third calls, and whether Verify still
 			// accepts a token just after its application was revoked.
 			wantReads       int64
 			wantAfterRevoke bool
 		}{
 			{"no cache", 0, 2, false},
-			{"5s", 5 * time.Second, 1, true},
+			{"5s", 5 * time.Second, 0, true},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				svc, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true, SigningKey: testKey(t), ApplicationCacheTTL: tt.ttl})
@@ -80,6 +81,82 @@ func TestApplicationCache(t *testing.T) {
 					t.Fatal("a revoked application got a new token")
 				}
 			})
+		}
+	})
+}
+
+// TestTokenRevocationWithCache: with the cache on, a token revoked at
+// POST /oauth/revoke is refused at once by the instance that revoked it,
+// and by another instance once its entry's TTL has passed (never later);
+// an entry never outlives its token.
+func TestTokenRevocationWithCache(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		setup(t, gdb)
+		org, err := models.EnsureOrganization(gdb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const ttl = 5 * time.Second
+		now := time.Now()
+		instance := func(ttl time.Duration, clock *time.Time) *auth.Service {
+			svc, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true, SigningKey: testKey(t), ApplicationCacheTTL: ttl})
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth.SetApplicationCacheClock(svc, func() time.Time { return *clock })
+			return svc
+		}
+		revoking, other := instance(ttl, &now), instance(ttl, &now)
+		app, secret, err := models.NewApplication(gdb, models.KindIntegration, "revoked with a cache", "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := revoking.Token(ctx, auth.TokenRequest{GrantType: "client_credentials", ClientID: app.ClientID, ClientSecret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, svc := range []*auth.Service{revoking, other} {
+			if _, err := svc.Verify(ctx, resp.AccessToken); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := revoking.Revoke(ctx, auth.RevokeRequest{ClientID: app.ClientID, ClientSecret: secret, Token: resp.AccessToken}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := revoking.Verify(ctx, resp.AccessToken); !isInvalidToken(err) {
+			t.Fatalf("the revoking instance: %v, want INVALID_TOKEN at once", err)
+		}
+		if _, err := other.Verify(ctx, resp.AccessToken); err != nil {
+			t.Fatalf("another instance within the TTL: %v, want its cached acceptance", err)
+		}
+		now = now.Add(ttl)
+		if _, err := other.Verify(ctx, resp.AccessToken); !isInvalidToken(err) {
+			t.Fatalf("another instance once the TTL has passed: %v, want INVALID_TOKEN", err)
+		}
+
+		// With a TTL longer than a token's life, the entry ends with the
+		// token: checked in full (statements run) once it has expired.
+		clock := time.Now()
+		long := instance(24*time.Hour, &clock)
+		fresh, err := long.Token(ctx, auth.TokenRequest{GrantType: "client_credentials", ClientID: app.ClientID, ClientSecret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := long.Verify(ctx, fresh.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		expiry := time.Unix(fresh.CreatedAt, 0).Add(time.Duration(fresh.ExpiresIn) * time.Second)
+		reads := countStatements(t, gdb)
+		clock = expiry.Add(-time.Second)
+		if _, err := long.Verify(ctx, fresh.AccessToken); err != nil || reads.Load() != 0 {
+			t.Fatalf("just before the expiry: %v after %d statements, want the cached acceptance", err, reads.Load())
+		}
+		clock = expiry.Add(time.Second)
+		_, _ = long.Verify(ctx, fresh.AccessToken) // the JWT check runs on the real clock: still valid
+		if reads.Load() == 0 {
+			t.Fatal("an expired token was accepted from the cache")
 		}
 	})
 }

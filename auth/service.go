@@ -28,10 +28,13 @@ type Config struct {
 	RefreshTTL      time.Duration // default 2 weeks
 	Test            bool          // the `test` claim: test-mode data
 	// ApplicationCacheTTL is how long Verify trusts an application it read
-	// (its revocation and client id) before reading it again: zero reads it
-	// on every request. A revoked application's tokens therefore stop
-	// working on every instance within this time; new tokens are refused
-	// at once (POST /oauth/token always reads the application).
+	// (its revocation and client id) and an access token it accepted
+	// (signature, claims, revocation list) before checking them again:
+	// zero checks everything on every request. A revoked application's
+	// tokens, and a token revoked at POST /oauth/revoke of another
+	// instance, therefore stop working on every instance within this time;
+	// the instance that revoked a token refuses it at once, and new tokens
+	// are refused at once (POST /oauth/token always reads the application).
 	ApplicationCacheTTL time.Duration
 	// SigningKey, when set, is stored as the first signing key if the
 	// database has no active one, instead of a freshly generated key. It
@@ -51,51 +54,8 @@ type Service struct {
 	lastReload time.Time // last reload of any kind
 	lastMiss   time.Time // last reload for an unknown kid
 
-	apps appCache
-}
-
-// appCache holds the applications Verify read, each for the cache's TTL.
-// Its keys come from tokens whose signature was checked, so only Kasse's
-// own applications can fill it; maxCachedApps bounds it all the same.
-type appCache struct {
-	ttl     time.Duration
-	now     func() time.Time
-	mu      sync.Mutex
-	entries map[string]cachedApp
-}
-
-type cachedApp struct {
-	app   *models.Application
-	found bool
-	until time.Time
-}
-
-const maxCachedApps = 10000
-
-// application returns the application id, from the cache while its entry
-// is fresh, else from the database.
-func (c *appCache) application(ctx context.Context, ids *models.Identity, id string) (*models.Application, bool, error) {
-	if c.ttl <= 0 {
-		return ids.Application(ctx, id)
-	}
-	now := c.now()
-	c.mu.Lock()
-	e, ok := c.entries[id]
-	c.mu.Unlock()
-	if ok && now.Before(e.until) {
-		return e.app, e.found, nil
-	}
-	app, found, err := ids.Application(ctx, id)
-	if err != nil {
-		return nil, false, err
-	}
-	c.mu.Lock()
-	if c.entries == nil || len(c.entries) >= maxCachedApps {
-		c.entries = map[string]cachedApp{}
-	}
-	c.entries[id] = cachedApp{app: app, found: found, until: now.Add(c.ttl)}
-	c.mu.Unlock()
-	return app, found, nil
+	apps   appCache
+	tokens tokenCache
 }
 
 // New prepares the service over the identity tables: it creates the first
@@ -114,6 +74,7 @@ func New(ctx context.Context, ids *models.Identity, cfg Config) (*Service, error
 		return nil, errors.New("auth: an issuer and an organization are required")
 	}
 	s := &Service{ids: ids, cfg: cfg, lastReload: time.Now(), apps: appCache{ttl: cfg.ApplicationCacheTTL, now: time.Now}}
+	s.tokens.ttl = cfg.ApplicationCacheTTL
 	if err := ensureSigningKey(ctx, ids, cfg.SigningKey); err != nil {
 		return nil, err
 	}
@@ -237,7 +198,11 @@ func (s *Service) Revoke(ctx context.Context, req RevokeRequest) error {
 		if c.Application.ID != app.ID || c.ExpiresAt == nil {
 			return nil
 		}
-		return s.ids.RevokeAccessToken(ctx, app.ID, req.Token, c.ExpiresAt.Time)
+		if err := s.ids.RevokeAccessToken(ctx, app.ID, req.Token, c.ExpiresAt.Time); err != nil {
+			return err
+		}
+		s.tokens.drop(tokenKey(req.Token))
+		return nil
 	}
 	return s.ids.RevokeRefreshToken(ctx, app.ID, req.Token)
 }
@@ -572,6 +537,22 @@ func (s *Service) Client(ctx context.Context, clientID, secret string) (*models.
 // is a 401 INVALID_TOKEN without detail on which check failed beyond a
 // short reason.
 func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, error) {
+	now := s.apps.now()
+	key := tokenKey(raw)
+	if p, ok := s.tokens.get(key, now); ok {
+		return p, nil
+	}
+	p, expires, err := s.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.put(key, p, now, expires)
+	return p, nil
+}
+
+// verify checks raw in full: signature, claims, the revocation list and
+// the application; expires is the token's expiry.
+func (s *Service) verify(ctx context.Context, raw string) (_ *models.Principal, expires time.Time, _ error) {
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{Algorithm}),
 		jwt.WithIssuer(s.cfg.Issuer),
@@ -594,7 +575,7 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		return key, err
 	})
 	if infrastructure != nil {
-		return nil, infrastructure
+		return nil, time.Time{}, infrastructure
 	}
 	if err == nil && !strictClaimTypes(raw) {
 		err = errors.New("a registered claim has the wrong JSON type")
@@ -604,22 +585,22 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		if errors.Is(err, jwt.ErrTokenExpired) {
 			reason = "the access token has expired"
 		}
-		return nil, errs.New(errs.InvalidToken, "%s", reason)
+		return nil, time.Time{}, errs.New(errs.InvalidToken, "%s", reason)
 	}
 	revoked, err := s.ids.AccessTokenRevoked(ctx, raw)
 	if err != nil {
 		// Never INVALID_TOKEN: clients throw their token away on it.
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if revoked {
-		return nil, errs.New(errs.InvalidToken, "the access token has been revoked")
+		return nil, time.Time{}, errs.New(errs.InvalidToken, "the access token has been revoked")
 	}
 	app, found, err := s.apps.application(ctx, s.ids, c.Application.ID)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if !found || app.Revoked() || app.ClientID != c.Application.ClientID {
-		return nil, errs.New(errs.InvalidToken, "the application of this access token is revoked")
+		return nil, time.Time{}, errs.New(errs.InvalidToken, "the application of this access token is revoked")
 	}
 	p := &models.Principal{ApplicationID: app.ID, ClientID: app.ClientID, Test: c.Test}
 	switch {
@@ -634,7 +615,7 @@ func (s *Service) Verify(ctx context.Context, raw string) (*models.Principal, er
 		p.MarketIDs = c.Market.ID
 	}
 	if p.Role != models.RoleIntegration && len(p.MarketIDs) == 0 {
-		return nil, errs.New(errs.InvalidToken, "the access token has no market scope")
+		return nil, time.Time{}, errs.New(errs.InvalidToken, "the access token has no market scope")
 	}
-	return p, nil
+	return p, c.ExpiresAt.Time, nil
 }

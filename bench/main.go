@@ -172,12 +172,13 @@ func run(ctx context.Context, c config, out io.Writer) error {
 
 // baselineStatements is what the baseline runs per request: a bounded
 // count (and EXPLAIN for the estimate above the bound on PostgreSQL), the
-// page and, with include=prices, the prices; one query for one SKU.
+// page, the SKUs' stock and, with include=prices, the prices; the SKU and
+// its stock for one SKU.
 func baselineStatements(r request, skus int, dbURL string) int {
 	if strings.HasPrefix(r.path, "/api/skus/") {
-		return 1
+		return 2
 	}
-	n := 2
+	n := 3
 	if skus+9 > 1000 && !strings.HasPrefix(dbURL, "sqlite:") && !strings.Contains(r.path, "code_start") {
 		n++
 	}

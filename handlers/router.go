@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -188,15 +186,24 @@ func (a *api) routes(g *gin.RouterGroup, def *engine.Definition) {
 	}
 }
 
-// write sends a JSON:API document.
-func write(c *gin.Context, status int, doc any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		panic(err)
+// documentBuffers hold encoded documents between requests; one that grew
+// past maxPooledDocument is left to the collector.
+var documentBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledDocument = 1 << 20
+
+// write sends a JSON:API document, encoded into a pooled buffer.
+func write(c *gin.Context, status int, doc *serializers.Document) {
+	buf := documentBuffers.Get().(*[]byte)
+	out, err := doc.AppendJSON((*buf)[:0])
+	if err != nil {
+		panic(err) // a value JSON cannot hold (NaN): a bug, answered 500
 	}
-	c.Data(status, serializers.MediaType, buf.Bytes())
+	c.Data(status, serializers.MediaType, out)
+	if cap(out) <= maxPooledDocument {
+		*buf = out
+		documentBuffers.Put(buf)
+	}
 }
 
 func (a *api) fail(c *gin.Context, err error) { fail(c, a.log, err) }

@@ -3,8 +3,10 @@ package models
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	money "github.com/Rhymond/go-money"
 )
@@ -34,17 +36,99 @@ type Money struct {
 
 // Float is the amount in major units: the derived `*_float` fields.
 func (m Money) Float() float64 {
-	c, ok := LookupCurrency(m.Currency)
-	if !ok {
-		return float64(m.Cents) / 100
+	f := formatOf(m.Currency)
+	if f.fraction == 0 {
+		return float64(m.Cents)
 	}
-	return c.c.Formatter().ToMajorUnits(m.Cents)
+	return float64(m.Cents) / math.Pow10(f.fraction)
 }
 
 // Formatted is the amount for people: the derived `formatted_*` fields
-// ("€10.00", "5,000 CFA", "1.500 .د.ك").
+// ("€10.00", "5,000 CFA", "1.500 .د.ك"), exactly as go-money's Display
+// writes it (TestFormattedMatchesGoMoney) but in one allocation: renders
+// format a few of them per resource.
 func (m Money) Formatted() string {
-	return money.New(m.Cents, strings.ToUpper(m.Currency)).Display()
+	f := formatOf(m.Currency)
+	if f.goMoney {
+		return money.New(m.Cents, strings.ToUpper(m.Currency)).Display()
+	}
+	abs := m.Cents
+	if abs < 0 {
+		abs = -abs
+	}
+	var digitsBuf [24]byte
+	digits := strconv.AppendInt(digitsBuf[:0], abs, 10)
+	pad := 0 // zeros in front, so that a digit stands before the decimal mark
+	if len(digits) <= f.fraction {
+		pad = f.fraction - len(digits) + 1
+	}
+	digit := func(i int) byte {
+		if i < pad {
+			return '0'
+		}
+		return digits[i-pad]
+	}
+	whole := len(digits) + pad - f.fraction
+	var buf [64]byte
+	out := buf[:0]
+	if m.Cents < 0 {
+		out = append(out, '-')
+	}
+	out = append(out, f.before...)
+	for i := range whole {
+		if i > 0 && f.thousand != "" && (whole-i)%3 == 0 {
+			out = append(out, f.thousand...)
+		}
+		out = append(out, digit(i))
+	}
+	if f.fraction > 0 {
+		out = append(out, f.decimal...)
+		for i := whole; i < whole+f.fraction; i++ {
+			out = append(out, digit(i))
+		}
+	}
+	out = append(out, f.after...)
+	return string(out)
+}
+
+// moneyFormat is a currency's go-money format, its template split around
+// the amount with the symbol in place.
+type moneyFormat struct {
+	fraction                         int
+	decimal, thousand, before, after string
+	goMoney                          bool // a template the split cannot follow: go-money formats it
+}
+
+var moneyFormats sync.Map // upper-case code → *moneyFormat, for known currencies only
+
+// formatOf is code's format: go-money's currency, or its default for an
+// unknown code (2 decimals, the code as symbol after the amount).
+func formatOf(code string) *moneyFormat {
+	code = strings.ToUpper(code)
+	if f, ok := moneyFormats.Load(code); ok {
+		return f.(*moneyFormat)
+	}
+	c := money.GetCurrency(code)
+	known := c != nil
+	if !known {
+		c = &money.Currency{Decimal: ".", Thousand: ",", Code: code, Fraction: 2, Grapheme: code, Template: "1$"}
+	}
+	f := &moneyFormat{fraction: c.Fraction, decimal: c.Decimal, thousand: c.Thousand}
+	// go-money puts the amount in place of the template's first "1", then
+	// the symbol in place of the first "$" of the result.
+	one := strings.Index(c.Template, "1")
+	switch before, after := c.Template[:max(one, 0)], c.Template[one+1:]; {
+	case one < 0 || strings.Contains(c.Decimal+c.Thousand, "$"):
+		f.goMoney = true
+	case strings.Contains(before, "$"):
+		f.before, f.after = strings.Replace(before, "$", c.Grapheme, 1), after
+	default:
+		f.before, f.after = before, strings.Replace(after, "$", c.Grapheme, 1)
+	}
+	if known {
+		moneyFormats.Store(code, f)
+	}
+	return f
 }
 
 // MaxMajorDigits bounds the integer digits ParseMajor reads: an amount up

@@ -1,12 +1,12 @@
 package serializers
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/google/jsonapi"
 )
@@ -31,8 +31,10 @@ type Node struct {
 	// to-one is an empty slice, an unloaded relationship is absent.
 	Related map[string][]*Node
 
-	typ, id string
-	attrs   map[string]any
+	typ, id  string
+	prepared bool
+	plan     *plan          // how Value's attributes are written, or nil:
+	attrs    map[string]any // google/jsonapi's attributes of Value
 }
 
 // Identifier is a resource identifier object.
@@ -41,43 +43,184 @@ type Identifier struct {
 	ID   string `json:"id"`
 }
 
-// Resource is a resource object as it goes on the wire.
+// Resource is a resource object as it goes on the wire: its links and
+// attributes are written from its node when the document is encoded.
 type Resource struct {
-	Type          string                   `json:"type"`
-	ID            string                   `json:"id"`
-	Links         map[string]string        `json:"links"`
-	Attributes    map[string]any           `json:"attributes"`
-	Relationships map[string]*Relationship `json:"relationships,omitempty"`
-	Meta          map[string]any           `json:"meta,omitempty"`
+	Type string
+	ID   string
+	// Relationships in name order (the order they are written in).
+	Relationships []Relationship
+
+	node    *Node
+	baseURL string
+	fields  []string // the sparse fieldset of its type
+	sparse  bool
+	meta    []byte // the encoded meta of every resource, or nil
 }
 
 // Relationship is a relationship object: links always, data when included.
 type Relationship struct {
+	Name string
+	// Links are written as they are when set; otherwise self and related
+	// are the owner's relationship URLs.
 	Links  map[string]string
 	Loaded bool
 	ToMany bool
 	Data   []Identifier
 }
 
-// MarshalJSON writes `data` only for included relationships, as `null` or
-// an identifier for to-one and as an array for to-many.
-func (r *Relationship) MarshalJSON() ([]byte, error) {
-	out := map[string]any{"links": r.Links}
-	if r.Loaded {
-		switch {
-		case r.ToMany:
-			data := r.Data
-			if data == nil {
-				data = []Identifier{}
-			}
-			out["data"] = data
-		case len(r.Data) == 0:
-			out["data"] = nil
-		default:
-			out["data"] = r.Data[0]
+// keep says whether the resource shows the attribute or relationship name.
+func (res *Resource) keep(name string) bool {
+	return !res.sparse || slices.Contains(res.fields, name)
+}
+
+// relationship is res's relationship named name, or nil.
+func (res *Resource) relationship(name string) *Relationship {
+	for i := range res.Relationships {
+		if res.Relationships[i].Name == name {
+			return &res.Relationships[i]
 		}
 	}
-	return json.Marshal(out)
+	return nil
+}
+
+// MarshalJSON writes the resource object.
+func (res *Resource) MarshalJSON() ([]byte, error) { return res.appendJSON(nil) }
+
+// AttributesJSON is the encoded attributes object.
+func (res *Resource) AttributesJSON() ([]byte, error) { return res.appendAttributes(nil) }
+
+// appendSelf appends the resource's canonical URL (SelfLink).
+func (res *Resource) appendSelf(dst []byte) []byte {
+	dst = append(dst, res.baseURL...)
+	dst = append(dst, "/api/"...)
+	dst = append(dst, res.Type...)
+	dst = append(dst, '/')
+	return append(dst, url.PathEscape(res.ID)...)
+}
+
+func (res *Resource) appendAttributes(dst []byte) ([]byte, error) {
+	n := res.node
+	if n.plan != nil {
+		return n.plan.appendAttributes(dst, n.Value, res.keep)
+	}
+	return appendObject(dst, n.attrs, res.keep, appendAny)
+}
+
+func (res *Resource) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"type":`...)
+	dst = appendString(dst, res.Type)
+	dst = append(dst, `,"id":`...)
+	dst = appendString(dst, res.ID)
+	dst = append(dst, `,"links":{"self":"`...)
+	dst = appendEscaped(dst, res.appendSelf)
+	dst = append(dst, `"},"attributes":`...)
+	var err error
+	if dst, err = res.appendAttributes(dst); err != nil {
+		return dst, err
+	}
+	if len(res.Relationships) > 0 {
+		dst = append(dst, `,"relationships":{`...)
+		for i := range res.Relationships {
+			rel := &res.Relationships[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, rel.Name)
+			dst = append(dst, ':')
+			dst = rel.appendJSON(dst, res)
+		}
+		dst = append(dst, '}')
+	}
+	if res.meta != nil {
+		dst = append(dst, `,"meta":`...)
+		dst = append(dst, res.meta...)
+	}
+	return append(dst, '}'), nil
+}
+
+// appendEscaped appends what write appends, escaped as the inside of a JSON
+// string (links are URLs: escaping is rarely needed, and then done on a
+// copy).
+func appendEscaped(dst []byte, write func([]byte) []byte) []byte {
+	start := len(dst)
+	dst = write(dst)
+	for _, b := range dst[start:] {
+		if b < 0x20 || b == '"' || b == '\\' || b >= utf8.RuneSelf {
+			raw := string(dst[start:])
+			quoted := appendString(dst[:start], raw)
+			return append(dst[:start], quoted[start+1:len(quoted)-1]...)
+		}
+	}
+	return dst
+}
+
+// MarshalJSON writes `data` only for included relationships, as `null` or
+// an identifier for to-one and as an array for to-many.
+func (r *Relationship) MarshalJSON() ([]byte, error) { return r.appendJSON(nil, nil), nil }
+
+// appendJSON writes the relationship object of owner (nil when Links are
+// set).
+func (r *Relationship) appendJSON(dst []byte, owner *Resource) []byte {
+	dst = append(dst, '{')
+	if r.Loaded {
+		dst = append(dst, `"data":`...)
+		switch {
+		case r.ToMany:
+			dst = appendIdentifiers(dst, r.Data)
+		case len(r.Data) == 0:
+			dst = append(dst, "null"...)
+		default:
+			dst = r.Data[0].appendJSON(dst)
+		}
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"links":`...)
+	if r.Links != nil || owner == nil {
+		return append(appendStringMap(dst, r.Links), '}')
+	}
+	dst = append(dst, `{"related":"`...)
+	dst = appendEscaped(dst, func(b []byte) []byte {
+		b = owner.appendSelf(b)
+		b = append(b, '/')
+		return append(b, r.Name...)
+	})
+	dst = append(dst, `","self":"`...)
+	dst = appendEscaped(dst, func(b []byte) []byte {
+		b = owner.appendSelf(b)
+		b = append(b, "/relationships/"...)
+		return append(b, r.Name...)
+	})
+	return append(dst, `"}}`...)
+}
+
+func (id Identifier) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":`...)
+	dst = appendString(dst, id.Type)
+	dst = append(dst, `,"id":`...)
+	dst = appendString(dst, id.ID)
+	return append(dst, '}')
+}
+
+func appendIdentifiers(dst []byte, ids []Identifier) []byte {
+	dst = append(dst, '[')
+	for i, id := range ids {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = id.appendJSON(dst)
+	}
+	return append(dst, ']')
+}
+
+// appendStringMap writes m as encoding/json would: null when nil, keys in
+// order.
+func appendStringMap(dst []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(dst, "null"...)
+	}
+	dst, _ = appendObject(dst, m, nil, func(dst []byte, v string) ([]byte, error) { return appendString(dst, v), nil })
+	return dst
 }
 
 // Document is a top-level JSON:API document with primary data.
@@ -87,6 +230,102 @@ type Document struct {
 	Included *[]*Resource       `json:"included,omitempty"`
 	Links    map[string]*string `json:"links,omitempty"`
 	Meta     map[string]any     `json:"meta,omitempty"`
+}
+
+// MarshalJSON writes the document (AppendJSON without its newline).
+func (d *Document) MarshalJSON() ([]byte, error) { return d.appendJSON(nil) }
+
+// AppendJSON appends the encoded document and a newline to dst, as
+// encoding/json's Encoder with SetEscapeHTML(false) would write it.
+func (d *Document) AppendJSON(dst []byte) ([]byte, error) {
+	dst, err := d.appendJSON(dst)
+	return append(dst, '\n'), err
+}
+
+func (d *Document) appendJSON(dst []byte) ([]byte, error) {
+	var err error
+	dst = append(dst, '{')
+	if len(d.JSONAPI) > 0 {
+		dst = append(dst, `"jsonapi":`...)
+		if dst, err = appendJSON(dst, d.JSONAPI); err != nil {
+			return dst, err
+		}
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"data":`...)
+	switch data := d.Data.(type) {
+	case nil:
+		dst = append(dst, "null"...)
+	case *Resource:
+		if data == nil {
+			dst = append(dst, "null"...)
+		} else if dst, err = data.appendJSON(dst); err != nil {
+			return dst, err
+		}
+	case []*Resource:
+		if dst, err = appendResources(dst, data); err != nil {
+			return dst, err
+		}
+	case Identifier:
+		dst = data.appendJSON(dst)
+	case []Identifier:
+		if data == nil {
+			dst = append(dst, "null"...)
+		} else {
+			dst = appendIdentifiers(dst, data)
+		}
+	default:
+		if dst, err = appendJSON(dst, data); err != nil {
+			return dst, err
+		}
+	}
+	if d.Included != nil {
+		dst = append(dst, `,"included":`...)
+		if dst, err = appendResources(dst, *d.Included); err != nil {
+			return dst, err
+		}
+	}
+	if len(d.Links) > 0 {
+		dst = append(dst, `,"links":`...)
+		dst = appendLinks(dst, d.Links)
+	}
+	if len(d.Meta) > 0 {
+		dst = append(dst, `,"meta":`...)
+		if dst, err = appendJSON(dst, d.Meta); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+func appendResources(dst []byte, list []*Resource) ([]byte, error) {
+	if list == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '[')
+	for i, res := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if res == nil {
+			dst = append(dst, "null"...)
+		} else if dst, err = res.appendJSON(dst); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, ']'), nil
+}
+
+// appendLinks writes a links object, keys in order, a nil link as null.
+func appendLinks(dst []byte, links map[string]*string) []byte {
+	dst, _ = appendObject(dst, links, nil, func(dst []byte, v *string) ([]byte, error) {
+		if v == nil {
+			return append(dst, "null"...), nil
+		}
+		return appendString(dst, *v), nil
+	})
+	return dst
 }
 
 // Options say how to render a document.
@@ -103,15 +342,15 @@ func SelfLink(baseURL, typ, id string) string {
 	return baseURL + "/api/" + typ + "/" + url.PathEscape(id)
 }
 
-// prepare reads the node's type, id and attributes once: through its
-// type's plan, or else google/jsonapi.
+// prepare reads the node's type and id once, and how its attributes are
+// written: its type's plan, or else google/jsonapi's attributes.
 func (n *Node) prepare() error {
-	if n.attrs != nil {
+	if n.prepared {
 		return nil
 	}
 	if rv := reflect.ValueOf(n.Value); rv.Kind() == reflect.Pointer && !rv.IsNil() {
 		if p := planOf(n.Value); p != nil {
-			n.typ, n.id, n.attrs = p.apply(n.Value)
+			n.typ, n.id, n.plan, n.prepared = p.typ, p.idOf(n.Value), p, true
 			return nil
 		}
 	}
@@ -123,10 +362,7 @@ func (n *Node) prepare() error {
 	if !ok || one.Data == nil {
 		return fmt.Errorf("marshal %T: not a single resource", n.Value)
 	}
-	n.typ, n.id, n.attrs = one.Data.Type, one.Data.ID, one.Data.Attributes
-	if n.attrs == nil {
-		n.attrs = map[string]any{}
-	}
+	n.typ, n.id, n.attrs, n.prepared = one.Data.Type, one.Data.ID, one.Data.Attributes, true
 	return nil
 }
 
@@ -161,6 +397,7 @@ func TreeOf(paths [][]string) IncludeTree {
 // renderer accumulates one document's included resources.
 type renderer struct {
 	opts     Options
+	meta     []byte // opts.ResourceMeta, encoded once
 	primary  map[Identifier]bool
 	included map[Identifier]*Resource
 	// primaryExtra holds primary resources as rendered when reached again
@@ -172,18 +409,11 @@ func (r *renderer) resource(n *Node, tree IncludeTree) (*Resource, error) {
 	if err := n.prepare(); err != nil {
 		return nil, err
 	}
-	self := SelfLink(r.opts.BaseURL, n.typ, n.id)
-	res := &Resource{Type: n.typ, ID: n.id, Links: map[string]string{"self": self}, Attributes: map[string]any{}, Meta: r.opts.ResourceMeta}
-	fields, sparse := r.opts.Fields[n.typ]
-	keep := func(name string) bool { return !sparse || slices.Contains(fields, name) }
-	for k, v := range n.attrs {
-		if keep(k) {
-			res.Attributes[k] = v
-		}
-	}
+	res := &Resource{Type: n.typ, ID: n.id, node: n, baseURL: r.opts.BaseURL, meta: r.meta}
+	res.fields, res.sparse = r.opts.Fields[n.typ]
 	for _, spec := range n.Relationships {
 		sub, included := tree[spec.Name]
-		if !keep(spec.Name) {
+		if !res.keep(spec.Name) {
 			// Sparse fieldsets hide the relationship, but included
 			// resources reached through it are still part of the document.
 			if included {
@@ -193,10 +423,7 @@ func (r *renderer) resource(n *Node, tree IncludeTree) (*Resource, error) {
 			}
 			continue
 		}
-		rel := &Relationship{ToMany: spec.ToMany, Links: map[string]string{
-			"self":    self + "/relationships/" + spec.Name,
-			"related": self + "/" + spec.Name,
-		}}
+		rel := Relationship{Name: spec.Name, ToMany: spec.ToMany}
 		if included {
 			data, err := r.linkage(n, spec, sub)
 			if err != nil {
@@ -205,11 +432,22 @@ func (r *renderer) resource(n *Node, tree IncludeTree) (*Resource, error) {
 			rel.Loaded, rel.Data = true, data
 		}
 		if res.Relationships == nil {
-			res.Relationships = map[string]*Relationship{}
+			res.Relationships = make([]Relationship, 0, len(n.Relationships))
 		}
-		res.Relationships[spec.Name] = rel
+		res.Relationships = append(res.Relationships, rel)
 	}
+	sortRelationships(res.Relationships)
 	return res, nil
+}
+
+// sortRelationships puts relationships in name order (insertion sort: a
+// few, usually declared in order already).
+func sortRelationships(rels []Relationship) {
+	for i := 1; i < len(rels); i++ {
+		for j := i; j > 0 && rels[j].Name < rels[j-1].Name; j-- {
+			rels[j], rels[j-1] = rels[j-1], rels[j]
+		}
+	}
 }
 
 // linkage renders the related nodes of an included relationship into the
@@ -260,12 +498,14 @@ func (r *renderer) linkage(n *Node, spec RelationshipSpec, sub IncludeTree) ([]I
 // mergeRelationships keeps the linkage of every path that reached a
 // resource, so a resource included through two paths shows both.
 func mergeRelationships(into, from *Resource) {
-	for name, rel := range from.Relationships {
-		if existing, ok := into.Relationships[name]; !ok || (!existing.Loaded && rel.Loaded) {
-			if into.Relationships == nil {
-				into.Relationships = map[string]*Relationship{}
-			}
-			into.Relationships[name] = rel
+	for _, rel := range from.Relationships {
+		existing := into.relationship(rel.Name)
+		switch {
+		case existing == nil:
+			into.Relationships = append(into.Relationships, rel)
+			sortRelationships(into.Relationships)
+		case !existing.Loaded && rel.Loaded:
+			*existing = rel
 		}
 	}
 }
@@ -303,7 +543,14 @@ func (r *renderer) finish(doc *Document, data []*Resource) {
 }
 
 func newRenderer(opts Options, primary []*Node) (*renderer, error) {
-	r := &renderer{opts: opts, primary: map[Identifier]bool{}, included: map[Identifier]*Resource{}, primaryExtra: map[Identifier]*Resource{}}
+	r := &renderer{opts: opts, primary: make(map[Identifier]bool, len(primary)), included: map[Identifier]*Resource{}, primaryExtra: map[Identifier]*Resource{}}
+	if len(opts.ResourceMeta) > 0 {
+		meta, err := appendJSON(nil, opts.ResourceMeta)
+		if err != nil {
+			return nil, err
+		}
+		r.meta = meta
+	}
 	for _, n := range primary {
 		typ, id, err := n.Key()
 		if err != nil {

@@ -2,6 +2,7 @@ package serializers
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +24,23 @@ type plan struct {
 type planAttr struct {
 	name      string
 	field     int
+	encode    encodeFunc
 	omitEmpty bool
 	zero      any // the field's zero value, for omitempty
+}
+
+// empty says whether omitempty leaves v out: google/jsonapi's test, a
+// value deeply equal to its type's zero (-0.0 is 0.0, an empty slice is not
+// a nil one), without boxing the scalars.
+func (a *planAttr) empty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Pointer:
+		return v.IsZero()
+	case reflect.Float32, reflect.Float64:
+		return v.Float() == 0
+	}
+	return reflect.DeepEqual(v.Interface(), a.zero)
 }
 
 var plans sync.Map // reflect.Type → *plan (nil: none)
@@ -59,7 +75,7 @@ func buildPlan(t reflect.Type) *plan {
 		case args[0] == "primary" && len(args) >= 2 && f.Type.Kind() == reflect.String && p.id < 0:
 			p.typ, p.id = args[1], i
 		case args[0] == "attr" && len(args) >= 2 && f.Type != timeType && f.Type != timePtrType:
-			a := planAttr{name: args[1], field: i}
+			a := planAttr{name: args[1], field: i, encode: encodeFuncOf(f.Type)}
 			for _, opt := range args[2:] {
 				switch opt {
 				case "omitempty":
@@ -79,19 +95,41 @@ func buildPlan(t reflect.Type) *plan {
 	if p.id < 0 {
 		return nil
 	}
+	// In key order, as encoding/json writes a map's.
+	slices.SortStableFunc(p.attrs, func(a, b planAttr) int { return strings.Compare(a.name, b.name) })
 	return p
 }
 
-// apply reads v's type, id and attributes as jsonapi.Marshal would.
-func (p *plan) apply(v any) (typ, id string, attrs map[string]any) {
+// id reads v's id.
+func (p *plan) idOf(v any) string {
+	return reflect.ValueOf(v).Elem().Field(p.id).String()
+}
+
+// appendAttributes appends v's attributes object as jsonapi.Marshal's
+// attributes would encode, keeping only the names keep accepts.
+func (p *plan) appendAttributes(dst []byte, v any, keep func(string) bool) ([]byte, error) {
 	rv := reflect.ValueOf(v).Elem()
-	attrs = make(map[string]any, len(p.attrs))
-	for _, a := range p.attrs {
-		value := rv.Field(a.field).Interface()
-		if a.omitEmpty && reflect.DeepEqual(value, a.zero) {
+	dst = append(dst, '{')
+	first := true
+	for i := range p.attrs {
+		a := &p.attrs[i]
+		if !keep(a.name) {
 			continue
 		}
-		attrs[a.name] = value
+		f := rv.Field(a.field)
+		if a.omitEmpty && a.empty(f) {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendString(dst, a.name)
+		dst = append(dst, ':')
+		var err error
+		if dst, err = a.encode(dst, f); err != nil {
+			return dst, err
+		}
 	}
-	return p.typ, rv.Field(p.id).String(), attrs
+	return append(dst, '}'), nil
 }

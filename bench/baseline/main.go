@@ -4,8 +4,8 @@
 // include=prices, sort=-created_at, filter[q][code_start]) and
 // GET /api/skus/{id} as an integration sees them, with
 // documents structurally identical to Kasse's from the same rows and the
-// same statements (a bounded count, the page, one query for the included
-// prices). It checks no token: what it leaves out is what Kasse's
+// same statements (a bounded count, the page, one query for the SKUs'
+// stock, one for the included prices). It checks no token: what it leaves out is what Kasse's
 // authentication costs.
 package main
 
@@ -248,6 +248,10 @@ func (s *server) one(ctx context.Context, id string, withPrices bool) (map[strin
 // prices (one query) as included resources sorted by type and id.
 func (s *server) render(ctx context.Context, skus []sku, withPrices bool) ([]any, []any, error) {
 	data := make([]any, len(skus))
+	inventories, err := s.inventories(ctx, skus)
+	if err != nil {
+		return nil, nil, err
+	}
 	var byOwner map[string][]any
 	var included []any
 	if withPrices {
@@ -279,12 +283,56 @@ func (s *server) render(ctx context.Context, skus []sku, withPrices bool) ([]any
 				"hs_tariff_number": k.hsTariff, "do_not_ship": k.doNotShip, "do_not_track": k.doNotTrack,
 				"limit_one_per_customer": k.limitOne, "reference": k.ref, "reference_origin": k.org,
 				"metadata": object(k.metadata), "created_at": stamp(k.createdAt), "updated_at": stamp(k.updatedAt),
+				"inventory": inventories[i],
 			},
-			"relationships": map[string]any{"prices": rel},
-			"meta":          s.meta(),
+			"relationships": map[string]any{"prices": rel, "stock_items": map[string]any{
+				"links": map[string]any{"related": self + "/stock_items", "self": self + "/relationships/stock_items"}}},
+			"meta": s.meta(),
 		}
 	}
 	return data, included, nil
+}
+
+// inventories are the SKUs' stock at the primary stock location (one
+// query, as Kasse's): available, quantity and levels, or available with a
+// null quantity when untracked.
+func (s *server) inventories(ctx context.Context, skus []sku) ([]map[string]any, error) {
+	out := make([]map[string]any, len(skus))
+	if len(skus) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(skus))
+	marks := make([]string, len(skus))
+	for i, k := range skus {
+		args[i], marks[i] = k.id, s.ph(i+1)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ("+strings.Join(marks, ", ")+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tracked, held := false, map[string]int64{}
+	for rows.Next() {
+		var skuID *string
+		var quantity *int64
+		if err := rows.Scan(&skuID, &quantity); err != nil {
+			return nil, err
+		}
+		tracked = true
+		if skuID != nil && quantity != nil {
+			held[*skuID] = *quantity
+		}
+	}
+	for i, k := range skus {
+		if !tracked || k.doNotTrack {
+			out[i] = map[string]any{"available": true, "quantity": nil, "levels": []any{}}
+			continue
+		}
+		q := held[k.id]
+		out[i] = map[string]any{"available": q > 0, "quantity": q, "levels": []any{map[string]any{"quantity": q, "delivery_lead_times": []any{}}}}
+	}
+	return out, rows.Err()
 }
 
 func (s *server) prices(ctx context.Context, skus []sku, byOwner map[string][]any) ([]any, error) {

@@ -66,9 +66,10 @@ Flags (each may also be set with the environment variable beside it; the flag wi
   --sales-channel-token-ttl D  KASSE_SALES_CHANNEL_TOKEN_TTL  serve: sales channel token lifetime (default 4h)
   --integration-token-ttl D    KASSE_INTEGRATION_TOKEN_TTL    serve: integration token lifetime (default 2h)
   --refresh-token-ttl D        KASSE_REFRESH_TOKEN_TTL        serve: customer refresh token lifetime (default 336h)
-  --application-cache-ttl D    KASSE_APPLICATION_CACHE_TTL    serve: how long a token's application is trusted before it is
-                                                              read again: a revoked application's tokens stop working on
-                                                              every instance within it (default 5s; 0: every request)
+  --application-cache-ttl D    KASSE_APPLICATION_CACHE_TTL    serve: how long a checked access token and its application are
+                                                              trusted before they are checked again: a revoked application's
+                                                              or token's requests stop on every instance within it
+                                                              (default 5s; 0: every request)
   --checkout-com-base-url URL  KASSE_CHECKOUT_COM_BASE_URL    serve: Checkout.com API origin (default https://api.sandbox.checkout.com)
   --stripe-base-url URL        KASSE_STRIPE_BASE_URL          serve: Stripe API origin (default https://api.stripe.com)
   --reconcile-interval D       KASSE_RECONCILE_INTERVAL       serve: how often payments and transactions left pending
@@ -172,7 +173,7 @@ func flags(cmd string, s *settings, getenv func(string) string, stderr io.Writer
 			s.envErrors = append(s.envErrors, fmt.Sprintf("KASSE_APPLICATION_CACHE_TTL=%q is not a duration such as 5s (0: off)", getenv("KASSE_APPLICATION_CACHE_TTL")))
 			appCacheTTL = 5 * time.Second
 		}
-		fs.DurationVar(&s.applicationCacheTTL, "application-cache-ttl", appCacheTTL, "how long a verified token's application is trusted before it is read again (0: every request)")
+		fs.DurationVar(&s.applicationCacheTTL, "application-cache-ttl", appCacheTTL, "how long a checked access token and its application are trusted before they are checked again (0: every request)")
 		fs.DurationVar(&s.reconcileInterval, "reconcile-interval", duration("KASSE_RECONCILE_INTERVAL", "1m"), "how often pending payments are settled")
 		fs.DurationVar(&s.checkoutExpiryInterval, "checkout-expiry-interval", duration("KASSE_CHECKOUT_EXPIRY_INTERVAL", "5s"), "how often expired checkout sessions are expired")
 		fs.DurationVar(&s.idempotencyTTL, "idempotency-ttl", duration("KASSE_IDEMPOTENCY_TTL", "24h"), "how long idempotent answers are kept")
