@@ -368,7 +368,7 @@ func CountUpTo(ctx context.Context, tx *gorm.DB, table string, q Query, bound in
 		return 0, err
 	}
 	var n int64
-	err = tx.WithContext(ctx).Raw("SELECT COUNT(*) FROM (?) AS bounded", sub.Select("1").Limit(int(bound+1))).Scan(&n).Error
+	err = Scan(tx.WithContext(ctx).Raw("SELECT COUNT(*) FROM (?) AS bounded", sub.Select("1").Limit(int(bound+1))), &n)
 	return n, err
 }
 
@@ -404,4 +404,26 @@ func Estimate(ctx context.Context, tx *gorm.DB, table string, q Query) (n int64,
 func FindIn(ctx context.Context, tx *gorm.DB, table string, dest any, column string, values []any, order []Order, extra []Condition) error {
 	where := append([]Condition{{{Column: column, Predicate: In, Values: values}}}, extra...)
 	return Find(ctx, tx, table, dest, Query{Where: where, Order: order})
+}
+
+// Scan runs the query of the chain tx and scans its rows into dest, as
+// gorm's (*DB).Scan does but without the recorder it logs through, which
+// formats every statement with its values (regular expressions over the
+// SQL) even when nothing is logged: a tenth of a read's CPU. tx must be a
+// chain (Raw, Model, Table…), not the root handle.
+func Scan(tx *gorm.DB, dest any) error {
+	rows, err := tx.Rows()
+	if err != nil {
+		return err
+	}
+	if rows.Next() {
+		err = tx.ScanRows(rows, dest)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

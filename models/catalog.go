@@ -84,7 +84,7 @@ type Market struct {
 func (m *Market) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if creating {
 		var max int
-		if err := tx.Model(&Market{}).Select("COALESCE(MAX(number), 0)").Scan(&max).Error; err != nil {
+		if err := db.Scan(tx.Model(&Market{}).Select("COALESCE(MAX(number), 0)"), &max); err != nil {
 			return err
 		}
 		m.Number = max + 1

@@ -763,9 +763,9 @@ func (c *Callbacks) Load(ctx context.Context, id string) (*CheckoutCallback, str
 		UUID         string `gorm:"column:uuid"`
 		Compat       *string
 	}
-	err = c.DB.WithContext(ctx).Model(&Market{}).Joins("JOIN checkout_sessions ON checkout_sessions.market_id = markets.id").
+	err = db.Scan(c.DB.WithContext(ctx).Model(&Market{}).Joins("JOIN checkout_sessions ON checkout_sessions.market_id = markets.id").
 		Where("checkout_sessions.id = ?", cb.CheckoutSessionID).Limit(1).
-		Select("markets.shared_secret, checkout_sessions.uuid, checkout_sessions.compat").Scan(&rows).Error
+		Select("markets.shared_secret, checkout_sessions.uuid, checkout_sessions.compat"), &rows)
 	if err != nil || len(rows) == 0 {
 		return nil, "", err
 	}

@@ -206,7 +206,7 @@ func (o *Order) Money(cents int64) Money { return Money{Cents: cents, Currency: 
 // serializes concurrent callers on both engines.
 func NextNumber(tx *gorm.DB, name string) (int64, error) {
 	var value int64
-	err := tx.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", name).Scan(&value).Error
+	err := db.Scan(tx.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", name), &value)
 	if err != nil {
 		return 0, err
 	}
@@ -214,7 +214,7 @@ func NextNumber(tx *gorm.DB, name string) (int64, error) {
 		if err := tx.Exec("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1", name).Error; err != nil {
 			return 0, err
 		}
-		if err := tx.Raw("SELECT value FROM counters WHERE name = ?", name).Scan(&value).Error; err != nil {
+		if err := db.Scan(tx.Raw("SELECT value FROM counters WHERE name = ?", name), &value); err != nil {
 			return 0, err
 		}
 	}
@@ -248,9 +248,9 @@ func (o *Order) BeforeWrite(tx *gorm.DB, creating bool) error {
 			CurrencyCode string
 			TaxIncluded  bool
 		}
-		if err := tx.Table("markets").Select("markets.disabled_at, price_lists.currency_code, price_lists.tax_included").
+		if err := db.Scan(tx.Table("markets").Select("markets.disabled_at, price_lists.currency_code, price_lists.tax_included").
 			Joins("JOIN price_lists ON price_lists.id = markets.price_list_id").
-			Where("markets.id = ?", o.MarketID).Limit(1).Scan(&market).Error; err != nil {
+			Where("markets.id = ?", o.MarketID).Limit(1), &market); err != nil {
 			return err
 		}
 		if len(market) == 0 {
@@ -335,8 +335,8 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 		// one line item of item_type adjustments, and an integration's
 		// item outside the catalog is one too: they count in the
 		// subtotal, not in skus_count.
-		if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS line_count", "skus").
-			Where("order_id = ? AND item_type IN ?", o.ID, []string{"skus", ItemAdjustment}).Scan(&sums).Error; err != nil {
+		if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS line_count", "skus").
+			Where("order_id = ? AND item_type IN ?", o.ID, []string{"skus", ItemAdjustment}), &sums); err != nil {
 			return err
 		}
 	}

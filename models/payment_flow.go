@@ -723,11 +723,11 @@ func (o *Order) applyPayment(tx *gorm.DB, t *Transaction) (err error) {
 	var sums struct {
 		Authorized, Captured, Refunded int64
 	}
-	err = tx.Model(&Transaction{}).Select(
+	err = db.Scan(tx.Model(&Transaction{}).Select(
 		"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS authorized, "+
 			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS captured, "+
 			"COALESCE(SUM(CASE WHEN kind = ? THEN amount_cents ELSE 0 END), 0) AS refunded",
-		TxAuthorization, TxCapture, TxRefund).Where("order_id = ? AND payment_source_id = ? AND succeeded = ?", o.ID, t.PaymentSourceID, true).Scan(&sums).Error
+		TxAuthorization, TxCapture, TxRefund).Where("order_id = ? AND payment_source_id = ? AND succeeded = ?", o.ID, t.PaymentSourceID, true), &sums)
 	if err != nil {
 		return err
 	}

@@ -289,10 +289,10 @@ func LoadBalances(tx *gorm.DB, txs []*Transaction) error {
 		Kind   string
 		Amount int64
 	}
-	err := tx.Model(&Transaction{}).
+	err := db.Scan(tx.Model(&Transaction{}).
 		Select("COALESCE(reference_capture_id, reference_authorization_id) AS parent, kind, COALESCE(SUM(amount_cents), 0) AS amount").
 		Where("(reference_authorization_id IN ? OR reference_capture_id IN ?) AND status <> ?", ids, ids, TxFailed).
-		Group("COALESCE(reference_capture_id, reference_authorization_id), kind").Scan(&rows).Error
+		Group("COALESCE(reference_capture_id, reference_authorization_id), kind"), &rows)
 	if err != nil {
 		return err
 	}

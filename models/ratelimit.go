@@ -39,11 +39,11 @@ func (r *RateLimits) Hit(ctx context.Context, key string, limit int, period time
 	window := now.Truncate(period)
 	sum := sha256.Sum256([]byte(key))
 	var hits int
-	err := r.DB.WithContext(ctx).Raw(
+	err := db.Scan(r.DB.WithContext(ctx).Raw(
 		"INSERT INTO rate_limit_counters (counter_key, window_start, hits) VALUES (?, ?, 1) "+
 			"ON CONFLICT (counter_key) DO UPDATE SET hits = CASE WHEN rate_limit_counters.window_start = excluded.window_start THEN rate_limit_counters.hits + 1 ELSE 1 END, "+
 			"window_start = excluded.window_start RETURNING hits",
-		hex.EncodeToString(sum[:]), window).Scan(&hits).Error
+		hex.EncodeToString(sum[:]), window), &hits)
 	if err != nil {
 		return RateDecision{}, err
 	}

@@ -241,11 +241,11 @@ func recentOutcomes(tx *gorm.DB, gatewayIDs []string, currency string) (map[stri
 		Outcome          string
 		CreatedAt        time.Time
 	}
-	err := tx.Raw(`SELECT payment_gateway_id, outcome, created_at FROM (
+	err := db.Scan(tx.Raw(`SELECT payment_gateway_id, outcome, created_at FROM (
 		SELECT payment_gateway_id, outcome, created_at,
 			ROW_NUMBER() OVER (PARTITION BY payment_gateway_id ORDER BY created_at DESC, id DESC) AS n
 		FROM gateway_attempts WHERE payment_gateway_id IN ? AND currency_code = ?) recent
-		WHERE n <= ? ORDER BY payment_gateway_id, n`, gatewayIDs, currency, ScoreWindow).Scan(&rows).Error
+		WHERE n <= ? ORDER BY payment_gateway_id, n`, gatewayIDs, currency, ScoreWindow), &rows)
 	if err != nil {
 		return nil, err
 	}

@@ -246,9 +246,9 @@ func (o *Order) syncShipments(tx *gorm.DB) (amount int64, count int, err error) 
 		return amount, len(shipments), nil
 	}
 	var shipped struct{ Quantity int64 }
-	if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(line_items.quantity), 0) AS quantity").
+	if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(line_items.quantity), 0) AS quantity").
 		Joins("JOIN skus ON skus.id = line_items.item_id").
-		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.do_not_ship = ?", o.ID, "skus", false).Scan(&shipped).Error; err != nil {
+		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.do_not_ship = ?", o.ID, "skus", false), &shipped); err != nil {
 		return 0, 0, err
 	}
 	if shipped.Quantity == 0 {

@@ -37,7 +37,7 @@ func (l *StockLocation) SetDefaults() { l.LabelFormat = "PDF" }
 func (l *StockLocation) BeforeWrite(tx *gorm.DB, creating bool) error {
 	if creating {
 		var max int
-		if err := tx.Model(&StockLocation{}).Select("COALESCE(MAX(number), 0)").Scan(&max).Error; err != nil {
+		if err := db.Scan(tx.Model(&StockLocation{}).Select("COALESCE(MAX(number), 0)"), &max); err != nil {
 			return err
 		}
 		l.Number = max + 1
@@ -135,8 +135,8 @@ func LoadInventories(tx *gorm.DB, skus []*Sku) error {
 		SkuID    *string
 		Quantity *int
 	}
-	if err := tx.Raw("SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
-		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := db.Scan(tx.Raw("SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids), &rows); err != nil {
 		return err
 	}
 	tracked := len(rows) > 0
@@ -174,8 +174,8 @@ func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
 		return err
 	}
 	var others struct{ Quantity int }
-	if err := tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
-		Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID).Scan(&others).Error; err != nil {
+	if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
+		Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID), &others); err != nil {
 		return err
 	}
 	var item StockItem
@@ -208,10 +208,10 @@ func (o *Order) decrementStock(tx *gorm.DB) error {
 		Code     string
 		Quantity int
 	}
-	if err := tx.Model(&LineItem{}).Select("skus.id AS sku_id, skus.code AS code, SUM(line_items.quantity) AS quantity").
+	if err := db.Scan(tx.Model(&LineItem{}).Select("skus.id AS sku_id, skus.code AS code, SUM(line_items.quantity) AS quantity").
 		Joins("JOIN skus ON skus.id = line_items.item_id").
 		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.do_not_track = ?", o.ID, "skus", false).
-		Group("skus.id, skus.code").Order("skus.id").Scan(&needs).Error; err != nil {
+		Group("skus.id, skus.code").Order("skus.id"), &needs); err != nil {
 		return err
 	}
 	now := db.Now()
