@@ -32,6 +32,7 @@ import (
 
 	"kasse/bench/catalog"
 	"kasse/db"
+	"kasse/models"
 )
 
 type config struct {
@@ -92,6 +93,10 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 	defer stop(kasse)
+	orderID, err := ensureOrder(kasse)
+	if err != nil {
+		return err
+	}
 	base, err := startServer(c, "baseline", dbURL, c.baseline, "--database-url", dbURL)
 	if err != nil {
 		return err
@@ -107,6 +112,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		{"SKU list, 10, sort=-created_at", "/api/skus?sort=-created_at"},
 		// 100 matches at every catalog size, as in BenchmarkSkuPage1.
 		{"SKU list, 10, code_start", "/api/skus?filter%5Bq%5D%5Bcode_start%5D=" + catalog.Code(c.skus / 2)[:11]},
+		{"order, include=line_items,market", "/api/orders/" + orderID + "?include=line_items,market"},
 	}
 	for _, r := range requests {
 		a, err := get(base, r.path)
@@ -121,7 +127,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 			return fmt.Errorf("%s: baseline and Kasse: %w", r.name, err)
 		}
 	}
-	fmt.Fprintf(out, "catalog: %d generated SKUs (+ the demo's 9) on %s; the documents of both servers are equal\n", c.skus, dialectName(dbURL))
+	fmt.Fprintf(out, "catalog: %d generated SKUs (+ the demo's %d) and an order of %d line items on %s; the documents of both servers are equal\n", c.skus, len(models.DemoCatalog), benchLineItems, dialectName(dbURL))
 	fmt.Fprintf(out, "load: hey, %d clients, %s per run, %d rounds, interleaved; medians of the rounds\n\n", c.clients, c.duration, c.rounds)
 
 	results := map[string]map[string][]result{}
@@ -173,13 +179,17 @@ func run(ctx context.Context, c config, out io.Writer) error {
 // baselineStatements is what the baseline runs per request: a bounded
 // count (and EXPLAIN for the estimate above the bound on PostgreSQL), the
 // page, the SKUs' stock and, with include=prices, the prices; the SKU and
-// its stock for one SKU.
+// its stock for one SKU; the order, its line items and its market for the
+// order.
 func baselineStatements(r request, skus int, dbURL string) int {
 	if strings.HasPrefix(r.path, "/api/skus/") {
 		return 2
 	}
+	if strings.HasPrefix(r.path, "/api/orders/") {
+		return 3
+	}
 	n := 3
-	if skus+9 > 1000 && !strings.HasPrefix(dbURL, "sqlite:") && !strings.Contains(r.path, "code_start") {
+	if skus+len(models.DemoCatalog) > 1000 && !strings.HasPrefix(dbURL, "sqlite:") && !strings.Contains(r.path, "code_start") {
 		n++
 	}
 	if strings.Contains(r.path, "include=prices") {
@@ -209,7 +219,7 @@ func prepare(ctx context.Context, c config) (string, error) {
 		name := fmt.Sprintf("kasse_bench_%d", c.skus)
 		u.Path = "/" + name
 		dbURL = u.String()
-		if n, err := countSkus(dbURL); err == nil && n == c.skus+9 {
+		if n, err := countSkus(dbURL); err == nil && n == c.skus+len(models.DemoCatalog) {
 			return dbURL, nil
 		}
 		admin, err := db.Open(db.Config{URL: c.database})
@@ -224,7 +234,7 @@ func prepare(ctx context.Context, c config) (string, error) {
 			return "", err
 		}
 	}
-	if n, err := countSkus(dbURL); err == nil && n == c.skus+9 {
+	if n, err := countSkus(dbURL); err == nil && n == c.skus+len(models.DemoCatalog) {
 		return dbURL, nil
 	}
 	if strings.HasPrefix(dbURL, "sqlite:") {

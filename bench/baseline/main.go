@@ -2,11 +2,13 @@
 // against: net/http, database/sql (pgx or the same pure-Go SQLite driver)
 // and encoding/json, serving GET /api/skus (page[size], page[number],
 // include=prices, sort=-created_at, filter[q][code_start]) and
-// GET /api/skus/{id} as an integration sees them, with
-// documents structurally identical to Kasse's from the same rows and the
-// same statements (a bounded count, the page, one query for the SKUs'
-// stock, one for the included prices). It checks no token: what it leaves out is what Kasse's
-// authentication costs.
+// GET /api/skus/{id}, and GET /api/orders/{id} (include=line_items,market
+// or a part of it), as an integration sees them, with documents
+// structurally identical to Kasse's from the same rows and the same
+// statements (for SKUs a bounded count, the page, one query for the SKUs'
+// stock, one for the included prices; for an order the order, its line
+// items, its market). It checks no token: what it leaves out is what
+// Kasse's authentication costs.
 package main
 
 import (
@@ -87,14 +89,18 @@ func (s *server) ph(n int) string {
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var doc map[string]any
 	var err error
-	switch rest, ok := strings.CutPrefix(r.URL.Path, "/api/skus"); {
-	case !ok || r.Method != http.MethodGet:
+	skus, isSkus := strings.CutPrefix(r.URL.Path, "/api/skus")
+	order, isOrder := strings.CutPrefix(r.URL.Path, "/api/orders/")
+	switch {
+	case r.Method != http.MethodGet || (!isSkus && (!isOrder || order == "" || strings.Contains(order, "/"))):
 		http.NotFound(w, r)
 		return
-	case rest == "":
+	case isOrder:
+		doc, err = s.order(r.Context(), order, r.URL.Query().Get("include"))
+	case skus == "":
 		doc, err = s.list(r.Context(), r.URL)
 	default:
-		doc, err = s.one(r.Context(), strings.TrimPrefix(rest, "/"), r.URL.Query().Get("include") == "prices")
+		doc, err = s.one(r.Context(), strings.TrimPrefix(skus, "/"), r.URL.Query().Get("include") == "prices")
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		http.NotFound(w, r)
