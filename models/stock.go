@@ -111,6 +111,28 @@ func primaryStockLocation(tx *gorm.DB) (loc StockLocation, ok bool, err error) {
 	return loc, err == nil, err
 }
 
+// primaryLocation is the primary stock location as an order's write read
+// it: nil when there is none.
+type primaryLocation struct{ loc *StockLocation }
+
+// stockLocation is the primary stock location (nil: none), read once per
+// order value: a line item's write checks the stock and creates the
+// shipment from it.
+func (o *Order) stockLocation(tx *gorm.DB) (*StockLocation, error) {
+	if o.location != nil {
+		return o.location.loc, nil
+	}
+	loc, ok, err := primaryStockLocation(tx)
+	if err != nil {
+		return nil, err
+	}
+	o.location = &primaryLocation{}
+	if ok {
+		o.location.loc = &loc
+	}
+	return o.location.loc, nil
+}
+
 // Inventory is a SKU's stock as the reference shows it (skus.inventory).
 type Inventory struct {
 	Available bool
@@ -163,20 +185,23 @@ func outOfStock(code string, available int) error {
 }
 
 // checkStock refuses a line item whose SKU's quantity in the order (this
-// item's and the order's other items of the SKU) exceeds the primary
-// location's stock of it.
-func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
+// item's and the order's other items of the SKU, others when the write
+// has read them) exceeds the primary location's stock of it.
+func (li *LineItem) checkStock(tx *gorm.DB, order *Order, sku *Sku, others *int) error {
 	if sku.DoNotTrack {
 		return nil
 	}
-	loc, tracked, err := primaryStockLocation(tx)
-	if err != nil || !tracked {
+	loc, err := order.stockLocation(tx)
+	if err != nil || loc == nil {
 		return err
 	}
-	var others struct{ Quantity int }
-	if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
-		Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID), &others); err != nil {
-		return err
+	if others == nil {
+		var sum struct{ Quantity int }
+		if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
+			Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID), &sum); err != nil {
+			return err
+		}
+		others = &sum.Quantity
 	}
 	var item StockItem
 	found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, sku.ID)
@@ -187,8 +212,8 @@ func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
 	if found {
 		available = item.Quantity
 	}
-	if others.Quantity+li.Quantity > available {
-		return outOfStock(sku.Code, available-others.Quantity)
+	if *others+li.Quantity > available {
+		return outOfStock(sku.Code, available-*others)
 	}
 	return nil
 }
@@ -199,8 +224,8 @@ func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
 // recording what it took. A stock item that no longer covers the order
 // fails the placement with a 422.
 func (o *Order) decrementStock(tx *gorm.DB) error {
-	loc, tracked, err := primaryStockLocation(tx)
-	if err != nil || !tracked {
+	loc, err := o.stockLocation(tx)
+	if err != nil || loc == nil {
 		return err
 	}
 	var needs []struct {
