@@ -70,20 +70,20 @@ func (l *sqlLog) take() []string {
 // and compute its taxes: 7, 23, 18 and 12, with reads the transaction
 // already had answered. Now a line item write locks its order once (a new
 // one's as its visibility is checked, a stored one's through the row's
-// order id in a subquery), reads the primary stock location, the market
-// and the shipping method once each, sums the SKU's other lines from the
-// same-SKU rows it reads, and reads the order's lines once for the
-// totals, the shipment's count and the taxes:
+// order id in a subquery), reads the primary stock location (with the
+// SKU's stock item), the market and the shipping method once each, sums
+// the SKU's other lines from the same-SKU rows it reads, and reads the
+// order's lines once for the totals, the shipment's count and the taxes:
 //
 //   - POST /api/orders: the market and its currency, the order number,
 //     the insert, the webhooks of orders.create, the read-back.
 //   - POST /api/line_items: the order (visible, locked), the SKU, its
-//     price, the SKU's lines, the stock location, the stock item, the
-//     insert; the order's lines, its shipments, the market, the shipping
-//     method, the new shipment, the order's update; the new row held to
-//     the caller's scope, the read-back.
+//     price, the SKU's lines, the stock location and item, the insert;
+//     the order's lines, its shipments, the market, the shipping method,
+//     the new shipment, the order's update; the new row held to the
+//     caller's scope, the read-back.
 //   - PATCH: the order (locked), the line item (locked), the SKU, the
-//     stock location, the SKU's other lines' quantity, the stock item, the
+//     SKU's other lines' quantity, the stock location and item, the
 //     update; the order's lines, its shipments, the shipping method, the
 //     shipment's update, the order's update; the read-back.
 //   - DELETE: the order, the line item, the delete; the order's lines, its
@@ -103,9 +103,9 @@ func TestWriteStatements(t *testing.T) {
 		order := shop.newOrder(t, nil)
 		check("POST /api/orders", 7)
 		li := shop.addItem(t, id(order), "TSHIRTMM000000FFFFFFXL", 1)
-		check("POST /api/line_items", 17)
+		check("POST /api/line_items", 16)
 		shop.do(t, "PATCH", "/api/line_items/"+id(li), resource("line_items", id(li), map[string]any{"quantity": 3}, nil)).want(t, 200)
-		check("PATCH /api/line_items quantity", 15)
+		check("PATCH /api/line_items quantity", 14)
 		// Three T-shirts and the demo's €7.00 shipping.
 		if got := attrs(shop.order(t, id(order)))["total_amount_cents"]; got != float64(3*2900+700) {
 			t.Errorf("the order's total after the PATCH: %v, want %d", got, 3*2900+700)

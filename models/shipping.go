@@ -259,10 +259,10 @@ func (o *Order) syncShipments(tx *gorm.DB, shipped int64) (amount int64, count i
 		if err != nil {
 			return 0, 0, err
 		}
-		if loc, err := o.stockLocation(tx); err != nil {
+		if location, tracked, err := o.stockLocation(tx); err != nil {
 			return 0, 0, err
-		} else if loc != nil {
-			s.StockLocationID = &loc.ID
+		} else if tracked {
+			s.StockLocationID = &location
 		}
 		if market.DefaultShippingMethodID != nil {
 			if sm, err := s.availableMethod(tx, *market.DefaultShippingMethodID); err != nil {

@@ -111,26 +111,25 @@ func primaryStockLocation(tx *gorm.DB) (loc StockLocation, ok bool, err error) {
 	return loc, err == nil, err
 }
 
-// primaryLocation is the primary stock location as an order's write read
-// it: nil when there is none.
-type primaryLocation struct{ loc *StockLocation }
+// primaryLocation is the primary stock location's id as an order's write
+// read it; ok is false when there is none.
+type primaryLocation struct {
+	id string
+	ok bool
+}
 
-// stockLocation is the primary stock location (nil: none), read once per
-// order value: a line item's write checks the stock and creates the
-// shipment from it.
-func (o *Order) stockLocation(tx *gorm.DB) (*StockLocation, error) {
-	if o.location != nil {
-		return o.location.loc, nil
+// stockLocation is the primary stock location's id (ok false: none), read
+// once per order value: a line item's write checks the stock and creates
+// the shipment from it.
+func (o *Order) stockLocation(tx *gorm.DB) (id string, ok bool, err error) {
+	if o.location == nil {
+		loc, ok, err := primaryStockLocation(tx)
+		if err != nil {
+			return "", false, err
+		}
+		o.location = &primaryLocation{id: loc.ID, ok: ok}
 	}
-	loc, ok, err := primaryStockLocation(tx)
-	if err != nil {
-		return nil, err
-	}
-	o.location = &primaryLocation{}
-	if ok {
-		o.location.loc = &loc
-	}
-	return o.location.loc, nil
+	return o.location.id, o.location.ok, nil
 }
 
 // Inventory is a SKU's stock as the reference shows it (skus.inventory).
@@ -191,10 +190,6 @@ func (li *LineItem) checkStock(tx *gorm.DB, order *Order, sku *Sku, others *int)
 	if sku.DoNotTrack {
 		return nil
 	}
-	loc, err := order.stockLocation(tx)
-	if err != nil || loc == nil {
-		return err
-	}
 	if others == nil {
 		var sum struct{ Quantity int }
 		if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
@@ -203,19 +198,45 @@ func (li *LineItem) checkStock(tx *gorm.DB, order *Order, sku *Sku, others *int)
 		}
 		others = &sum.Quantity
 	}
-	var item StockItem
-	found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, sku.ID)
-	if err != nil {
+	available, tracked, err := order.heldAtPrimary(tx, sku.ID)
+	if err != nil || !tracked {
 		return err
-	}
-	available := 0
-	if found {
-		available = item.Quantity
 	}
 	if *others+li.Quantity > available {
 		return outOfStock(sku.Code, available-*others)
 	}
 	return nil
+}
+
+// heldAtPrimary is how many of a SKU the primary stock location holds
+// (tracked false: there is none). Unless the order's write has read the
+// location, the location and its stock item are read in one query, and
+// the location kept (stockLocation).
+func (o *Order) heldAtPrimary(tx *gorm.DB, skuID string) (held int, tracked bool, err error) {
+	if o.location == nil {
+		var row struct {
+			LocationID *string
+			Quantity   *int
+		}
+		if err := db.Scan(tx.Raw("SELECT p.id AS location_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+			"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id = ?", skuID), &row); err != nil {
+			return 0, false, err
+		}
+		o.location = &primaryLocation{id: deref(row.LocationID), ok: row.LocationID != nil}
+		if row.Quantity != nil {
+			held = *row.Quantity
+		}
+		return held, o.location.ok, nil
+	}
+	if !o.location.ok {
+		return 0, false, nil
+	}
+	var item StockItem
+	found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", o.location.id, skuID)
+	if err != nil || !found {
+		return 0, true, err
+	}
+	return item.Quantity, true, nil
 }
 
 // decrementStock takes the order's tracked items from the primary
@@ -224,8 +245,8 @@ func (li *LineItem) checkStock(tx *gorm.DB, order *Order, sku *Sku, others *int)
 // recording what it took. A stock item that no longer covers the order
 // fails the placement with a 422.
 func (o *Order) decrementStock(tx *gorm.DB) error {
-	loc, err := o.stockLocation(tx)
-	if err != nil || loc == nil {
+	location, tracked, err := o.stockLocation(tx)
+	if err != nil || !tracked {
 		return err
 	}
 	var needs []struct {
@@ -242,7 +263,7 @@ func (o *Order) decrementStock(tx *gorm.DB) error {
 	now := db.Now()
 	for _, n := range needs {
 		var item StockItem
-		found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, n.SkuID)
+		found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", location, n.SkuID)
 		if err != nil {
 			return err
 		}
