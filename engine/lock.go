@@ -27,31 +27,40 @@ func (e *Engine) transact(ctx context.Context, fn func(tx *gorm.DB) error) error
 }
 
 // lockedFind loads a row for writing, holding its lock to the end of tx.
-// For a type that belongs to an order the order is locked first: the row's
-// order id is read without a lock, the order is locked (models.LockOrder),
-// and only then is the row locked and read again, within scope. Every
-// writer of an order and its children so takes the order's lock before any
-// child's, whatever it was asked to change.
+// For a type that belongs to an order the order is locked first: the order
+// of the row id names within scope is locked (models.LockOrder's read,
+// the row's order id read in a subquery, which locks nothing), and only
+// then is the row locked and read, within scope. Every writer of an order
+// and its children so takes the order's lock before any child's, whatever
+// it was asked to change.
 func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, id string, scope []db.Condition) (any, error) {
 	if def.ParentOrder == "" {
 		return e.find(ctx, db.ForUpdate(tx), def, id, scope)
 	}
-	unlocked, err := e.find(ctx, tx, def, id, scope)
+	if !validText(id) {
+		return nil, errs.NotFound(def.Type, id)
+	}
+	parent, err := db.Apply(tx.Session(&gorm.Session{NewDB: true}).Table(def.Table).Select(def.ParentOrder), def.Table,
+		append(def.within(scope), db.Condition{{Column: "id", Predicate: db.Eq, Values: []any{id}}}))
 	if err != nil {
 		return nil, err
 	}
-	locked := parentOrderID(def, unlocked)
-	order, err := lockOrder(tx, locked)
-	if err != nil {
+	var order *models.Order
+	var orders []models.Order
+	if err := db.ForUpdate(tx).Where("id = (?)", parent).Limit(1).Find(&orders).Error; err != nil {
 		return nil, err
+	}
+	if len(orders) > 0 {
+		order = &orders[0]
 	}
 	model, err := e.find(ctx, db.ForUpdate(tx), def, id, scope)
 	if err != nil {
 		return nil, err
 	}
-	if now := parentOrderID(def, model); now != locked {
-		// The row changed orders between the two reads (no endpoint moves
-		// one): lock the order it belongs to now as well.
+	if now := parentOrderID(def, model); order == nil || now != order.ID {
+		// The row changed orders, or appeared, since the order was locked
+		// (no endpoint moves one): lock the order it belongs to now as
+		// well.
 		if order, err = lockOrder(tx, now); err != nil {
 			return nil, err
 		}
@@ -62,12 +71,18 @@ func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, i
 
 // lockParent locks the order a model about to be created belongs to, for
 // the same lock order as updates, and hands it to the model (an
-// models.OrderChild), whose rules then need not read it again.
-func lockParent(tx *gorm.DB, def *Definition, model any) error {
+// models.OrderChild), whose rules then need not read it again. locked is
+// the order the body's relationship check already locked, if any.
+func lockParent(tx *gorm.DB, def *Definition, model any, locked *models.Order) error {
 	if def.ParentOrder == "" {
 		return nil
 	}
-	order, err := lockOrder(tx, parentOrderID(def, model))
+	id := parentOrderID(def, model)
+	if locked != nil && locked.ID == id {
+		handOver(model, locked)
+		return nil
+	}
+	order, err := lockOrder(tx, id)
 	handOver(model, order)
 	return err
 }

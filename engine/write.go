@@ -55,10 +55,13 @@ func typeName(t AttrType) string {
 
 // apply writes the body's attributes and relationships onto model and
 // returns the triggers it carries. Every problem in the body is reported at
-// once, each with its source pointer.
-func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, body *serializers.ResourceBody, creating bool) ([]pendingTrigger, error) {
+// once, each with its source pointer. It also returns the order a new
+// resource belongs to when its visibility check locked it
+// (setRelationship).
+func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, body *serializers.ResourceBody, creating bool) ([]pendingTrigger, *models.Order, error) {
 	var problems errs.List
 	var triggers []pendingTrigger
+	var parent *models.Order
 	for _, name := range sortedKeys(body.Attributes) {
 		raw := body.Attributes[name]
 		if t := def.Trigger(name); t != nil {
@@ -75,25 +78,28 @@ func (e *Engine) apply(ctx context.Context, tx *gorm.DB, p *models.Principal, de
 		}
 	}
 	for _, name := range sortedKeys(body.Relationships) {
-		problem, err := e.setRelationship(ctx, tx, p, def, model, name, body.Relationships[name], creating)
+		problem, locked, err := e.setRelationship(ctx, tx, p, def, model, name, body.Relationships[name], creating)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if problem != nil {
 			problems = append(problems, problem)
+		}
+		if locked != nil {
+			parent = locked
 		}
 	}
 	if creating {
 		problems = append(problems, missingRequired(def, model, body, problems)...)
 	}
 	if len(problems) > 0 {
-		return nil, problems
+		return nil, nil, problems
 	}
 	// Triggers run in their declaration order, whatever the body's order.
 	slices.SortStableFunc(triggers, func(a, b pendingTrigger) int {
 		return slices.Index(def.Triggers, a.info) - slices.Index(def.Triggers, b.info)
 	})
-	return triggers, nil
+	return triggers, parent, nil
 }
 
 // mayWrite says whether p may write what writers restricts (nil: any role
@@ -206,51 +212,65 @@ func (r *Relationship) writable(creating bool) bool {
 
 // setRelationship sets the foreign key of a to-one sent in a body, to a
 // resource p may see. A problem with the body is the first result, a
-// database failure the second.
-func (e *Engine) setRelationship(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, name string, rb serializers.RelationshipBody, creating bool) (*errs.Error, error) {
+// database failure the second. The order a new resource belongs to is
+// read for its visibility with its lock: the transaction's first lock
+// (the other relationships' checks lock nothing), as lockParent would take
+// it, so it is not read again.
+func (e *Engine) setRelationship(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, model any, name string, rb serializers.RelationshipBody, creating bool) (*errs.Error, *models.Order, error) {
 	ptr := errs.RelationshipPointer(name)
 	rel := def.Relationship(name)
 	if rel == nil {
-		return errs.New(errs.ParamNotAllowed, "%s is not a relationship of %s", name, def.Type).At(ptr), nil
+		return errs.New(errs.ParamNotAllowed, "%s is not a relationship of %s", name, def.Type).At(ptr), nil, nil
 	}
 	if !rel.writable(creating) {
-		return errs.New(errs.ParamNotAllowed, "relationship %s cannot be %s", name, verbing(creating)).At(ptr), nil
+		return errs.New(errs.ParamNotAllowed, "relationship %s cannot be %s", name, verbing(creating)).At(ptr), nil, nil
 	}
 	id, err := rb.One(ptr)
 	if err != nil {
-		return err.(*errs.Error), nil
+		return err.(*errs.Error), nil, nil
 	}
 	if id == nil {
 		if rel.Required {
-			return errs.New(errs.ValidationError, "%s - can't be blank", name).At(ptr), nil
+			return errs.New(errs.ValidationError, "%s - can't be blank", name).At(ptr), nil, nil
 		}
 		def.setColumn(model, rel.ForeignKey, nil)
-		return nil, nil
+		return nil, nil, nil
 	}
 	if id.Type != rel.Target && !slices.Contains(rel.Accepts, id.Type) {
-		return errs.New(errs.TypeMismatch, "%s must be a %s resource, not %s", name, rel.Target, id.Type).At(ptr + "/data/type"), nil
+		return errs.New(errs.TypeMismatch, "%s must be a %s resource, not %s", name, rel.Target, id.Type).At(ptr + "/data/type"), nil, nil
 	}
-	if problem, err := e.checkVisible(ctx, tx, p, *id, ptr+"/data/id"); problem != nil || err != nil {
-		return problem, err
+	parent := creating && def.ParentOrder != "" && rel.ForeignKey == def.ParentOrder && id.Type == "orders"
+	read := tx
+	if parent {
+		read = db.ForUpdate(tx)
+	}
+	found, problem, err := e.checkVisible(ctx, read, p, *id, ptr+"/data/id")
+	if problem != nil || err != nil {
+		return problem, nil, err
 	}
 	def.setColumn(model, rel.ForeignKey, id.ID)
-	return nil, nil
+	if order, ok := found.(*models.Order); ok && parent {
+		return nil, order, nil
+	}
+	return nil, nil, nil
 }
 
-// checkVisible is a 404 at pointer unless p may see the resource id names.
-func (e *Engine) checkVisible(ctx context.Context, tx *gorm.DB, p *models.Principal, id serializers.Identifier, pointer string) (*errs.Error, error) {
+// checkVisible is a 404 at pointer unless p may see the resource id names,
+// which it returns.
+func (e *Engine) checkVisible(ctx context.Context, tx *gorm.DB, p *models.Principal, id serializers.Identifier, pointer string) (any, *errs.Error, error) {
 	target, _ := e.Registry.Lookup(id.Type)
 	visible, ok := target.readScope(p)
 	if !ok {
-		return errs.NotFound(target.Type, id.ID).At(pointer), nil
+		return nil, errs.NotFound(target.Type, id.ID).At(pointer), nil
 	}
-	if _, err := e.find(ctx, tx, target, id.ID, visible); err != nil {
+	found, err := e.find(ctx, tx, target, id.ID, visible)
+	if err != nil {
 		if list, ok := errs.As(err); ok {
-			return list[0].At(pointer), nil
+			return nil, list[0].At(pointer), nil
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return nil, nil
+	return found, nil, nil
 }
 
 // missingRequired reports the required attributes and relationships a
@@ -427,11 +447,11 @@ func (e *Engine) Create(ctx context.Context, p *models.Principal, def *Definitio
 func (e *Engine) createIn(call *Call, body *serializers.ResourceBody, scope []db.Condition) (any, error) {
 	ctx, tx, p, def := call.Ctx, call.Tx, call.Principal, call.def
 	model := e.newModel(p, def)
-	triggers, err := e.apply(ctx, tx, p, def, model, body, true)
+	triggers, locked, err := e.apply(ctx, tx, p, def, model, body, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := lockParent(tx, def, model); err != nil {
+	if err := lockParent(tx, def, model, locked); err != nil {
 		return nil, err
 	}
 	if err := e.write(call, model, true, triggers); err != nil {
@@ -534,7 +554,7 @@ func (e *Engine) Update(ctx context.Context, p *models.Principal, def *Definitio
 		if err != nil {
 			return err
 		}
-		triggers, err := e.apply(ctx, tx, p, def, model, body, false)
+		triggers, _, err := e.apply(ctx, tx, p, def, model, body, false)
 		if err != nil {
 			return err
 		}

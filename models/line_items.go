@@ -154,12 +154,15 @@ func (li *LineItem) BeforeWrite(tx *gorm.DB, creating bool) error {
 		return errs.Invalid("unit_amount_cents", "must be greater than or equal to 0")
 	}
 	li.computeTotal()
+	var others *int
 	if creating {
-		if err := li.mergeSameSku(tx, sku.LimitOnePerCustomer); err != nil {
+		left, err := li.mergeSameSku(tx, sku.LimitOnePerCustomer)
+		if err != nil {
 			return err
 		}
+		others = &left
 	}
-	return li.checkStock(tx, &sku)
+	return li.checkStock(tx, order, &sku, others)
 }
 
 // writeAdjustment checks an integration's item outside the catalog (an
@@ -195,27 +198,36 @@ func (li *LineItem) writeAdjustment(order *Order) error {
 // of the item it replaces, so a client that added the SKU earlier (even a
 // concurrent request still reading back what it wrote) finds its line
 // item with the new quantity. A SKU sold once per customer is never in
-// two line items.
-func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
-	var same []LineItem
-	if err := tx.Where("order_id = ? AND item_id = ? AND external_price = ? AND id <> ?", li.OrderID, *li.ItemID, li.ExternalPrice, li.ID).
-		Order("created_at, id").Find(&same).Error; err != nil {
-		return err
+// two line items. It returns the quantity of the order's other line items
+// of the SKU (either kind of price) that stay, which the stock covers too.
+func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) (int, error) {
+	var bySku, same []LineItem
+	if err := tx.Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, *li.ItemID, li.ID).
+		Order("created_at, id").Find(&bySku).Error; err != nil {
+		return 0, err
+	}
+	others := 0
+	for _, s := range bySku {
+		others += s.Quantity
+		if s.ExternalPrice == li.ExternalPrice {
+			same = append(same, s)
+		}
 	}
 	if len(same) == 0 {
-		return nil
+		return others, nil
 	}
 	if onePerCustomer {
-		return errs.Invalid("quantity", "must be 1: "+*li.SkuCode+" can be bought once per customer, and the order already has it")
+		return 0, errs.Invalid("quantity", "must be 1: "+*li.SkuCode+" can be bought once per customer, and the order already has it")
 	}
 	if !li.UpdateQuantity {
-		return nil
+		return others, nil
 	}
 	for _, s := range same {
 		li.Quantity += s.Quantity
+		others -= s.Quantity
 	}
 	if li.Quantity > MaxLineItemQuantity {
-		return errs.Invalid("quantity", "must be between 1 and 10000")
+		return 0, errs.Invalid("quantity", "must be between 1 and 10000")
 	}
 	li.computeTotal()
 	ids := make([]string, len(same))
@@ -225,10 +237,10 @@ func (li *LineItem) mergeSameSku(tx *gorm.DB, onePerCustomer bool) error {
 	// Skip the delete hooks: they would run on an empty LineItem (no
 	// order id), and this write's AfterWrite recomputes the order anyway.
 	if err := tx.Session(&gorm.Session{SkipHooks: true}).Where("id IN ?", ids).Delete(&LineItem{}).Error; err != nil {
-		return err
+		return 0, err
 	}
 	li.ID, li.CreatedAt = same[0].ID, same[0].CreatedAt
-	return nil
+	return others, nil
 }
 
 // AfterWrite recomputes the order's totals in the same transaction.

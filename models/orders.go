@@ -131,6 +131,12 @@ type Order struct {
 	// and adjustments) Recompute counted.
 	stored    *storedAmounts
 	lineCount int
+
+	// What one write reads of the order's market and stock location,
+	// read once (orderMarket, stockLocation): an order value lasts one
+	// transaction.
+	market   *Market
+	location *primaryLocation
 }
 
 type storedAmounts struct{ shipping, tax *int64 }
@@ -318,6 +324,38 @@ func (o *Order) availablePaymentMethod(tx *gorm.DB, id string) (*PaymentMethod, 
 	return &pm, nil
 }
 
+// orderLine is a line item as Recompute reads it, with whether its SKU
+// ships (nil: an adjustment, or a SKU that is gone).
+type orderLine struct {
+	LineItem
+	DoNotShip *bool
+}
+
+// readLines reads the order's SKU lines and adjustments, oldest first,
+// once for its totals, its shipments and its taxes.
+func (o *Order) readLines(tx *gorm.DB) ([]orderLine, error) {
+	var lines []orderLine
+	err := tx.Table("line_items").Select("line_items.*, skus.do_not_ship").
+		Joins("LEFT JOIN skus ON skus.id = line_items.item_id").
+		Where("line_items.order_id = ? AND line_items.item_type IN ?", o.ID, []string{"skus", ItemAdjustment}).
+		Order("line_items.created_at, line_items.id").Find(&lines).Error
+	return lines, err
+}
+
+// orderMarket is the order's market, read once per order value (an order
+// is read for one transaction).
+func (o *Order) orderMarket(tx *gorm.DB) (*Market, error) {
+	if o.market != nil && o.market.ID == o.MarketID {
+		return o.market, nil
+	}
+	var m Market
+	if err := tx.Where("id = ?", o.MarketID).Take(&m).Error; err != nil {
+		return nil, err
+	}
+	o.market = &m
+	return o.market, nil
+}
+
 // Recompute derives the totals from the line item rows (never by
 // incrementing cached values) and moves an editable order between draft
 // and pending: pending once it has an email and an item (a SKU, or an
@@ -325,24 +363,30 @@ func (o *Order) availablePaymentMethod(tx *gorm.DB, id string) (*PaymentMethod, 
 // outside the catalog). External shipping and tax amounts replace the
 // derived ones.
 func (o *Order) Recompute(tx *gorm.DB) error {
-	var sums struct {
-		Total    int64
-		Quantity int64
-		Lines    int64 `gorm:"column:line_count"`
-	}
+	var lines []orderLine
 	if o.ID != "" {
-		// An amount-only checkout session's order carries its amount as
-		// one line item of item_type adjustments, and an integration's
-		// item outside the catalog is one too: they count in the
-		// subtotal, not in skus_count.
-		if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(total_amount_cents), 0) AS total, COALESCE(SUM(CASE WHEN item_type = ? THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS line_count", "skus").
-			Where("order_id = ? AND item_type IN ?", o.ID, []string{"skus", ItemAdjustment}), &sums); err != nil {
+		var err error
+		if lines, err = o.readLines(tx); err != nil {
 			return err
 		}
 	}
-	o.SubtotalAmountCents, o.SkusCount, o.lineCount = sums.Total, int(sums.Quantity), int(sums.Lines)
+	// An amount-only checkout session's order carries its amount as one
+	// line item of item_type adjustments, and an integration's item
+	// outside the catalog is one too: they count in the subtotal, not in
+	// skus_count (nor in the shipments).
+	var subtotal, quantity, shipped int64
+	for _, l := range lines {
+		subtotal += l.TotalAmountCents
+		if l.ItemType == "skus" {
+			quantity += int64(l.Quantity)
+			if l.DoNotShip != nil && !*l.DoNotShip {
+				shipped += int64(l.Quantity)
+			}
+		}
+	}
+	o.SubtotalAmountCents, o.SkusCount, o.lineCount = subtotal, int(quantity), len(lines)
 	if o.ID != "" {
-		shipping, count, err := o.syncShipments(tx)
+		shipping, count, err := o.syncShipments(tx, shipped)
 		if err != nil {
 			return err
 		}
@@ -367,7 +411,7 @@ func (o *Order) Recompute(tx *gorm.DB) error {
 			return err
 		}
 		o.CountryCode = country
-		if err := o.computeTaxes(tx); err != nil {
+		if err := o.computeTaxes(tx, lines); err != nil {
 			return err
 		}
 	}

@@ -229,12 +229,12 @@ func (s *Shipment) MoveTo(tx *gorm.DB, status string) error {
 }
 
 // syncShipments keeps an editable order's shipments in step with its cart:
-// one shipment when it has shippable items (given the market's default
-// shipping method when it has one), none otherwise; each shipment's count
-// and cost follow the items and the method. It returns the shipping
-// amount and the number of shipments. A placed order's shipments keep
-// their cost.
-func (o *Order) syncShipments(tx *gorm.DB) (amount int64, count int, err error) {
+// one shipment when it has shippable items (shipped, their quantity),
+// given the market's default shipping method when it has one, none
+// otherwise; each shipment's count and cost follow the items and the
+// method. It returns the shipping amount and the number of shipments. A
+// placed order's shipments keep their cost.
+func (o *Order) syncShipments(tx *gorm.DB, shipped int64) (amount int64, count int, err error) {
 	var shipments []Shipment
 	if err := tx.Where("order_id = ? AND status <> ?", o.ID, ShipmentCancelled).Order("number").Find(&shipments).Error; err != nil {
 		return 0, 0, err
@@ -245,48 +245,50 @@ func (o *Order) syncShipments(tx *gorm.DB) (amount int64, count int, err error) 
 		}
 		return amount, len(shipments), nil
 	}
-	var shipped struct{ Quantity int64 }
-	if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(line_items.quantity), 0) AS quantity").
-		Joins("JOIN skus ON skus.id = line_items.item_id").
-		Where("line_items.order_id = ? AND line_items.item_type = ? AND skus.do_not_ship = ?", o.ID, "skus", false), &shipped); err != nil {
-		return 0, 0, err
-	}
-	if shipped.Quantity == 0 {
+	if shipped == 0 {
 		if len(shipments) > 0 {
 			err = tx.Where("order_id = ? AND status = ?", o.ID, ShipmentDraft).Delete(&Shipment{}).Error
 		}
 		return 0, 0, err
 	}
+	// The methods read for the new shipment, which its cost then uses.
+	methods := map[string]*ShippingMethod{}
 	if len(shipments) == 0 {
 		s := Shipment{Number: fmt.Sprintf("%d/S/001", o.Number), Status: ShipmentDraft, OrderID: o.ID, MarketID: o.MarketID, CurrencyCode: o.CurrencyCode}
-		var market Market
-		if err := tx.Where("id = ?", o.MarketID).Take(&market).Error; err != nil {
+		market, err := o.orderMarket(tx)
+		if err != nil {
 			return 0, 0, err
 		}
-		if loc, ok, err := primaryStockLocation(tx); err != nil {
+		if location, tracked, err := o.stockLocation(tx); err != nil {
 			return 0, 0, err
-		} else if ok {
-			s.StockLocationID = &loc.ID
+		} else if tracked {
+			s.StockLocationID = &location
 		}
 		if market.DefaultShippingMethodID != nil {
 			if sm, err := s.availableMethod(tx, *market.DefaultShippingMethodID); err != nil {
 				return 0, 0, err
 			} else if sm != nil {
-				s.ShippingMethodID = &sm.ID
+				s.ShippingMethodID, methods[sm.ID] = &sm.ID, sm
 			}
 		}
 		shipments = append(shipments, s)
 	}
 	for i := range shipments {
 		s := &shipments[i]
-		s.SkusCount, s.CostAmountCents = int(shipped.Quantity), 0
+		s.SkusCount, s.CostAmountCents = int(shipped), 0
 		if s.ShippingMethodID != nil {
-			var sm ShippingMethod
-			found, err := findBy(tx, &sm, "id = ?", *s.ShippingMethodID)
-			if err != nil {
-				return 0, 0, err
+			sm, known := methods[*s.ShippingMethodID]
+			if !known {
+				sm = &ShippingMethod{}
+				found, err := findBy(tx, sm, "id = ?", *s.ShippingMethodID)
+				if err != nil {
+					return 0, 0, err
+				}
+				if !found {
+					sm = nil
+				}
 			}
-			if found {
+			if sm != nil {
 				s.CostAmountCents = sm.CostFor(o.SubtotalAmountCents, o.DiscountAmountCents)
 			}
 		}

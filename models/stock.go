@@ -111,6 +111,27 @@ func primaryStockLocation(tx *gorm.DB) (loc StockLocation, ok bool, err error) {
 	return loc, err == nil, err
 }
 
+// primaryLocation is the primary stock location's id as an order's write
+// read it; ok is false when there is none.
+type primaryLocation struct {
+	id string
+	ok bool
+}
+
+// stockLocation is the primary stock location's id (ok false: none), read
+// once per order value: a line item's write checks the stock and creates
+// the shipment from it.
+func (o *Order) stockLocation(tx *gorm.DB) (id string, ok bool, err error) {
+	if o.location == nil {
+		loc, ok, err := primaryStockLocation(tx)
+		if err != nil {
+			return "", false, err
+		}
+		o.location = &primaryLocation{id: loc.ID, ok: ok}
+	}
+	return o.location.id, o.location.ok, nil
+}
+
 // Inventory is a SKU's stock as the reference shows it (skus.inventory).
 type Inventory struct {
 	Available bool
@@ -163,34 +184,59 @@ func outOfStock(code string, available int) error {
 }
 
 // checkStock refuses a line item whose SKU's quantity in the order (this
-// item's and the order's other items of the SKU) exceeds the primary
-// location's stock of it.
-func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
+// item's and the order's other items of the SKU, others when the write
+// has read them) exceeds the primary location's stock of it.
+func (li *LineItem) checkStock(tx *gorm.DB, order *Order, sku *Sku, others *int) error {
 	if sku.DoNotTrack {
 		return nil
 	}
-	loc, tracked, err := primaryStockLocation(tx)
+	if others == nil {
+		var sum struct{ Quantity int }
+		if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
+			Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID), &sum); err != nil {
+			return err
+		}
+		others = &sum.Quantity
+	}
+	available, tracked, err := order.heldAtPrimary(tx, sku.ID)
 	if err != nil || !tracked {
 		return err
 	}
-	var others struct{ Quantity int }
-	if err := db.Scan(tx.Model(&LineItem{}).Select("COALESCE(SUM(quantity), 0) AS quantity").
-		Where("order_id = ? AND item_id = ? AND id <> ?", li.OrderID, sku.ID, li.ID), &others); err != nil {
-		return err
-	}
-	var item StockItem
-	found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, sku.ID)
-	if err != nil {
-		return err
-	}
-	available := 0
-	if found {
-		available = item.Quantity
-	}
-	if others.Quantity+li.Quantity > available {
-		return outOfStock(sku.Code, available-others.Quantity)
+	if *others+li.Quantity > available {
+		return outOfStock(sku.Code, available-*others)
 	}
 	return nil
+}
+
+// heldAtPrimary is how many of a SKU the primary stock location holds
+// (tracked false: there is none). Unless the order's write has read the
+// location, the location and its stock item are read in one query, and
+// the location kept (stockLocation).
+func (o *Order) heldAtPrimary(tx *gorm.DB, skuID string) (held int, tracked bool, err error) {
+	if o.location == nil {
+		var row struct {
+			LocationID *string
+			Quantity   *int
+		}
+		if err := db.Scan(tx.Raw("SELECT p.id AS location_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+			"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id = ?", skuID), &row); err != nil {
+			return 0, false, err
+		}
+		o.location = &primaryLocation{id: deref(row.LocationID), ok: row.LocationID != nil}
+		if row.Quantity != nil {
+			held = *row.Quantity
+		}
+		return held, o.location.ok, nil
+	}
+	if !o.location.ok {
+		return 0, false, nil
+	}
+	var item StockItem
+	found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", o.location.id, skuID)
+	if err != nil || !found {
+		return 0, true, err
+	}
+	return item.Quantity, true, nil
 }
 
 // decrementStock takes the order's tracked items from the primary
@@ -199,7 +245,7 @@ func (li *LineItem) checkStock(tx *gorm.DB, sku *Sku) error {
 // recording what it took. A stock item that no longer covers the order
 // fails the placement with a 422.
 func (o *Order) decrementStock(tx *gorm.DB) error {
-	loc, tracked, err := primaryStockLocation(tx)
+	location, tracked, err := o.stockLocation(tx)
 	if err != nil || !tracked {
 		return err
 	}
@@ -217,7 +263,7 @@ func (o *Order) decrementStock(tx *gorm.DB) error {
 	now := db.Now()
 	for _, n := range needs {
 		var item StockItem
-		found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", loc.ID, n.SkuID)
+		found, err := findBy(tx, &item, "stock_location_id = ? AND sku_id = ?", location, n.SkuID)
 		if err != nil {
 			return err
 		}

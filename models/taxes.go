@@ -98,8 +98,8 @@ func (o *Order) taxRule(tx *gorm.DB) (*TaxRule, error) {
 	if o.CountryCode == nil {
 		return nil, nil
 	}
-	var market Market
-	if err := tx.Where("id = ?", o.MarketID).Take(&market).Error; err != nil || market.TaxCalculatorID == nil {
+	market, err := o.orderMarket(tx)
+	if err != nil || market.TaxCalculatorID == nil {
 		return nil, err
 	}
 	var rules []TaxRule
@@ -123,8 +123,9 @@ func (o *Order) hasTaxCalculator(tx *gorm.DB) (bool, error) {
 // each line item's tax is rounded half up on its own, and the order's
 // subtotal tax is their sum, so the lines add up to it exactly; shipping
 // and the payment method are taxed (at the same rate, rounded once each)
-// when the rule says they are. Without a rule, taxes are 0.
-func (o *Order) computeTaxes(tx *gorm.DB) error {
+// when the rule says they are. Without a rule, taxes are 0. lines are the
+// order's (readLines), oldest first.
+func (o *Order) computeTaxes(tx *gorm.DB, lines []orderLine) error {
 	var rule *TaxRule
 	if o.ExternalTaxAmountCents == nil {
 		var err error
@@ -134,10 +135,6 @@ func (o *Order) computeTaxes(tx *gorm.DB) error {
 	}
 	// With an integration's tax no rule applies: the lines and parts
 	// carry none of it (Recompute sets the total).
-	var items []LineItem
-	if err := tx.Where("order_id = ? AND item_type = ?", o.ID, "skus").Order("created_at, id").Find(&items).Error; err != nil {
-		return err
-	}
 	o.TaxRate, o.FreightTaxable, o.PaymentMethodTaxable = nil, false, false
 	o.SubtotalTaxAmountCents, o.ShippingTaxAmountCents, o.PaymentMethodTaxAmountCents = 0, 0, 0
 	var rate float64
@@ -145,8 +142,11 @@ func (o *Order) computeTaxes(tx *gorm.DB) error {
 		rate = rule.TaxRate
 		o.TaxRate, o.FreightTaxable, o.PaymentMethodTaxable = &rate, rule.FreightTaxable, rule.PaymentMethodTaxable
 	}
-	for i := range items {
-		li := &items[i]
+	for i := range lines {
+		li := &lines[i].LineItem
+		if li.ItemType != "skus" {
+			continue
+		}
 		var tax int64
 		var liRate *float64
 		if rule != nil {
