@@ -45,13 +45,9 @@ func (e *Engine) lockedFind(ctx context.Context, tx *gorm.DB, def *Definition, i
 	if err != nil {
 		return nil, err
 	}
-	var order *models.Order
-	var orders []models.Order
-	if err := db.ForUpdate(tx).Where("id = (?)", parent).Limit(1).Find(&orders).Error; err != nil {
+	order, err := models.LockOrderOf(tx, parent)
+	if err != nil {
 		return nil, err
-	}
-	if len(orders) > 0 {
-		order = &orders[0]
 	}
 	model, err := e.find(ctx, db.ForUpdate(tx), def, id, scope)
 	if err != nil {

@@ -243,6 +243,20 @@ func LockOrder(tx *gorm.DB, id string) (*Order, error) {
 	return &o, err
 }
 
+// LockOrderOf locks and reads the order whose id the subquery idQuery
+// selects (one row's order_id); nil when it selects none. The subquery
+// locks nothing: the order's lock comes before any row of its own.
+func LockOrderOf(tx *gorm.DB, idQuery *gorm.DB) (*Order, error) {
+	var orders []Order
+	if err := db.ForUpdate(tx).Where("id = (?)", idQuery).Limit(1).Find(&orders).Error; err != nil {
+		return nil, err
+	}
+	if len(orders) == 0 {
+		return nil, nil
+	}
+	return &orders[0], nil
+}
+
 // BeforeWrite sets up a new order from its market, keeps the customer and
 // email in step, and checks the chosen payment method; totals and the
 // draft/pending status follow the cart.
