@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"errors"
 	"slices"
 	"strconv"
@@ -152,20 +153,29 @@ func LoadInventories(tx *gorm.DB, skus []*Sku) error {
 	}
 	// One row per stock item of these SKUs at the primary location, or one
 	// row with no SKU when it has none of them; no row: no location at all.
-	var rows []struct {
-		SkuID    *string
-		Quantity *int
-	}
-	if err := db.Scan(tx.Raw("SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
-		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids), &rows); err != nil {
+	// Scanned by hand: every SKU read runs it, and two columns need no
+	// reflection.
+	rows, err := tx.Raw("SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids).Rows()
+	if err != nil {
 		return err
 	}
-	tracked := len(rows) > 0
-	held := map[string]int{}
-	for _, r := range rows {
-		if r.SkuID != nil && r.Quantity != nil {
-			held[*r.SkuID] = *r.Quantity
+	defer rows.Close()
+	tracked := false
+	held := make(map[string]int, len(skus))
+	for rows.Next() {
+		var skuID sql.NullString
+		var quantity sql.NullInt64
+		if err := rows.Scan(&skuID, &quantity); err != nil {
+			return err
 		}
+		tracked = true
+		if skuID.Valid && quantity.Valid {
+			held[skuID.String] = int(quantity.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	for _, s := range skus {
 		if !tracked || s.DoNotTrack {
