@@ -217,6 +217,17 @@ func (q quietTrace) LogMode(level logger.LogLevel) logger.Interface {
 	return quietTrace{Interface: q.Interface.LogMode(level), slow: q.slow, all: level >= logger.Info}
 }
 
+// ParamsFilter is the wrapped logger's: gorm asks the logger it holds
+// whether to leave the values out of the SQL it logs
+// (ParameterizedQueries), and an embedded interface does not pass the
+// question on by itself.
+func (q quietTrace) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := q.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
+
 func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	if !q.all && (err == nil || errors.Is(err, logger.ErrRecordNotFound)) && time.Since(begin) <= q.slow {
 		return

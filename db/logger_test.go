@@ -43,9 +43,26 @@ func TestSlogLoggerFormatsOnlyWhatItLogs(t *testing.T) {
 			if formatted != tt.formatted || (out.Len() > 0) != tt.formatted {
 				t.Fatalf("formatted %v, logged %q; want both %v", formatted, out.String(), tt.formatted)
 			}
-			if strings.Contains(out.String(), "'") {
-				t.Errorf("a parameter was logged: %s", out.String())
-			}
 		})
+	}
+}
+
+// TestSlogLoggerKeepsValuesOut: a failed statement is logged, through a
+// real database, with its SQL and error but without the values bound to
+// it (they may be secrets).
+func TestSlogLoggerKeepsValuesOut(t *testing.T) {
+	var out bytes.Buffer
+	gdb, err := Open(Config{URL: "sqlite:" + t.TempDir() + "/kasse.db", Logger: SlogLogger(slog.New(slog.NewTextHandler(&out, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(gdb)
+	var n int
+	if err := Scan(gdb.Raw("SELECT COUNT(*) FROM no_such_table WHERE secret = ?", "s3cret-value"), &n); err == nil {
+		t.Fatal("a query on a missing table succeeded")
+	}
+	logged := out.String()
+	if !strings.Contains(logged, "no_such_table") || strings.Contains(logged, "s3cret-value") {
+		t.Errorf("logged %q: want the SQL without its value", logged)
 	}
 }
