@@ -40,12 +40,8 @@ func TestApplicationCache(t *testing.T) {
 			{"5s", 5 * time.Second, 0, true},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				svc, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true, SigningKey: testKey(t), ApplicationCacheTTL: tt.ttl})
-				if err != nil {
-					t.Fatal(err)
-				}
 				now := time.Now()
-				auth.SetApplicationCacheClock(svc, func() time.Time { return now })
+				svc := cachedService(t, gdb, org, tt.ttl, &now)
 				app, secret, err := models.NewApplication(gdb, models.KindIntegration, "cached "+tt.name, "", false)
 				if err != nil {
 					t.Fatal(err)
@@ -100,15 +96,7 @@ func TestTokenRevocationWithCache(t *testing.T) {
 		}
 		const ttl = 5 * time.Second
 		now := time.Now()
-		instance := func(ttl time.Duration, clock *time.Time) *auth.Service {
-			svc, err := auth.New(ctx, &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true, SigningKey: testKey(t), ApplicationCacheTTL: ttl})
-			if err != nil {
-				t.Fatal(err)
-			}
-			auth.SetApplicationCacheClock(svc, func() time.Time { return *clock })
-			return svc
-		}
-		revoking, other := instance(ttl, &now), instance(ttl, &now)
+		revoking, other := cachedService(t, gdb, org, ttl, &now), cachedService(t, gdb, org, ttl, &now)
 		app, secret, err := models.NewApplication(gdb, models.KindIntegration, "revoked with a cache", "", false)
 		if err != nil {
 			t.Fatal(err)
@@ -139,7 +127,7 @@ func TestTokenRevocationWithCache(t *testing.T) {
 		// With a TTL longer than a token's life, the entry ends with the
 		// token: checked in full (statements run) once it has expired.
 		clock := time.Now()
-		long := instance(24*time.Hour, &clock)
+		long := cachedService(t, gdb, org, 24*time.Hour, &clock)
 		fresh, err := long.Token(ctx, auth.TokenRequest{GrantType: "client_credentials", ClientID: app.ClientID, ClientSecret: secret})
 		if err != nil {
 			t.Fatal(err)
@@ -159,6 +147,18 @@ func TestTokenRevocationWithCache(t *testing.T) {
 			t.Fatal("an expired token was accepted from the cache")
 		}
 	})
+}
+
+// cachedService is an instance with the cache TTL ttl, its cache reading
+// the time from clock.
+func cachedService(t *testing.T, gdb *gorm.DB, org *models.Organization, ttl time.Duration, clock *time.Time) *auth.Service {
+	t.Helper()
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: issuer, Organization: org, Test: true, SigningKey: testKey(t), ApplicationCacheTTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth.SetApplicationCacheClock(svc, func() time.Time { return *clock })
+	return svc
 }
 
 // countStatements counts every statement gorm runs on gdb from now on.

@@ -251,8 +251,8 @@ func (o *Order) syncShipments(tx *gorm.DB, shipped int64) (amount int64, count i
 		}
 		return 0, 0, err
 	}
-	// The methods read for the new shipment, which its cost then uses.
-	methods := map[string]*ShippingMethod{}
+	// The method read for a new shipment, which its cost then uses.
+	var chosen *ShippingMethod
 	if len(shipments) == 0 {
 		s := Shipment{Number: fmt.Sprintf("%d/S/001", o.Number), Status: ShipmentDraft, OrderID: o.ID, MarketID: o.MarketID, CurrencyCode: o.CurrencyCode}
 		market, err := o.orderMarket(tx)
@@ -268,7 +268,7 @@ func (o *Order) syncShipments(tx *gorm.DB, shipped int64) (amount int64, count i
 			if sm, err := s.availableMethod(tx, *market.DefaultShippingMethodID); err != nil {
 				return 0, 0, err
 			} else if sm != nil {
-				s.ShippingMethodID, methods[sm.ID] = &sm.ID, sm
+				s.ShippingMethodID, chosen = &sm.ID, sm
 			}
 		}
 		shipments = append(shipments, s)
@@ -277,8 +277,8 @@ func (o *Order) syncShipments(tx *gorm.DB, shipped int64) (amount int64, count i
 		s := &shipments[i]
 		s.SkusCount, s.CostAmountCents = int(shipped), 0
 		if s.ShippingMethodID != nil {
-			sm, known := methods[*s.ShippingMethodID]
-			if !known {
+			sm := chosen
+			if sm == nil || sm.ID != *s.ShippingMethodID {
 				sm = &ShippingMethod{}
 				found, err := findBy(tx, sm, "id = ?", *s.ShippingMethodID)
 				if err != nil {
