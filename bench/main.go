@@ -46,6 +46,7 @@ type config struct {
 	clients    int
 	rounds     int
 	statements int
+	only       string
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.IntVar(&c.clients, "c", 8, "concurrent clients")
 	flag.IntVar(&c.rounds, "rounds", 3, "rounds (each runs every request on both servers)")
 	flag.IntVar(&c.statements, "statements", 200, "requests sent one at a time to count statements per request")
+	flag.StringVar(&c.only, "only", "", "measure only the requests whose name matches this regular expression")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -113,6 +115,13 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		// 100 matches at every catalog size, as in BenchmarkSkuPage1.
 		{"SKU list, 10, code_start", "/api/skus?filter%5Bq%5D%5Bcode_start%5D=" + catalog.Code(c.skus / 2)[:11]},
 		{"order, include=line_items,market", "/api/orders/" + orderID + "?include=line_items,market"},
+	}
+	if c.only != "" {
+		only, err := regexp.Compile(c.only)
+		if err != nil {
+			return fmt.Errorf("-only: %w", err)
+		}
+		requests = slices.DeleteFunc(requests, func(r request) bool { return !only.MatchString(r.name) })
 	}
 	for _, r := range requests {
 		a, err := get(base, r.path)

@@ -54,6 +54,9 @@ const (
 	DefaultConnMaxLifetime = 30 * time.Minute
 )
 
+// SQLiteMaxConns is the SQLite pool's size, all of it kept open.
+const SQLiteMaxConns = 8
+
 // DialectOf tells which engine a database URL selects.
 func DialectOf(url string) (Dialect, string, error) {
 	switch {
@@ -99,11 +102,11 @@ func Open(cfg Config) (*gorm.DB, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		// SQLite parses every statement it is given: keeping the
-		// prepared statements (per connection) saves that parse, a fifth
-		// of a write's CPU. The cache is bounded (IN lists of every
-		// length make distinct statements). pgx already caches PostgreSQL's.
-		gcfg.PrepareStmt, gcfg.PrepareStmtMaxSize, gcfg.PrepareStmtTTL = true, 500, 10*time.Minute
+		// No prepared-statement cache (gorm's PrepareStmt): the driver
+		// prepares the SQL again on every execution of a statement it
+		// "prepared" (its statement keeps only the text), so the cache
+		// saved no parse and cost a statement lookup under a lock on
+		// every query.
 		gdb, err = gorm.Open(sqlite.Open("file:"+dsn+sep+pragmas), gcfg)
 	case Postgres:
 		gdb, err = gorm.Open(postgres.Open(dsn), gcfg)
@@ -117,8 +120,13 @@ func Open(cfg Config) (*gorm.DB, error) {
 	}
 	if dialect == SQLite {
 		// One writer at a time is SQLite's rule; a small pool keeps readers
-		// concurrent under WAL without piling up lock waits.
-		sqlDB.SetMaxOpenConns(8)
+		// concurrent under WAL without piling up lock waits. Every
+		// connection stays open: a new one runs the pragmas and parses the
+		// whole schema on its first statement, which with database/sql's
+		// default of 2 idle connections cost more than half of a busy
+		// read's CPU.
+		sqlDB.SetMaxOpenConns(SQLiteMaxConns)
+		sqlDB.SetMaxIdleConns(SQLiteMaxConns)
 	} else {
 		open, idle, lifetime := cfg.MaxOpenConns, cfg.MaxIdleConns, cfg.ConnMaxLifetime
 		if open <= 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -315,8 +316,91 @@ func (b termBuilder) predicate(col string, p Predicate, values []any) (string, [
 	return "", nil, fmt.Errorf("unknown predicate %q", p)
 }
 
-// Find runs a list query into dest (a pointer to a slice of models).
+// Find runs a list query into dest (a pointer to a slice of models). For
+// a slice of structs it writes the SELECT itself and scans by a plan
+// (scan.go); the statement still runs through gorm (counted, logged,
+// errors translated). On a handle from ForUpdate it locks the rows on
+// PostgreSQL (SQLite's write transaction is its lock).
 func Find(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) error {
+	slice, ok := sliceOfStructs(dest)
+	var plan *scanPlan
+	if ok {
+		var err error
+		if plan, err = planOf(tx, slice.Type().Elem()); err != nil {
+			return err
+		}
+	}
+	if plan == nil {
+		return gormFind(ctx, tx, table, dest, q)
+	}
+	sql, args, err := selectSQL(tx, table, q)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.WithContext(ctx).Raw(sql, args...).Rows()
+	if err != nil {
+		return err
+	}
+	return scanAll(ctx, tx, rows, slice, plan)
+}
+
+// selectSQL writes q as `SELECT * FROM table WHERE … ORDER BY … LIMIT …`
+// with `?` placeholders (gorm numbers them and expands lists), as gorm's
+// Find would have written it.
+func selectSQL(tx *gorm.DB, table string, q Query) (string, []any, error) {
+	b := termBuilder{dialect: dialectOf(tx)}
+	var sql strings.Builder
+	var args []any
+	sql.WriteString("SELECT * FROM ")
+	sql.WriteString(quote(table))
+	joiner := " WHERE "
+	for _, cond := range q.Where {
+		if len(cond) == 0 {
+			continue
+		}
+		sql.WriteString(joiner)
+		joiner = " AND "
+		sql.WriteString("(")
+		for i, term := range cond {
+			text, targs, err := b.term(quote(table), term, 0)
+			if err != nil {
+				return "", nil, err
+			}
+			if i > 0 {
+				sql.WriteString(" OR ")
+			}
+			sql.WriteString(text)
+			args = append(args, targs...)
+		}
+		sql.WriteString(")")
+	}
+	for i, o := range q.Order {
+		if i == 0 {
+			sql.WriteString(" ORDER BY ")
+		} else {
+			sql.WriteString(",")
+		}
+		sql.WriteString(quote(table) + "." + quote(o.Column))
+		if o.Desc {
+			sql.WriteString(" DESC")
+		} else {
+			sql.WriteString(" ASC")
+		}
+	}
+	if q.Limit > 0 {
+		sql.WriteString(" LIMIT " + strconv.Itoa(q.Limit))
+	}
+	if q.Offset > 0 {
+		sql.WriteString(" OFFSET " + strconv.Itoa(q.Offset))
+	}
+	if _, locking := tx.Statement.Clauses["FOR"]; locking && b.dialect == Postgres {
+		sql.WriteString(" FOR UPDATE")
+	}
+	return sql.String(), args, nil
+}
+
+// gormFind is Find through gorm's query builder and scan.
+func gormFind(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) error {
 	query, err := Apply(tx.WithContext(ctx).Table(table), table, q.Where)
 	if err != nil {
 		return err

@@ -34,14 +34,19 @@ func recordStatements(t *testing.T, gdb *gorm.DB) *statements {
 	t.Helper()
 	s := &statements{}
 	name := "test:record:" + t.Name()
-	if err := gdb.Callback().Query().After("gorm:query").Register(name, func(tx *gorm.DB) {
+	record := func(tx *gorm.DB) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.list = append(s.list, statement{sql: tx.Statement.SQL.String(), vars: append([]any(nil), tx.Statement.Vars...)})
-	}); err != nil {
+	}
+	// db.Find runs its SELECT as a raw query (gorm's row callbacks).
+	if err := gdb.Callback().Query().After("gorm:query").Register(name, record); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = gdb.Callback().Query().Remove(name) })
+	if err := gdb.Callback().Row().After("gorm:row").Register(name, record); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gdb.Callback().Query().Remove(name); _ = gdb.Callback().Row().Remove(name) })
 	return s
 }
 

@@ -68,6 +68,10 @@ func open(dbURL, base string) (*server, error) {
 		s.db.SetMaxIdleConns(10)
 	case strings.HasPrefix(dbURL, "sqlite:"):
 		s.db, err = sql.Open("sqlite", strings.TrimPrefix(dbURL, "sqlite:")+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+		// Kept open, as Kasse's: a new SQLite connection parses the
+		// schema on its first statement.
+		s.db.SetMaxOpenConns(8)
+		s.db.SetMaxIdleConns(8)
 	default:
 		return nil, fmt.Errorf("-database-url: sqlite:<path> or postgres://…, got %q", dbURL)
 	}
