@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,13 +52,13 @@ func TestApplicationCache(t *testing.T) {
 				if _, err := svc.Verify(ctx, resp.AccessToken); err != nil {
 					t.Fatal(err)
 				}
-				reads := countStatements(t, gdb)
+				reads := dbtest.RecordStatements(t, gdb)
 				for range 2 {
 					if _, err := svc.Verify(ctx, resp.AccessToken); err != nil {
 						t.Fatal(err)
 					}
 				}
-				if got := reads.Load(); got != 2*tt.wantReads {
+				if got := reads.Count(); got != 2*tt.wantReads {
 					t.Errorf("two Verify calls ran %d statements, want %d", got, 2*tt.wantReads)
 				}
 				if err := models.RevokeApplication(gdb, app.ClientID); err != nil {
@@ -136,14 +135,14 @@ func TestTokenRevocationWithCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		expiry := time.Unix(fresh.CreatedAt, 0).Add(time.Duration(fresh.ExpiresIn) * time.Second)
-		reads := countStatements(t, gdb)
+		reads := dbtest.RecordStatements(t, gdb)
 		clock = expiry.Add(-time.Second)
-		if _, err := long.Verify(ctx, fresh.AccessToken); err != nil || reads.Load() != 0 {
-			t.Fatalf("just before the expiry: %v after %d statements, want the cached acceptance", err, reads.Load())
+		if _, err := long.Verify(ctx, fresh.AccessToken); err != nil || reads.Count() != 0 {
+			t.Fatalf("just before the expiry: %v after %d statements, want the cached acceptance", err, reads.Count())
 		}
 		clock = expiry.Add(time.Second)
 		_, _ = long.Verify(ctx, fresh.AccessToken) // the JWT check runs on the real clock: still valid
-		if reads.Load() == 0 {
+		if reads.Count() == 0 {
 			t.Fatal("an expired token was accepted from the cache")
 		}
 	})
@@ -161,26 +160,3 @@ func cachedService(t *testing.T, gdb *gorm.DB, org *models.Organization, ttl tim
 	return svc
 }
 
-// countStatements counts every statement gorm runs on gdb from now on.
-func countStatements(t *testing.T, gdb *gorm.DB) *atomic.Int64 {
-	t.Helper()
-	var n atomic.Int64
-	name := "test:statements:" + t.Name()
-	for _, register := range []func() error{
-		func() error {
-			return gdb.Callback().Query().After("gorm:query").Register(name, func(*gorm.DB) { n.Add(1) })
-		},
-		func() error {
-			return gdb.Callback().Row().After("gorm:row").Register(name, func(*gorm.DB) { n.Add(1) })
-		},
-	} {
-		if err := register(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		_ = gdb.Callback().Query().Remove(name)
-		_ = gdb.Callback().Row().Remove(name)
-	})
-	return &n
-}

@@ -114,6 +114,9 @@ func Open(cfg Config) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	if err := installObservers(gdb); err != nil {
+		return nil, err
+	}
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, err
@@ -243,27 +246,3 @@ func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (strin
 	q.Interface.Trace(ctx, begin, fc, err)
 }
 
-// CountStatements calls inc once for every statement gorm runs on gdb
-// (queries, rows, raw statements and writes), for the
-// kasse_db_statements_total metric. River's statements are its own.
-func CountStatements(gdb *gorm.DB, inc func()) error {
-	cb := gdb.Callback()
-	count := func(tx *gorm.DB) {
-		if !tx.DryRun { // a subquery built into another statement
-			inc()
-		}
-	}
-	for _, register := range []func() error{
-		func() error { return cb.Query().After("gorm:query").Register("kasse:count", count) },
-		func() error { return cb.Row().After("gorm:row").Register("kasse:count", count) },
-		func() error { return cb.Raw().After("gorm:raw").Register("kasse:count", count) },
-		func() error { return cb.Create().After("gorm:create").Register("kasse:count", count) },
-		func() error { return cb.Update().After("gorm:update").Register("kasse:count", count) },
-		func() error { return cb.Delete().After("gorm:delete").Register("kasse:count", count) },
-	} {
-		if err := register(); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -57,12 +57,28 @@ func TestSlogLoggerKeepsValuesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer Close(gdb)
-	var n int
-	if err := Scan(gdb.Raw("SELECT COUNT(*) FROM no_such_table WHERE secret = ?", "s3cret-value"), &n); err == nil {
-		t.Fatal("a query on a missing table succeeded")
-	}
-	logged := out.String()
-	if !strings.Contains(logged, "no_such_table") || strings.Contains(logged, "s3cret-value") {
-		t.Errorf("logged %q: want the SQL without its value", logged)
+	for _, tt := range []struct {
+		name string
+		run  func() error
+	}{
+		{"gorm", func() error {
+			var n int
+			return Scan(gdb.Raw("SELECT COUNT(*) FROM no_such_table WHERE secret = ?", "s3cret-value"), &n)
+		}},
+		{"Rows", func() error {
+			_, err := Rows(context.Background(), gdb, "SELECT * FROM no_such_table WHERE secret = ?", "s3cret-value")
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out.Reset()
+			if err := tt.run(); err == nil {
+				t.Fatal("a query on a missing table succeeded")
+			}
+			logged := out.String()
+			if !strings.Contains(logged, "no_such_table") || strings.Contains(logged, "s3cret-value") {
+				t.Errorf("logged %q: want the SQL without its value", logged)
+			}
+		})
 	}
 }

@@ -317,9 +317,8 @@ func (b termBuilder) predicate(col string, p Predicate, values []any) (string, [
 }
 
 // Find runs a list query into dest (a pointer to a slice of models). For
-// a slice of structs it writes the SELECT itself and scans by a plan
-// (scan.go); the statement still runs through gorm (counted, logged,
-// errors translated). On a handle from ForUpdate it locks the rows on
+// a slice of structs it writes the SELECT itself, runs it with Rows and
+// scans by a plan (scan.go). On a handle from ForUpdate it locks the rows on
 // PostgreSQL (SQLite's write transaction is its lock).
 func Find(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) error {
 	slice, ok := sliceOfStructs(dest)
@@ -337,7 +336,7 @@ func Find(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) err
 	if err != nil {
 		return err
 	}
-	rows, err := tx.WithContext(ctx).Raw(sql, args...).Rows()
+	rows, err := Rows(ctx, tx, sql, args...)
 	if err != nil {
 		return err
 	}

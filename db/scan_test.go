@@ -2,7 +2,9 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,6 +120,62 @@ func TestFindScansAsGormDoes(t *testing.T) {
 		}
 		if len(kept) != 1 || kept[0].ID != "p1" || kept[0].Meta["a"] != float64(1) || kept[0].Memo != "memo" {
 			t.Errorf("read %+v", kept)
+		}
+	})
+}
+
+// TestRowsRunsInTheTransaction: Rows reads on the handle's connection, so
+// inside a transaction it sees the transaction's own writes, and its
+// statements reach the observers as gorm's do.
+func TestRowsRunsInTheTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		if err := gdb.Exec("CREATE TABLE notes (id VARCHAR(32) PRIMARY KEY, body TEXT)").Error; err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		seen := dbtest.RecordStatements(t, gdb)
+		read := func(tx *gorm.DB) []string {
+			rows, err := db.Rows(ctx, tx, "SELECT body FROM notes WHERE id IN ? ORDER BY id", []string{"n1", "n2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var bodies []string
+			for rows.Next() {
+				var b string
+				if err := rows.Scan(&b); err != nil {
+					t.Fatal(err)
+				}
+				bodies = append(bodies, b)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return bodies
+		}
+		err := gdb.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("INSERT INTO notes (id, body) VALUES (?, ?), (?, ?)", "n1", "one", "n2", "two").Error; err != nil {
+				return err
+			}
+			if got := read(tx); !reflect.DeepEqual(got, []string{"one", "two"}) {
+				t.Errorf("inside the transaction read %q", got)
+			}
+			return errors.New("roll back")
+		})
+		if err == nil {
+			t.Fatal("the transaction committed")
+		}
+		if got := read(gdb); len(got) != 0 {
+			t.Errorf("after the rollback read %q", got)
+		}
+		var reads int
+		for _, sql := range seen.TakeSQL() {
+			if strings.HasPrefix(sql, "SELECT body FROM notes WHERE id IN (") {
+				reads++
+			}
+		}
+		if reads != 2 {
+			t.Errorf("the observers saw %d of Rows' 2 reads", reads)
 		}
 	})
 }

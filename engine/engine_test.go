@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"gorm.io/gorm"
@@ -14,29 +13,6 @@ import (
 	"kasse/resources"
 	"kasse/serializers"
 )
-
-// countQueries counts every SELECT gorm runs on gdb from now on.
-func countQueries(t *testing.T, gdb *gorm.DB) *atomic.Int64 {
-	t.Helper()
-	var n atomic.Int64
-	name := fmt.Sprintf("test:count:%p", &n)
-	// A subquery is built by a dry run of the query callbacks: it is no
-	// statement of its own.
-	count := func(d *gorm.DB) {
-		if !d.DryRun {
-			n.Add(1)
-		}
-	}
-	if err := gdb.Callback().Query().After("gorm:query").Register(name, count); err != nil {
-		t.Fatal(err)
-	}
-	// Raw queries read with Scan (the SKUs' inventory) run as rows.
-	if err := gdb.Callback().Row().After("gorm:row").Register(name, count); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = gdb.Callback().Query().Remove(name); _ = gdb.Callback().Row().Remove(name) })
-	return &n
-}
 
 // seedSkus adds n SKUs; the first withPrices get a price in every demo list.
 func seedSkus(t testing.TB, gdb *gorm.DB, prefix string, n, withPrices int) {
@@ -89,7 +65,7 @@ func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			counter := countQueries(t, gdb)
+			counter := dbtest.RecordStatements(t, gdb)
 			nodes, _, err := eng.List(context.Background(), nil, skus, q)
 			if err != nil {
 				t.Fatal(err)
@@ -101,7 +77,7 @@ func TestIncludeQueryCountIsIndependentOfPageContent(t *testing.T) {
 			for _, n := range nodes {
 				related += len(n.Related["prices"])
 			}
-			return counter.Load(), related
+			return counter.Count(), related
 		}
 		richQueries, richPrices := queriesFor("A")
 		bareQueries, barePrices := queriesFor("B")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -18,51 +17,10 @@ import (
 	"kasse/serializers"
 )
 
-// statements records the SQL (with its arguments) of every query gorm runs
-// on gdb from now on.
-type statements struct {
-	mu   sync.Mutex
-	list []statement
-}
-
-type statement struct {
-	sql  string
-	vars []any
-}
-
-func recordStatements(t *testing.T, gdb *gorm.DB) *statements {
-	t.Helper()
-	s := &statements{}
-	name := "test:record:" + t.Name()
-	record := func(tx *gorm.DB) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.list = append(s.list, statement{sql: tx.Statement.SQL.String(), vars: append([]any(nil), tx.Statement.Vars...)})
-	}
-	// db.Find runs its SELECT as a raw query (gorm's row callbacks).
-	if err := gdb.Callback().Query().After("gorm:query").Register(name, record); err != nil {
-		t.Fatal(err)
-	}
-	if err := gdb.Callback().Row().After("gorm:row").Register(name, record); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = gdb.Callback().Query().Remove(name); _ = gdb.Callback().Row().Remove(name) })
-	return s
-}
-
-// take returns the statements recorded so far and forgets them.
-func (s *statements) take() []statement {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.list
-	s.list = nil
-	return out
-}
-
 // plan explains a statement: SQLite's EXPLAIN QUERY PLAN details, one per
 // line, or the names of PostgreSQL's plan nodes with their relation and
 // index ("Index Scan skus ix_skus_created_at_id").
-func plan(t *testing.T, gdb *gorm.DB, st statement) []string {
+func plan(t *testing.T, gdb *gorm.DB, st db.Statement) []string {
 	t.Helper()
 	sqlDB, err := gdb.DB()
 	if err != nil {
@@ -71,8 +29,8 @@ func plan(t *testing.T, gdb *gorm.DB, st statement) []string {
 	var lines []string
 	if db.DialectOfDB(gdb) == db.Postgres {
 		var out string
-		if err := sqlDB.QueryRow("EXPLAIN (FORMAT JSON) "+st.sql, st.vars...).Scan(&out); err != nil {
-			t.Fatalf("explain %s: %v", st.sql, err)
+		if err := sqlDB.QueryRow("EXPLAIN (FORMAT JSON) "+st.SQL, st.Vars...).Scan(&out); err != nil {
+			t.Fatalf("explain %s: %v", st.SQL, err)
 		}
 		var doc []struct{ Plan pgNode }
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -88,9 +46,9 @@ func plan(t *testing.T, gdb *gorm.DB, st statement) []string {
 		walk(doc[0].Plan)
 		return lines
 	}
-	rows, err := sqlDB.Query("EXPLAIN QUERY PLAN "+st.sql, st.vars...)
+	rows, err := sqlDB.Query("EXPLAIN QUERY PLAN "+st.SQL, st.Vars...)
 	if err != nil {
-		t.Fatalf("explain %s: %v", st.sql, err)
+		t.Fatalf("explain %s: %v", st.SQL, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -157,7 +115,7 @@ func TestListPlansUseIndexes(t *testing.T) {
 		ctx := context.Background()
 		f := newCatalogFixture(t, gdb, true, 20000)
 		registry, eng, skus, shop := f.registry, f.engine, f.skus, f.shop
-		statements := recordStatements(t, gdb)
+		statements := dbtest.RecordStatements(t, gdb)
 		for _, c := range []struct {
 			name      string
 			principal *models.Principal
@@ -180,7 +138,7 @@ func TestListPlansUseIndexes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				statements.take()
+				statements.Take()
 				nodes, count, err := eng.List(ctx, c.principal, skus, q)
 				if err != nil {
 					t.Fatal(err)
@@ -203,9 +161,9 @@ func TestListPlansUseIndexes(t *testing.T) {
 				case db.DialectOfDB(gdb) == db.SQLite && count.Records != engine.ExactCountBound+1:
 					t.Errorf("SQLite count %+v, want the lower bound %d", count, engine.ExactCountBound+1)
 				}
-				var page *statement
-				for _, st := range statements.take() {
-					if strings.HasPrefix(st.sql, "SELECT * FROM") && strings.Contains(st.sql, "LIMIT") {
+				var page *db.Statement
+				for _, st := range statements.Take() {
+					if strings.HasPrefix(st.SQL, "SELECT * FROM") && strings.Contains(st.SQL, "LIMIT") {
 						page = &st
 					}
 				}
@@ -214,9 +172,9 @@ func TestListPlansUseIndexes(t *testing.T) {
 				}
 				lines := plan(t, gdb, *page)
 				joined := strings.Join(lines, "\n")
-				t.Logf("%s\n%s", page.sql, joined)
+				t.Logf("%s\n%s", page.SQL, joined)
 				if !strings.Contains(joined, c.index) {
-					t.Errorf("the page query does not use %s:\n%s\n%s", c.index, page.sql, joined)
+					t.Errorf("the page query does not use %s:\n%s\n%s", c.index, page.SQL, joined)
 				}
 				if c.principal != nil && !strings.Contains(joined, "ix_prices_sku_id_price_list_id") {
 					t.Errorf("the market visibility does not probe prices by (sku_id, price_list_id):\n%s", joined)
@@ -228,7 +186,7 @@ func TestListPlansUseIndexes(t *testing.T) {
 					scan := strings.HasPrefix(l, "Seq Scan skus") || strings.HasPrefix(l, "Seq Scan prices") || l == "SCAN skus" || strings.HasPrefix(l, "SCAN h1")
 					sort := l == "Sort" || l == "Incremental Sort" || strings.Contains(l, "USE TEMP B-TREE FOR ORDER BY")
 					if scan || ordered && sort {
-						t.Errorf("the page query scans or sorts the table (%s):\n%s\n%s", l, page.sql, joined)
+						t.Errorf("the page query scans or sorts the table (%s):\n%s\n%s", l, page.SQL, joined)
 					}
 				}
 			})

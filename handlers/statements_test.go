@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -10,55 +9,6 @@ import (
 	"kasse/db/dbtest"
 )
 
-// sqlLog records the SQL of every statement gorm runs on gdb from now on.
-type sqlLog struct {
-	mu  sync.Mutex
-	sql []string
-}
-
-func recordSQL(t *testing.T, gdb *gorm.DB) *sqlLog {
-	t.Helper()
-	l := &sqlLog{}
-	name := "test:sql:" + t.Name()
-	record := func(tx *gorm.DB) {
-		if tx.DryRun { // a subquery built into another statement
-			return
-		}
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.sql = append(l.sql, tx.Statement.SQL.String())
-	}
-	cb := gdb.Callback()
-	for _, err := range []error{
-		cb.Query().After("gorm:query").Register(name, record),
-		cb.Row().After("gorm:row").Register(name, record),
-		cb.Raw().After("gorm:raw").Register(name, record),
-		cb.Create().After("gorm:create").Register(name, record),
-		cb.Update().After("gorm:update").Register(name, record),
-		cb.Delete().After("gorm:delete").Register(name, record),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		_ = cb.Query().Remove(name)
-		_ = cb.Row().Remove(name)
-		_ = cb.Raw().Remove(name)
-		_ = cb.Create().Remove(name)
-		_ = cb.Update().Remove(name)
-		_ = cb.Delete().Remove(name)
-	})
-	return l
-}
-
-func (l *sqlLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.sql
-	l.sql = nil
-	return out
-}
 
 // TestWriteStatements counts the SQL statements of the cart's writes, as a
 // guest sends them (two of each are the token's: the revocation list and,
@@ -93,10 +43,10 @@ func TestWriteStatements(t *testing.T) {
 		e := newEnv(t, gdb, true)
 		shop := e.guest(t)
 		shop.newOrder(t, nil) // the first order also creates the order number counter
-		log := recordSQL(t, gdb)
+		log := dbtest.RecordStatements(t, gdb)
 		check := func(what string, want int) {
 			t.Helper()
-			if got := log.take(); len(got) != want {
+			if got := log.TakeSQL(); len(got) != want {
 				t.Errorf("%s: %d statements, want %d:\n%s", what, len(got), want, strings.Join(got, "\n"))
 			}
 		}
@@ -110,7 +60,7 @@ func TestWriteStatements(t *testing.T) {
 		if got := attrs(shop.order(t, id(order)))["total_amount_cents"]; got != float64(3*2900+700) {
 			t.Errorf("the order's total after the PATCH: %v, want %d", got, 3*2900+700)
 		}
-		log.take()
+		log.TakeSQL()
 		shop.do(t, "DELETE", "/api/line_items/"+id(li), nil).want(t, 204)
 		check("DELETE /api/line_items", 9)
 		if got := attrs(shop.order(t, id(order))); got["total_amount_cents"] != float64(0) || got["status"] != "draft" {

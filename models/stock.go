@@ -155,8 +155,8 @@ func LoadInventories(tx *gorm.DB, skus []*Sku) error {
 	// row with no SKU when it has none of them; no row: no location at all.
 	// Scanned by hand: every SKU read runs it, and two columns need no
 	// reflection.
-	rows, err := tx.Raw("SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
-		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids).Rows()
+	rows, err := db.Rows(tx.Statement.Context, tx, "SELECT si.sku_id, si.quantity FROM (SELECT id FROM stock_locations ORDER BY number LIMIT 1) p "+
+		"LEFT JOIN stock_items si ON si.stock_location_id = p.id AND si.sku_id IN ?", ids)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"gorm.io/gorm"
@@ -187,4 +188,46 @@ func redact(u string) string {
 		return parsed.String()
 	}
 	return u
+}
+
+// Statements records the statements run on a database (db.ObserveStatements)
+// from its creation to the end of the test.
+type Statements struct {
+	mu   sync.Mutex
+	list []db.Statement
+	n    atomic.Int64
+}
+
+// RecordStatements starts recording the statements run on gdb.
+func RecordStatements(t testing.TB, gdb *gorm.DB) *Statements {
+	t.Helper()
+	s := &Statements{}
+	t.Cleanup(db.ObserveStatements(gdb, func(st db.Statement) {
+		s.n.Add(1)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.list = append(s.list, db.Statement{SQL: st.SQL, Vars: append([]any(nil), st.Vars...)})
+	}))
+	return s
+}
+
+// Count is how many statements ran since recording started.
+func (s *Statements) Count() int64 { return s.n.Load() }
+
+// Take returns the statements recorded since the last Take and forgets them.
+func (s *Statements) Take() []db.Statement {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.list
+	s.list = nil
+	return out
+}
+
+// TakeSQL is Take's statements' SQL.
+func (s *Statements) TakeSQL() []string {
+	var out []string
+	for _, st := range s.Take() {
+		out = append(out, st.SQL)
+	}
+	return out
 }
