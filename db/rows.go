@@ -152,6 +152,9 @@ func Rows(ctx context.Context, tx *gorm.DB, query string, args ...any) (*sql.Row
 // and flattens the list arguments; ok is false for an argument bind does
 // not take as a value, or when the placeholders and arguments disagree.
 func bind(dialect Dialect, query string, args []any) (string, []any, bool) {
+	if dialect == SQLite && allPlain(args) {
+		return query, args, true // SQLite's placeholders stay `?`: nothing to number or expand
+	}
 	var b strings.Builder
 	b.Grow(len(query) + 8)
 	vars := make([]any, 0, len(args))
@@ -234,6 +237,15 @@ func bind(dialect Dialect, query string, args []any) (string, []any, bool) {
 		return "", nil, false
 	}
 	return b.String(), vars, true
+}
+
+func allPlain(args []any) bool {
+	for _, a := range args {
+		if !plainValue(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // plainValue tells a value the driver binds as it is (a named string or

@@ -3,6 +3,8 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +18,23 @@ import (
 type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	series   sync.Map // seriesKey → series: a vector's lookup hashes and checks its labels on every request
+	count    atomic.Int64
 }
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// maxCachedSeries bounds the series kept at hand (a client can send any
+// method); past it a request's series is looked up in the vectors.
+const maxCachedSeries = 10000
 
 // NewMetrics registers the HTTP metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -42,10 +60,24 @@ func (m *Metrics) middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		labels := prometheus.Labels{"method": c.Request.Method, "route": route, "status": strconv.Itoa(c.Writer.Status())}
-		m.requests.With(labels).Inc()
-		m.latency.With(labels).Observe(time.Since(start).Seconds())
+		s := m.seriesOf(seriesKey{c.Request.Method, route, c.Writer.Status()})
+		s.requests.Inc()
+		s.latency.Observe(time.Since(start).Seconds())
 	}
+}
+
+func (m *Metrics) seriesOf(k seriesKey) series {
+	if s, ok := m.series.Load(k); ok {
+		return s.(series)
+	}
+	status := strconv.Itoa(k.status)
+	s := series{requests: m.requests.WithLabelValues(k.method, k.route, status), latency: m.latency.WithLabelValues(k.method, k.route, status)}
+	if m.count.Load() < maxCachedSeries {
+		if _, loaded := m.series.LoadOrStore(k, s); !loaded {
+			m.count.Add(1)
+		}
+	}
+	return s
 }
 
 // MetricsHandler serves GET /metrics in Prometheus's text format, for a

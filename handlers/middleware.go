@@ -62,6 +62,9 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
+		if !log.Enabled(c.Request.Context(), level) {
+			return
+		}
 		log.LogAttrs(c.Request.Context(), level, "request",
 			slog.String("request_id", RequestIDFrom(c.Request.Context())),
 			slog.String("method", c.Request.Method),

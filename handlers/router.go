@@ -186,6 +186,10 @@ func (a *api) routes(g *gin.RouterGroup, def *engine.Definition) {
 	}
 }
 
+// mediaTypeHeader is the Content-Type of every document, shared (see
+// SecurityHeaders).
+var mediaTypeHeader = []string{serializers.MediaType}
+
 // documentBuffers hold encoded documents between requests; one that grew
 // past maxPooledDocument is left to the collector.
 var documentBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
@@ -199,7 +203,14 @@ func write(c *gin.Context, status int, doc *serializers.Document) {
 	if err != nil {
 		panic(err) // a value JSON cannot hold (NaN): a bug, answered 500
 	}
-	c.Data(status, serializers.MediaType, out)
+	h := c.Writer.Header()
+	h["Content-Type"] = mediaTypeHeader
+	c.Status(status)
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		c.Writer.WriteHeaderNow()
+	} else {
+		_, _ = c.Writer.Write(out) // a client gone away is nobody's to answer
+	}
 	if cap(out) <= maxPooledDocument {
 		*buf = out
 		documentBuffers.Put(buf)

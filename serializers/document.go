@@ -477,6 +477,9 @@ func (r *renderer) linkage(n *Node, spec RelationshipSpec, sub IncludeTree) ([]I
 				if prev, seen := r.primaryExtra[key]; seen {
 					mergeRelationships(prev, res)
 				} else {
+					if r.primaryExtra == nil {
+						r.primaryExtra = map[Identifier]*Resource{}
+					}
 					r.primaryExtra[key] = res
 				}
 			}
@@ -489,6 +492,9 @@ func (r *renderer) linkage(n *Node, spec RelationshipSpec, sub IncludeTree) ([]I
 		if prev, seen := r.included[key]; seen {
 			mergeRelationships(prev, res)
 			continue
+		}
+		if r.included == nil {
+			r.included = map[Identifier]*Resource{}
 		}
 		r.included[key] = res
 	}
@@ -543,9 +549,10 @@ func (r *renderer) finish(doc *Document, data []*Resource) {
 }
 
 func newRenderer(opts Options, primary []*Node) (*renderer, error) {
-	r := &renderer{opts: opts, primary: make(map[Identifier]bool, len(primary)), included: map[Identifier]*Resource{}, primaryExtra: map[Identifier]*Resource{}}
+	// included and primaryExtra are made when a resource is included.
+	r := &renderer{opts: opts, primary: make(map[Identifier]bool, len(primary))}
 	if len(opts.ResourceMeta) > 0 {
-		meta, err := appendJSON(nil, opts.ResourceMeta)
+		meta, err := appendAny(nil, opts.ResourceMeta)
 		if err != nil {
 			return nil, err
 		}
