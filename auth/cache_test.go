@@ -159,4 +159,3 @@ func cachedService(t *testing.T, gdb *gorm.DB, org *models.Organization, ttl tim
 	auth.SetApplicationCacheClock(svc, func() time.Time { return *clock })
 	return svc
 }
-

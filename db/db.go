@@ -245,4 +245,3 @@ func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (strin
 	}
 	q.Interface.Trace(ctx, begin, fc, err)
 }
-

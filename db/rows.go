@@ -29,7 +29,7 @@ type observers struct {
 
 const observersName = "kasse:observers"
 
-func (*observers) Name() string               { return observersName }
+func (*observers) Name() string              { return observersName }
 func (*observers) Initialize(*gorm.DB) error { return nil }
 
 func (o *observers) notify(s Statement) {

@@ -9,7 +9,6 @@ import (
 	"kasse/db/dbtest"
 )
 
-
 // TestWriteStatements counts the SQL statements of the cart's writes, as a
 // guest sends them (two of each are the token's: the revocation list and,
 // with --application-cache-ttl 0 as here, the application). Before issue
