@@ -254,11 +254,22 @@ func (b termBuilder) predicate(col string, p Predicate, values []any) (string, [
 		if err != nil {
 			return "", nil, err
 		}
-		op := map[Predicate]string{Eq: "=", NotEq: "<>", Lt: "<", Lteq: "<=", Gt: ">", Gteq: ">="}[p]
-		if p == NotEq {
+		var op string
+		switch p {
+		case NotEq:
 			return "(" + col + " IS NULL OR " + col + " <> ?)", []any{v}, nil
+		case Eq:
+			op = " = ?"
+		case Lt:
+			op = " < ?"
+		case Lteq:
+			op = " <= ?"
+		case Gt:
+			op = " > ?"
+		case Gteq:
+			op = " >= ?"
 		}
-		return col + " " + op + " ?", []any{v}, nil
+		return col + op, []any{v}, nil
 	case In, NotIn:
 		if len(values) == 0 {
 			return "", nil, fmt.Errorf("predicate %s needs values", p)
@@ -340,7 +351,7 @@ func Find(ctx context.Context, tx *gorm.DB, table string, dest any, q Query) err
 	if err != nil {
 		return err
 	}
-	return scanAll(ctx, tx, rows, slice, plan)
+	return scanAll(ctx, tx, rows, slice, plan, q.Limit)
 }
 
 // selectSQL writes q as `SELECT * FROM table WHERE … ORDER BY … LIMIT …`

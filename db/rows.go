@@ -168,24 +168,26 @@ func bind(dialect Dialect, query string, args []any) (string, []any, bool) {
 			b.WriteByte('?')
 		}
 	}
-	var quote byte
-	for i := 0; i < len(query); i++ {
-		c := query[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
+	for rest := query; ; {
+		// Copy up to the next placeholder, skipping over quoted literals
+		// and identifiers whole.
+		i := strings.IndexAny(rest, "?'\"")
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		if c := rest[i]; c != '?' {
+			end := strings.IndexByte(rest[i+1:], c)
+			if end < 0 {
+				b.WriteString(rest)
+				break
 			}
-			b.WriteByte(c)
-			continue
-		case c == '\'' || c == '"':
-			quote = c
-			b.WriteByte(c)
-			continue
-		case c != '?':
-			b.WriteByte(c)
+			b.WriteString(rest[:i+end+2])
+			rest = rest[i+end+2:]
 			continue
 		}
+		b.WriteString(rest[:i])
+		rest = rest[i+1:]
 		if next == len(args) {
 			return "", nil, false
 		}
@@ -207,6 +209,19 @@ func bind(dialect Dialect, query string, args []any) (string, []any, bool) {
 				}
 				if !plainValue(item) {
 					return "", nil, false
+				}
+				placeholder(item)
+			}
+			b.WriteByte(')')
+			continue
+		case []string: // ids, the usual list
+			b.WriteByte('(')
+			if len(v) == 0 {
+				b.WriteString("NULL")
+			}
+			for j, item := range v {
+				if j > 0 {
+					b.WriteByte(',')
 				}
 				placeholder(item)
 			}

@@ -255,8 +255,9 @@ func sliceOfStructs(dest any) (reflect.Value, bool) {
 }
 
 // scanAll reads every row into slice (of a model type whose plan is
-// plan), replacing what it held, and runs the models' AfterFind.
-func scanAll(ctx context.Context, tx *gorm.DB, rows *sql.Rows, slice reflect.Value, plan *scanPlan) (err error) {
+// plan), replacing what it held, and runs the models' AfterFind; limit
+// (0: none) is how many rows it can hold at most.
+func scanAll(ctx context.Context, tx *gorm.DB, rows *sql.Rows, slice reflect.Value, plan *scanPlan, limit int) (err error) {
 	defer func() {
 		if cerr := rows.Close(); err == nil {
 			err = cerr
@@ -275,6 +276,10 @@ func scanAll(ctx context.Context, tx *gorm.DB, rows *sql.Rows, slice reflect.Val
 		dests[i] = &scans[i]
 	}
 	slice.SetLen(0)
+	if hint := min(limit, 100); hint > 0 && slice.Cap() < hint {
+		// The page's rows at once, not by doubling.
+		slice.Set(reflect.MakeSlice(slice.Type(), 0, hint))
+	}
 	for rows.Next() {
 		slice.Set(reflect.Append(slice, reflect.Zero(typ)))
 		row = slice.Index(slice.Len() - 1).Addr().UnsafePointer()

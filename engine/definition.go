@@ -263,7 +263,7 @@ func (d *Definition) Node(p *models.Principal, model any, baseURL string) *seria
 			}
 		}
 	}
-	return &serializers.Node{Value: value, Relationships: d.specs, Related: map[string][]*serializers.Node{}}
+	return &serializers.Node{Value: value, Relationships: d.specs}
 }
 
 // prepare runs the type's batch Load on freshly read models.

@@ -346,7 +346,7 @@ func (e *Engine) loadIncludes(ctx context.Context, tx *gorm.DB, p *models.Princi
 func (e *Engine) loadPolymorphic(ctx context.Context, tx *gorm.DB, p *models.Principal, def *Definition, rel *Relationship, parents []loaded) error {
 	byType := map[string][]any{}
 	for _, parent := range parents {
-		parent.node.Related[rel.Name] = []*serializers.Node{}
+		parent.node.SetRelated(rel.Name, []*serializers.Node{})
 		typ, _ := def.column(parent.model, rel.TypeColumn).(string)
 		if fk := def.column(parent.model, rel.ForeignKey); fk != nil && slices.Contains(rel.Polymorphic, typ) {
 			byType[typ] = append(byType[typ], fk)
@@ -375,7 +375,7 @@ func (e *Engine) loadPolymorphic(ctx context.Context, tx *gorm.DB, p *models.Pri
 		typ, _ := def.column(parent.model, rel.TypeColumn).(string)
 		if fk, ok := def.column(parent.model, rel.ForeignKey).(string); ok {
 			if n := nodes[serializers.Identifier{Type: typ, ID: fk}]; n != nil {
-				parent.node.Related[rel.Name] = []*serializers.Node{n}
+				parent.node.SetRelated(rel.Name, []*serializers.Node{n})
 			}
 		}
 	}
@@ -452,7 +452,7 @@ func (r *related) loadComputed(ctx context.Context, rel *Relationship, parents [
 			}
 			byKey[key] = nodes
 		}
-		p.node.Related[rel.Name] = nodes
+		p.node.SetRelated(rel.Name, nodes)
 	}
 	return nil
 }
@@ -478,10 +478,10 @@ func (r *related) loadForeignKey(ctx context.Context, def *Definition, rel *Rela
 		}
 	}
 	for _, p := range parents {
-		p.node.Related[rel.Name] = []*serializers.Node{}
+		p.node.SetRelated(rel.Name, []*serializers.Node{})
 		if fk, ok := def.column(p.model, rel.ForeignKey).(string); ok {
 			if l, ok := r.byID[fk]; ok {
-				p.node.Related[rel.Name] = []*serializers.Node{l.node}
+				p.node.SetRelated(rel.Name, []*serializers.Node{l.node})
 			}
 		}
 	}
@@ -515,7 +515,7 @@ func (r *related) loadInverse(ctx context.Context, def *Definition, rel *Relatio
 		if !rel.ToMany && len(nodes) > 1 {
 			nodes = nodes[:1]
 		}
-		p.node.Related[rel.Name] = nodes
+		p.node.SetRelated(rel.Name, nodes)
 	}
 	return nil
 }

@@ -203,8 +203,8 @@ func checkContentType(header string) error {
 }
 
 func checkAccept(header string) error {
-	if strings.TrimSpace(header) == "" {
-		return nil
+	if header == serializers.MediaType || strings.TrimSpace(header) == "" {
+		return nil // what JSON:API clients send, without parsing it
 	}
 	for _, part := range strings.Split(header, ",") {
 		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))

@@ -28,13 +28,22 @@ type Node struct {
 	Value         any // a struct with `jsonapi:"primary,…"` and `jsonapi:"attr,…"` tags
 	Relationships []RelationshipSpec
 	// Related holds what was loaded per relationship name; a loaded empty
-	// to-one is an empty slice, an unloaded relationship is absent.
+	// to-one is an empty slice, an unloaded relationship is absent (nil
+	// when nothing was loaded: SetRelated makes it).
 	Related map[string][]*Node
 
 	typ, id  string
 	prepared bool
 	plan     *plan          // how Value's attributes are written, or nil:
 	attrs    map[string]any // google/jsonapi's attributes of Value
+}
+
+// SetRelated records what relationship name holds, as loaded.
+func (n *Node) SetRelated(name string, nodes []*Node) {
+	if n.Related == nil {
+		n.Related = map[string][]*Node{}
+	}
+	n.Related[name] = nodes
 }
 
 // Identifier is a resource identifier object.
