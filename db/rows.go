@@ -197,54 +197,34 @@ func bind(dialect Dialect, query string, args []any) (string, []any, bool) {
 			placeholder(arg)
 			continue
 		}
+		// A list: one placeholder per item, in parentheses.
+		var n int
+		var item func(int) any
 		switch v := arg.(type) {
 		case []any:
-			b.WriteByte('(')
-			if len(v) == 0 {
-				b.WriteString("NULL")
-			}
-			for j, item := range v {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				if !plainValue(item) {
-					return "", nil, false
-				}
-				placeholder(item)
-			}
-			b.WriteByte(')')
-			continue
+			n, item = len(v), func(j int) any { return v[j] }
 		case []string: // ids, the usual list
-			b.WriteByte('(')
-			if len(v) == 0 {
-				b.WriteString("NULL")
+			n, item = len(v), func(j int) any { return v[j] }
+		default:
+			rv := reflect.ValueOf(arg)
+			if rv.Kind() != reflect.Slice {
+				return "", nil, false
 			}
-			for j, item := range v {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				placeholder(item)
-			}
-			b.WriteByte(')')
-			continue
-		}
-		rv := reflect.ValueOf(arg)
-		if rv.Kind() != reflect.Slice {
-			return "", nil, false
+			n, item = rv.Len(), func(j int) any { return rv.Index(j).Interface() }
 		}
 		b.WriteByte('(')
-		if rv.Len() == 0 {
+		if n == 0 {
 			b.WriteString("NULL")
 		}
-		for j := range rv.Len() {
+		for j := range n {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			item := rv.Index(j).Interface()
-			if !plainValue(item) {
+			v := item(j)
+			if !plainValue(v) {
 				return "", nil, false
 			}
-			placeholder(item)
+			placeholder(v)
 		}
 		b.WriteByte(')')
 	}

@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 )
 
 type boundStatus string
@@ -55,5 +58,35 @@ func TestBind(t *testing.T) {
 				t.Errorf("bound %q %#v, want %q %#v", sql, vars, tt.wantSQL, tt.wantVars)
 			}
 		})
+	}
+}
+
+type PlannedBase struct {
+	ID string
+}
+
+type planned struct {
+	PlannedBase
+	Name string
+}
+
+type PlannedPointerBase struct{ ID string }
+
+type unplanned struct {
+	*PlannedPointerBase
+	Name string
+}
+
+// TestPlanOf: a model whose fields are all reachable by offset gets a plan
+// (Find scans it itself, not through gorm); one embedding a pointer does
+// not.
+func TestPlanOf(t *testing.T) {
+	tx := &gorm.DB{Config: &gorm.Config{NamingStrategy: schema.NamingStrategy{}}}
+	plan, err := planOf(tx, reflect.TypeFor[planned]())
+	if err != nil || plan == nil || plan.fields["name"] == nil || plan.fields["name"].set == nil {
+		t.Fatalf("planned: %+v, %v", plan, err)
+	}
+	if plan, err := planOf(tx, reflect.TypeFor[unplanned]()); err != nil || plan != nil {
+		t.Errorf("a pointer-embedded model got a plan: %+v, %v", plan, err)
 	}
 }

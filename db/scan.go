@@ -74,8 +74,8 @@ func planOf(tx *gorm.DB, typ reflect.Type) (*scanPlan, error) {
 func offsetOf(typ reflect.Type, index []int) (uintptr, bool) {
 	var offset uintptr
 	for i, n := range index {
-		if typ.Kind() != reflect.Struct {
-			return 0, false
+		if typ.Kind() != reflect.Struct || n < 0 || n >= typ.NumField() {
+			return 0, false // gorm's path is not a plain field path: gorm scans it
 		}
 		f := typ.Field(n)
 		offset += f.Offset
