@@ -12,7 +12,7 @@ STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # The PostgreSQL make test-pg uses unless TEST_DATABASE_URL names another.
 LOCAL_PG_URL := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: build run test test-pg vet lint fmt-check fuzz bench bench-go clean openapi docs-check sdk-check
+.PHONY: build run test test-pg vet lint fmt-check fuzz bench bench-check bench-go clean openapi docs-check sdk-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kasse
@@ -106,6 +106,10 @@ BENCH_FLAGS ?=
 bench: build bin/hey
 	$(GO) build -o bin/kasse-baseline ./bench/baseline
 	$(GO) run ./bench -kasse $(BIN) -baseline bin/kasse-baseline -hey bin/hey $(BENCH_FLAGS)
+
+## bench-check: every Go benchmark run once (CI runs it, so none breaks unseen between make bench-go runs)
+bench-check:
+	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
 
 ## bench-go: the in-process Go benchmarks (go test -bench; engine's BenchmarkSkuPage1 takes -skus N)
 bench-go:

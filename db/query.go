@@ -361,8 +361,10 @@ func selectSQL(tx *gorm.DB, table string, q Query) (string, []any, error) {
 	b := termBuilder{dialect: dialectOf(tx)}
 	var sql strings.Builder
 	var args []any
+	quoted := quote(table)
+	sql.Grow(128)
 	sql.WriteString("SELECT * FROM ")
-	sql.WriteString(quote(table))
+	sql.WriteString(quoted)
 	joiner := " WHERE "
 	for _, cond := range q.Where {
 		if len(cond) == 0 {
@@ -372,7 +374,7 @@ func selectSQL(tx *gorm.DB, table string, q Query) (string, []any, error) {
 		joiner = " AND "
 		sql.WriteString("(")
 		for i, term := range cond {
-			text, targs, err := b.term(quote(table), term, 0)
+			text, targs, err := b.term(quoted, term, 0)
 			if err != nil {
 				return "", nil, err
 			}
@@ -390,7 +392,9 @@ func selectSQL(tx *gorm.DB, table string, q Query) (string, []any, error) {
 		} else {
 			sql.WriteString(",")
 		}
-		sql.WriteString(quote(table) + "." + quote(o.Column))
+		sql.WriteString(quoted)
+		sql.WriteString(".")
+		sql.WriteString(quote(o.Column))
 		if o.Desc {
 			sql.WriteString(" DESC")
 		} else {

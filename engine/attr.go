@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -269,8 +270,14 @@ func reprTypeFits(t AttrType, rt reflect.Type) bool {
 	if t == DateTime {
 		return rt == reprTimeType
 	}
+	if t == Object && rt.Kind() == reflect.Struct && rt.Implements(jsonMarshalerType) {
+		// An object that writes itself (skus.inventory).
+		return true
+	}
 	return kindFits(t, rt)
 }
+
+var jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
 
 func modelTypeFits(t AttrType, rt reflect.Type) bool {
 	if t == DateTime {

@@ -25,7 +25,8 @@ type Query struct {
 // sort fields, filters) and compiles them. Every problem is a 400 naming the
 // parameter.
 func (r *Registry) Compile(def *Definition, p serializers.Params) (Query, error) {
-	q := Query{Page: p.Page}
+	// Room for the sort keys, the default order and the tie-breaker.
+	q := Query{Page: p.Page, Order: make([]db.Order, 0, len(p.Sort)+2)}
 	var problems errs.List
 	for _, path := range p.Include {
 		if err := r.checkIncludePath(def, path); err != nil {

@@ -45,13 +45,26 @@ func (a *api) Authenticate() gin.HandlerFunc {
 			a.fail(c, err)
 			return
 		}
-		c.Set(principalKey, p)
+		setPrincipal(c, p)
 		c.Next()
 	}
 }
 
+// setPrincipal records who the request acts for: in the request's state
+// (RequestID's), or as a gin key on a router without it.
+func setPrincipal(c *gin.Context, p *models.Principal) {
+	if st := stateOf(c.Request.Context()); st != nil {
+		st.principal = p
+		return
+	}
+	c.Set(principalKey, p)
+}
+
 // principal is who the request acts for (set by Authenticate).
 func principal(c *gin.Context) *models.Principal {
+	if st := stateOf(c.Request.Context()); st != nil && st.principal != nil {
+		return st.principal
+	}
 	p, _ := c.Get(principalKey)
 	pr, _ := p.(*models.Principal)
 	return pr

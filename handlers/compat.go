@@ -91,7 +91,7 @@ func (a *api) apiKeyAuth() gin.HandlerFunc {
 			a.fail(c, err)
 			return
 		}
-		c.Set(principalKey, p)
+		setPrincipal(c, p)
 		c.Next()
 	}
 }

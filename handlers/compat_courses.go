@@ -143,6 +143,14 @@ func (a *api) coursesCheckout(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	// The courses in the order they were asked for: the batch made their
+	// line items in that order, but within one millisecond created_at
+	// ties, and the id that breaks the tie is random.
+	position := make(map[string]int, len(created))
+	for i, id := range created {
+		position[id] = i
+	}
+	slices.SortStableFunc(v.Items, func(x, y models.LineItem) int { return position[x.ID] - position[y.ID] })
 	out := coursesAnswer{Status: "SUCCESS", CheckoutURL: a.checkoutURL(&v.Session), SessionID: v.Session.ID, OrderID: v.Order.Number,
 		TotalAmount: decimal(v.Session.AmountCents, v.Session.CurrencyCode), Currency: v.Session.CurrencyCode, Courses: []coursesEntry{}}
 	for _, li := range v.Items {

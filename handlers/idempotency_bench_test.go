@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -27,20 +27,18 @@ import (
 // runs), on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL. Run
 // with `make bench`.
 func BenchmarkIdempotentWrite(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchIdempotentWrite(b, dbtest.SQLite(b)) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		b.Run("postgres", func(b *testing.B) { benchIdempotentWrite(b, dbtest.Postgres(b)) })
-	}
+	dbtest.EachB(b, benchIdempotentWrite)
 }
 
 // benchRouter is the real router over gdb for benchmarks (cfg's Payments
-// and Checkout, if set, are kept) and an integration access token.
+// and Checkout, if set, are kept) and an integration access token, with
+// the application cache of kasse serve's default.
 func benchRouter(b *testing.B, gdb *gorm.DB, cfg handlers.Config) (http.Handler, string) {
 	org, err := models.EnsureOrganization(gdb)
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true})
+	svc, err := auth.New(context.Background(), &models.Identity{DB: gdb}, auth.Config{Issuer: testBaseURL, Organization: org, Test: true, ApplicationCacheTTL: 5 * time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}

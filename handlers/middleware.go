@@ -27,7 +27,21 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const requestStateKey ctxKey = iota
+
+// requestState is what the middleware learns of a request: its id, and
+// who it acts for once Authenticate knows. It goes in the request's
+// context once, so the request is copied once and gin's key map is not
+// made on every request.
+type requestState struct {
+	id        string
+	principal *models.Principal
+}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey).(*requestState)
+	return st
+}
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
@@ -40,15 +54,17 @@ func RequestID() gin.HandlerFunc {
 			id = rand.Text()
 		}
 		c.Header("X-Request-Id", id)
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestStateKey, &requestState{id: id}))
 		c.Next()
 	}
 }
 
 // RequestIDFrom returns the request id carried by ctx.
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if st := stateOf(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // AccessLog writes one structured line per request. It logs the path but

@@ -49,9 +49,11 @@ func BenchmarkRenderSkuPage(b *testing.B) {
 		nodes := make([]*serializers.Node, len(skus))
 		for i, sku := range skus {
 			nodes[i] = skuDef.Node(p, sku, opts.BaseURL)
-			for _, price := range prices[i] {
-				nodes[i].Related["prices"] = append(nodes[i].Related["prices"], priceDef.Node(p, price, opts.BaseURL))
+			related := make([]*serializers.Node, len(prices[i]))
+			for j, price := range prices[i] {
+				related[j] = priceDef.Node(p, price, opts.BaseURL)
 			}
+			nodes[i].SetRelated("prices", related)
 		}
 		doc, err := serializers.Many(nodes, list, opts)
 		if err != nil {

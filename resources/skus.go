@@ -3,6 +3,7 @@ package resources
 import (
 	"kasse/engine"
 	"kasse/models"
+	"strconv"
 )
 
 // skuResource is a SKU on the wire.
@@ -21,7 +22,7 @@ type skuResource struct {
 	// LimitOnePerCustomer is a Kasse extension: a SKU a customer can buy
 	// once (courses, licences).
 	LimitOnePerCustomer bool           `jsonapi:"attr,limit_one_per_customer"`
-	Inventory           map[string]any `jsonapi:"attr,inventory"`
+	Inventory           *skuInventory  `jsonapi:"attr,inventory"`
 	CreatedAt           engine.Time    `jsonapi:"attr,created_at"`
 	UpdatedAt           engine.Time    `jsonapi:"attr,updated_at"`
 	Reference           *string        `jsonapi:"attr,reference"`
@@ -75,7 +76,7 @@ func skus() *engine.Definition {
 				DoNotShip:           m.DoNotShip,
 				DoNotTrack:          m.DoNotTrack,
 				LimitOnePerCustomer: m.LimitOnePerCustomer,
-				Inventory:           inventoryOf(m.Inventory),
+				Inventory:           &skuInventory{m.Inventory},
 				CreatedAt:           engine.TimeOf(m.CreatedAt),
 				UpdatedAt:           engine.TimeOf(m.UpdatedAt),
 				Reference:           m.Reference,
@@ -94,17 +95,29 @@ func skus() *engine.Definition {
 	})
 }
 
-// inventoryOf is skus.inventory as the reference shows it: available,
+// skuInventory is skus.inventory as the reference shows it: available,
 // quantity and one level per stock location (Kasse counts one); an
-// untracked SKU is available with a null quantity and no levels.
-func inventoryOf(i *models.Inventory) map[string]any {
+// untracked SKU is available with a null quantity and no levels, and a SKU
+// whose stock was not read is {}. Every SKU read renders one, so it
+// writes itself (serializers.JSONAppender) rather than as a map of maps;
+// MarshalJSON writes the same bytes for encoding/json.
+type skuInventory struct{ inv *models.Inventory }
+
+func (s skuInventory) AppendJSON(dst []byte) []byte {
+	i := s.inv
 	if i == nil {
-		return map[string]any{}
+		return append(dst, "{}"...)
 	}
-	out := map[string]any{"available": i.Available, "quantity": nil, "levels": []any{}}
-	if i.Quantity != nil {
-		out["quantity"] = *i.Quantity
-		out["levels"] = []any{map[string]any{"quantity": *i.Quantity, "delivery_lead_times": []any{}}}
+	dst = append(dst, `{"available":`...)
+	dst = strconv.AppendBool(dst, i.Available)
+	if i.Quantity == nil {
+		return append(dst, `,"levels":[],"quantity":null}`...)
 	}
-	return out
+	dst = append(dst, `,"levels":[{"delivery_lead_times":[],"quantity":`...)
+	dst = strconv.AppendInt(dst, int64(*i.Quantity), 10)
+	dst = append(dst, `}],"quantity":`...)
+	dst = strconv.AppendInt(dst, int64(*i.Quantity), 10)
+	return append(dst, '}')
 }
+
+func (s skuInventory) MarshalJSON() ([]byte, error) { return s.AppendJSON(nil), nil }

@@ -344,6 +344,17 @@ type Options struct {
 	HasInclude   bool                // `included` must be present, even empty
 	Fields       map[string][]string // sparse fieldsets
 	ResourceMeta map[string]any      // meta on every resource (mode, organization_id)
+	// EncodedResourceMeta is ResourceMeta as EncodeMeta wrote it; a caller
+	// rendering with the same meta on every request encodes it once.
+	EncodedResourceMeta []byte
+}
+
+// EncodeMeta is the JSON of a resource meta, for Options.EncodedResourceMeta.
+func EncodeMeta(meta map[string]any) ([]byte, error) {
+	if len(meta) == 0 {
+		return nil, nil
+	}
+	return appendAny(nil, meta)
 }
 
 // SelfLink is the canonical URL of a resource.
@@ -560,7 +571,9 @@ func (r *renderer) finish(doc *Document, data []*Resource) {
 func newRenderer(opts Options, primary []*Node) (*renderer, error) {
 	// included and primaryExtra are made when a resource is included.
 	r := &renderer{opts: opts, primary: make(map[Identifier]bool, len(primary))}
-	if len(opts.ResourceMeta) > 0 {
+	if len(opts.EncodedResourceMeta) > 0 {
+		r.meta = opts.EncodedResourceMeta
+	} else if len(opts.ResourceMeta) > 0 {
 		meta, err := appendAny(nil, opts.ResourceMeta)
 		if err != nil {
 			return nil, err

@@ -24,7 +24,16 @@ import (
 // encodeFunc appends the JSON of v, a value of the type it was built for.
 type encodeFunc func(dst []byte, v reflect.Value) ([]byte, error)
 
+// JSONAppender is a value that writes its own JSON, without an error and
+// without allocating: what a representation renders on every read
+// (skus.inventory) implements it. It must write what its MarshalJSON, if
+// any, writes: google/jsonapi, the renderer's oracle, calls that.
+type JSONAppender interface {
+	AppendJSON(dst []byte) []byte
+}
+
 var (
+	appenderType      = reflect.TypeFor[JSONAppender]()
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	serializersTime   = reflect.TypeFor[Time]()
@@ -34,6 +43,14 @@ var (
 // numbers, Time and pointers to them; encoding/json for the rest and for
 // any type with its own marshaling methods.
 func encodeFuncOf(t reflect.Type) encodeFunc {
+	if t.Kind() != reflect.Interface && t.Implements(appenderType) {
+		return func(dst []byte, v reflect.Value) ([]byte, error) {
+			if t.Kind() == reflect.Pointer && v.IsNil() {
+				return append(dst, "null"...), nil
+			}
+			return v.Interface().(JSONAppender).AppendJSON(dst), nil
+		}
+	}
 	if t == serializersTime {
 		return func(dst []byte, v reflect.Value) ([]byte, error) {
 			if v.CanAddr() { // a field: read in place, not boxed

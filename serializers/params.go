@@ -84,7 +84,9 @@ func isSpecName(name string) bool {
 
 // ParseParams reads the JSON:API query parameters of a request.
 func ParseParams(q url.Values) (Params, error) {
-	p := Params{Fields: map[string][]string{}, Filters: map[string]string{}, Page: Page{Number: 1, Size: DefaultPageSize}}
+	// Fields and Filters are made when the query has one: most reads have
+	// neither, and a nil map reads as an empty one.
+	p := Params{Page: Page{Number: 1, Size: DefaultPageSize}}
 	var problems errs.List
 	bad := func(code errs.Code, param, format string, args ...any) {
 		problems = append(problems, errs.New(code, format, args...).AtParam(param))
@@ -146,6 +148,9 @@ func ParseParams(q url.Values) (Params, error) {
 			if value != "" {
 				names = strings.Split(value, ",")
 			}
+			if p.Fields == nil {
+				p.Fields = map[string][]string{}
+			}
 			p.Fields[parts[0]] = names
 		case "sort":
 			if len(parts) != 0 {
@@ -191,6 +196,9 @@ func ParseParams(q url.Values) (Params, error) {
 			}
 			if _, dup := p.Filters[parts[1]]; !dup {
 				p.FilterKeys = append(p.FilterKeys, parts[1])
+			}
+			if p.Filters == nil {
+				p.Filters = map[string]string{}
 			}
 			p.Filters[parts[1]] = value
 		default:

@@ -93,6 +93,14 @@ func TestParseParamsValid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseParams(%q): %v", tt.query, err)
 			}
+			// A query without fields or filters leaves their maps nil,
+			// which reads as empty.
+			if got.Fields == nil {
+				got.Fields = map[string][]string{}
+			}
+			if got.Filters == nil {
+				got.Filters = map[string]string{}
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ParseParams(%q)\n got %+v\nwant %+v", tt.query, got, tt.want)
 			}

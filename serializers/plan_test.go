@@ -3,6 +3,7 @@ package serializers_test
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,15 @@ import (
 type planStatus string
 
 type planStamp struct{ t time.Time }
+
+// planCounter writes itself (serializers.JSONAppender); google/jsonapi,
+// through encoding/json, calls its MarshalJSON.
+type planCounter struct{ n int }
+
+func (c planCounter) AppendJSON(dst []byte) []byte {
+	return append(append(append(dst, `{"n":`...), strconv.Itoa(c.n)...), '}')
+}
+func (c planCounter) MarshalJSON() ([]byte, error) { return c.AppendJSON(nil), nil }
 
 func (s planStamp) MarshalJSON() ([]byte, error) { return json.Marshal(s.t.Format(time.RFC3339)) }
 
@@ -41,6 +51,8 @@ type planned struct {
 	Small      float32           `jsonapi:"attr,small"`
 	Unsigned   uint16            `jsonapi:"attr,unsigned"`
 	Raw        json.RawMessage   `jsonapi:"attr,raw"`
+	Counter    planCounter       `jsonapi:"attr,counter"`
+	CounterPtr *planCounter      `jsonapi:"attr,counter_or_nil"`
 	Hidden     string
 }
 
@@ -77,7 +89,8 @@ func TestPlanMatchesGoogleJSONAPI(t *testing.T) {
 		{"full", &planned{ID: "b", Name: "n", Nickname: &s, Count: 3, Limit: &n, Ratio: 0.25, Weight: &f, Flag: true, Status: "on",
 			Stamp: stamp, StampOrNil: &stamp, Metadata: map[string]any{"k": []any{1, "v"}}, Labels: []string{"l"}, Secret: &s, Trigger: &yes,
 			Options: map[string]string{"o": "p"}, Hidden: "h",
-			At: serializers.Time{Time: stamp.t}, AtOrNil: &serializers.Time{Time: stamp.t.Add(1500 * time.Microsecond)}, Small: 1.1, Unsigned: 9, Raw: json.RawMessage(`{ "a" : [1, 2] }`)}},
+			At: serializers.Time{Time: stamp.t}, AtOrNil: &serializers.Time{Time: stamp.t.Add(1500 * time.Microsecond)}, Small: 1.1, Unsigned: 9, Raw: json.RawMessage(`{ "a" : [1, 2] }`),
+			Counter: planCounter{4}, CounterPtr: &planCounter{5}}},
 		{"escapes and exponents", &planned{ID: "e\"<&>\u2028", Name: "<b>&amp;\"\\\n\t\x01\x7f\u2028\u2029é\xff", Status: "\u00e9\u0000", Ratio: 1e-7, Weight: new(float64), Small: 1e21,
 			Metadata: map[string]any{"<k>": "&v", "n": 1e21}, Labels: []string{"\u2028"}}},
 		{"empty but non-nil", &planned{ID: "c", Metadata: map[string]any{}, Labels: []string{}, Options: map[string]string{}, Nickname: new(string), Trigger: new(bool)}},

@@ -31,6 +31,16 @@ func Each(t *testing.T, fn func(t *testing.T, gdb *gorm.DB)) {
 	}
 }
 
+// EachB is Each for a benchmark: sub-benchmarks "sqlite" and, when
+// TEST_DATABASE_URL is set, "postgres", one after the other.
+func EachB(b *testing.B, fn func(b *testing.B, gdb *gorm.DB)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, SQLite(b)) })
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		b.Run("postgres", func(b *testing.B) { fn(b, Postgres(b)) })
+	}
+}
+
 // EachURL is Each for code that opens the database itself (the CLI): fn
 // gets the URL of a fresh, empty database per engine, as parallel
 // subtests named "sqlite" and "postgres".
