@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -16,51 +15,6 @@ import (
 	"kasse/resources"
 	"kasse/serializers"
 )
-
-// plan explains a statement: SQLite's EXPLAIN QUERY PLAN details, one per
-// line, or the names of PostgreSQL's plan nodes with their relation and
-// index ("Index Scan skus ix_skus_created_at_id").
-func plan(t *testing.T, gdb *gorm.DB, st db.Statement) []string {
-	t.Helper()
-	sqlDB, err := gdb.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	if db.DialectOfDB(gdb) == db.Postgres {
-		var out string
-		if err := sqlDB.QueryRow("EXPLAIN (FORMAT JSON) "+st.SQL, st.Vars...).Scan(&out); err != nil {
-			t.Fatalf("explain %s: %v", st.SQL, err)
-		}
-		var doc []struct{ Plan pgNode }
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
-			t.Fatal(err)
-		}
-		var walk func(n pgNode)
-		walk = func(n pgNode) {
-			lines = append(lines, strings.TrimSpace(n.Type+" "+n.Relation+" "+n.Index))
-			for _, c := range n.Plans {
-				walk(c)
-			}
-		}
-		walk(doc[0].Plan)
-		return lines
-	}
-	rows, err := sqlDB.Query("EXPLAIN QUERY PLAN "+st.SQL, st.Vars...)
-	if err != nil {
-		t.Fatalf("explain %s: %v", st.SQL, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, detail)
-	}
-	return lines
-}
 
 // catalogFixture is the demo data and a generated catalog, with the engine
 // over them and a sales channel of the eu market.
@@ -95,13 +49,6 @@ func newCatalogFixture(tb testing.TB, gdb *gorm.DB, load bool, n int) catalogFix
 	skus, _ := registry.Lookup("skus")
 	return catalogFixture{registry: registry, engine: engine.New(gdb, registry), skus: skus,
 		shop: &models.Principal{Role: models.RoleSalesChannel, MarketIDs: []string{eu.ID}}}
-}
-
-type pgNode struct {
-	Type     string   `json:"Node Type"`
-	Relation string   `json:"Relation Name"`
-	Index    string   `json:"Index Name"`
-	Plans    []pgNode `json:"Plans"`
 }
 
 // TestListPlansUseIndexes proves that the page query of a SKU list is
@@ -170,7 +117,7 @@ func TestListPlansUseIndexes(t *testing.T) {
 				if page == nil {
 					t.Fatal("no page query recorded")
 				}
-				lines := plan(t, gdb, *page)
+				lines := dbtest.Plan(t, gdb, *page)
 				joined := strings.Join(lines, "\n")
 				t.Logf("%s\n%s", page.SQL, joined)
 				if !strings.Contains(joined, c.index) {

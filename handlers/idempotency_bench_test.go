@@ -34,6 +34,12 @@ func BenchmarkIdempotentWrite(b *testing.B) {
 // and Checkout, if set, are kept) and an integration access token, with
 // the application cache of kasse serve's default.
 func benchRouter(b *testing.B, gdb *gorm.DB, cfg handlers.Config) (http.Handler, string) {
+	return benchRouterAs(b, gdb, cfg, models.KindIntegration, "")
+}
+
+// benchRouterAs is benchRouter with the token of an application of kind
+// (a sales channel's with scope, say market:code:eu).
+func benchRouterAs(b *testing.B, gdb *gorm.DB, cfg handlers.Config, kind, scope string) (http.Handler, string) {
 	org, err := models.EnsureOrganization(gdb)
 	if err != nil {
 		b.Fatal(err)
@@ -42,11 +48,11 @@ func benchRouter(b *testing.B, gdb *gorm.DB, cfg handlers.Config) (http.Handler,
 	if err != nil {
 		b.Fatal(err)
 	}
-	app, secret, err := models.NewApplication(gdb, models.KindIntegration, "bench", "", false)
+	app, secret, err := models.NewApplication(gdb, kind, "bench", scope, kind == models.KindIntegration)
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := svc.Token(context.Background(), auth.TokenRequest{GrantType: auth.GrantClientCredentials, ClientID: app.ClientID, ClientSecret: secret})
+	tok, err := svc.Token(context.Background(), auth.TokenRequest{GrantType: auth.GrantClientCredentials, ClientID: app.ClientID, ClientSecret: secret, Scope: scope})
 	if err != nil {
 		b.Fatal(err)
 	}
