@@ -1,9 +1,10 @@
 package resources
 
 import (
+	"strconv"
+
 	"kasse/engine"
 	"kasse/models"
-	"strconv"
 )
 
 // skuResource is a SKU on the wire.
