@@ -104,13 +104,6 @@ func ObserveStatements(gdb *gorm.DB, fn func(Statement)) (stop func()) {
 	}
 }
 
-// CountStatements calls inc once for every statement run on gdb, for the
-// kasse_db_statements_total metric. River's statements are its own.
-func CountStatements(gdb *gorm.DB, inc func()) error {
-	ObserveStatements(gdb, func(Statement) { inc() })
-	return nil
-}
-
 // Rows runs a query on tx's connection (its transaction, when it is one)
 // without gorm's statement builder: query's `?` are bound to args, a
 // slice argument (other than []byte) expanding to a parenthesised list,

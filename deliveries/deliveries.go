@@ -147,6 +147,7 @@ func periodicJobs(tasks []Periodic) []*river.PeriodicJob {
 // Service runs the delivery workers and enqueues deliveries.
 type Service struct {
 	cfg    Config
+	meta   serializers.ResourceMeta // cfg.ResourceMeta, encoded once
 	client *river.Client[*sql.Tx]
 	http   *http.Client
 }
@@ -191,7 +192,11 @@ func New(cfg Config) (*Service, error) {
 	default:
 		return nil, fmt.Errorf("deliveries: unknown dialect %q", cfg.Dialect)
 	}
-	s := &Service{cfg: cfg}
+	meta, err := serializers.NewResourceMeta(cfg.ResourceMeta)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries: resource meta: %w", err)
+	}
+	s := &Service{cfg: cfg, meta: meta}
 	transport := cfg.Transport
 	if transport == nil {
 		dialer := &net.Dialer{Timeout: cfg.Timeout, Control: cfg.Guard.Control()}
@@ -413,7 +418,7 @@ func (s *Service) document(ctx context.Context, del *models.WebhookDelivery, hoo
 	if err != nil {
 		return nil, err
 	}
-	doc, err := serializers.One(node, serializers.Options{Include: q.Include, HasInclude: params.HasInclude, ResourceMeta: s.cfg.ResourceMeta})
+	doc, err := serializers.One(node, serializers.Options{Include: q.Include, HasInclude: params.HasInclude, ResourceMeta: s.meta})
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,6 @@ import (
 	"kasse/models"
 )
 
-const principalKey = "kasse.principal"
-
 // Authenticate requires a valid bearer access token on every API request
 // and puts its principal in the context. No token and a bad token are both
 // 401; only a bad or expired one says INVALID_TOKEN, the code clients
@@ -50,24 +48,18 @@ func (a *api) Authenticate() gin.HandlerFunc {
 	}
 }
 
-// setPrincipal records who the request acts for: in the request's state
-// (RequestID's), or as a gin key on a router without it.
+// setPrincipal records who the request acts for in the request's state,
+// which RequestID, the router's first middleware, put there.
 func setPrincipal(c *gin.Context, p *models.Principal) {
-	if st := stateOf(c.Request.Context()); st != nil {
-		st.principal = p
-		return
-	}
-	c.Set(principalKey, p)
+	stateOf(c.Request.Context()).principal = p
 }
 
 // principal is who the request acts for (set by Authenticate).
 func principal(c *gin.Context) *models.Principal {
-	if st := stateOf(c.Request.Context()); st != nil && st.principal != nil {
+	if st := stateOf(c.Request.Context()); st != nil {
 		return st.principal
 	}
-	p, _ := c.Get(principalKey)
-	pr, _ := p.(*models.Principal)
-	return pr
+	return nil
 }
 
 // token serves POST /oauth/token with a JSON or form body. Errors follow

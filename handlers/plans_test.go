@@ -2,12 +2,9 @@ package handlers_test
 
 import (
 	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"kasse/db"
 	"kasse/db/dbtest"
 )
 
@@ -23,23 +20,16 @@ func TestCartWritePlans(t *testing.T) {
 	gdb := dbtest.SQLite(t)
 	e := newEnv(t, gdb, true)
 	shop := e.guest(t)
-	var mu sync.Mutex
-	var statements []db.Statement
-	stop := db.ObserveStatements(gdb, func(s db.Statement) {
-		mu.Lock()
-		defer mu.Unlock()
-		statements = append(statements, db.Statement{SQL: s.SQL, Vars: slices.Clone(s.Vars)})
-	})
+	log := dbtest.RecordStatements(t, gdb)
 	order := shop.newOrder(t, nil)
 	li := shop.addItem(t, id(order), tshirtCode, 1)
 	shop.do(t, "PATCH", "/api/line_items/"+id(li), resource("line_items", id(li), map[string]any{"quantity": 2}, nil)).want(t, 200)
 	shop.do(t, "DELETE", "/api/line_items/"+id(li), nil).want(t, 204)
-	stop()
 
 	growing := regexp.MustCompile(`\bSCAN (orders|line_items|shipments|skus|prices|customers|addresses|stock_items)\b`)
 	lineItems := regexp.MustCompile(`\bSEARCH line_items USING (?:COVERING )?INDEX (\S+)`)
 	explained := 0
-	for _, s := range statements {
+	for _, s := range log.Take() {
 		verb := strings.ToUpper(strings.Fields(s.SQL)[0])
 		if verb != "SELECT" && verb != "UPDATE" && verb != "DELETE" {
 			continue

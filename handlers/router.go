@@ -69,7 +69,7 @@ type api struct {
 	engine *engine.Engine
 	cfg    Config
 	log    *slog.Logger
-	meta   []byte // cfg.ResourceMeta, encoded once
+	meta   serializers.ResourceMeta // cfg.ResourceMeta, encoded once
 }
 
 // NewRouter builds the HTTP handler: health probes, the token endpoint and
@@ -86,7 +86,7 @@ func NewRouter(cfg Config) *gin.Engine {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
-	meta, err := serializers.EncodeMeta(cfg.ResourceMeta)
+	meta, err := serializers.NewResourceMeta(cfg.ResourceMeta)
 	if err != nil {
 		panic("handlers: Config.ResourceMeta: " + err.Error())
 	}
@@ -249,7 +249,7 @@ func (a *api) query(c *gin.Context, def *engine.Definition) (serializers.Params,
 }
 
 func (a *api) options(params serializers.Params, q engine.Query) serializers.Options {
-	return serializers.Options{BaseURL: a.cfg.BaseURL, Include: q.Include, HasInclude: params.HasInclude, Fields: params.Fields, ResourceMeta: a.cfg.ResourceMeta, EncodedResourceMeta: a.meta}
+	return serializers.Options{BaseURL: a.cfg.BaseURL, Include: q.Include, HasInclude: params.HasInclude, Fields: params.Fields, ResourceMeta: a.meta}
 }
 
 func (a *api) body(c *gin.Context) ([]byte, bool) {

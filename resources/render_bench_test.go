@@ -39,8 +39,11 @@ func BenchmarkRenderSkuPage(b *testing.B) {
 		}
 		prices = append(prices, own)
 	}
-	opts := serializers.Options{BaseURL: "https://kasse.test", Include: [][]string{{"prices"}}, HasInclude: true,
-		ResourceMeta: map[string]any{"mode": "test", "organization_id": "org"}}
+	meta, err := serializers.NewResourceMeta(map[string]any{"mode": "test", "organization_id": "org"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := serializers.Options{BaseURL: "https://kasse.test", Include: [][]string{{"prices"}}, HasInclude: true, ResourceMeta: meta}
 	u, _ := url.Parse("https://kasse.test/api/skus?include=prices&page[size]=25")
 	list := serializers.ListMeta{RecordCount: 1009, Estimated: true, Page: serializers.Page{Number: 1, Size: 25}, URL: u}
 	var buf []byte

@@ -343,18 +343,21 @@ type Options struct {
 	Include      [][]string          // requested include paths
 	HasInclude   bool                // `included` must be present, even empty
 	Fields       map[string][]string // sparse fieldsets
-	ResourceMeta map[string]any      // meta on every resource (mode, organization_id)
-	// EncodedResourceMeta is ResourceMeta as EncodeMeta wrote it; a caller
-	// rendering with the same meta on every request encodes it once.
-	EncodedResourceMeta []byte
+	ResourceMeta ResourceMeta        // meta on every resource (mode, organization_id)
 }
 
-// EncodeMeta is the JSON of a resource meta, for Options.EncodedResourceMeta.
-func EncodeMeta(meta map[string]any) ([]byte, error) {
+// ResourceMeta is the meta every resource of a document carries, encoded
+// once (NewResourceMeta) by whoever renders many documents with it; the
+// zero value is none.
+type ResourceMeta struct{ json []byte }
+
+// NewResourceMeta encodes meta for Options.ResourceMeta.
+func NewResourceMeta(meta map[string]any) (ResourceMeta, error) {
 	if len(meta) == 0 {
-		return nil, nil
+		return ResourceMeta{}, nil
 	}
-	return appendAny(nil, meta)
+	b, err := appendAny(nil, meta)
+	return ResourceMeta{json: b}, err
 }
 
 // SelfLink is the canonical URL of a resource.
@@ -417,7 +420,7 @@ func TreeOf(paths [][]string) IncludeTree {
 // renderer accumulates one document's included resources.
 type renderer struct {
 	opts     Options
-	meta     []byte // opts.ResourceMeta, encoded once
+	meta     []byte // opts.ResourceMeta's JSON
 	primary  map[Identifier]bool
 	included map[Identifier]*Resource
 	// primaryExtra holds primary resources as rendered when reached again
@@ -571,15 +574,7 @@ func (r *renderer) finish(doc *Document, data []*Resource) {
 func newRenderer(opts Options, primary []*Node) (*renderer, error) {
 	// included and primaryExtra are made when a resource is included.
 	r := &renderer{opts: opts, primary: make(map[Identifier]bool, len(primary))}
-	if len(opts.EncodedResourceMeta) > 0 {
-		r.meta = opts.EncodedResourceMeta
-	} else if len(opts.ResourceMeta) > 0 {
-		meta, err := appendAny(nil, opts.ResourceMeta)
-		if err != nil {
-			return nil, err
-		}
-		r.meta = meta
-	}
+	r.meta = opts.ResourceMeta.json
 	for _, n := range primary {
 		typ, id, err := n.Key()
 		if err != nil {

@@ -569,9 +569,19 @@ func mapKeys(m map[string]any) func(func(string) bool) {
 	}
 }
 
+// resourceMeta is NewResourceMeta for a test.
+func resourceMeta(t *testing.T, meta map[string]any) serializers.ResourceMeta {
+	t.Helper()
+	m, err := serializers.NewResourceMeta(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func TestResourceLinksAndMeta(t *testing.T) {
 	meta := map[string]any{"mode": "test", "organization_id": "org_1"}
-	doc, err := serializers.One(articleGraph(), serializers.Options{BaseURL: baseURL, Include: [][]string{{"author"}}, HasInclude: true, ResourceMeta: meta})
+	doc, err := serializers.One(articleGraph(), serializers.Options{BaseURL: baseURL, Include: [][]string{{"author"}}, HasInclude: true, ResourceMeta: resourceMeta(t, meta)})
 	if err != nil {
 		t.Fatalf("One: %v", err)
 	}

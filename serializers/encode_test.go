@@ -67,7 +67,7 @@ func TestEncoderMatchesEncodingJSON(t *testing.T) {
 func TestDocumentKeyOrder(t *testing.T) {
 	doc, err := serializers.Many([]*serializers.Node{articleGraph()}, serializers.ListMeta{RecordCount: 1, Page: serializers.Page{Number: 1, Size: 10}, URL: mustURL(t, "http://x/api/articles")},
 		serializers.Options{BaseURL: baseURL, Include: [][]string{{"author"}, {"comments", "author"}, {"comments", "article"}}, HasInclude: true,
-			Fields: map[string][]string{"people": {"name", "articles"}}, ResourceMeta: map[string]any{"mode": "test", "organization_id": "o"}})
+			Fields: map[string][]string{"people": {"name", "articles"}}, ResourceMeta: resourceMeta(t, map[string]any{"mode": "test", "organization_id": "o"})})
 	if err != nil {
 		t.Fatal(err)
 	}

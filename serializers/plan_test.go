@@ -75,6 +75,30 @@ func encodeJSON(t *testing.T, v any) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
+// selfWriting says which of its methods wrote it: a plan must take
+// AppendJSON (no error, no encoding/json), whatever MarshalJSON says.
+type selfWriting struct{}
+
+func (selfWriting) AppendJSON(dst []byte) []byte { return append(dst, `"appended"`...) }
+func (selfWriting) MarshalJSON() ([]byte, error) { return []byte(`"marshaled"`), nil }
+
+type withSelfWriting struct {
+	ID    string       `jsonapi:"primary,selves"`
+	Value selfWriting  `jsonapi:"attr,value"`
+	Ptr   *selfWriting `jsonapi:"attr,ptr"`
+	Nil   *selfWriting `jsonapi:"attr,nil"`
+}
+
+func TestPlanWritesJSONAppenders(t *testing.T) {
+	_, _, attrs, ok := serializers.Planned(&withSelfWriting{ID: "s", Ptr: &selfWriting{}})
+	if !ok {
+		t.Fatal("no plan")
+	}
+	if got, want := string(attrs), `{"nil":null,"ptr":"appended","value":"appended"}`; got != want {
+		t.Errorf("attributes %s, want %s", got, want)
+	}
+}
+
 // TestPlanMatchesGoogleJSONAPI: a type's plan gives the type, id and
 // attributes google/jsonapi gives, byte for byte once encoded, for every
 // kind of field, set and unset; a type it does not cover has no plan.

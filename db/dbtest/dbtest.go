@@ -32,11 +32,11 @@ func Each(t *testing.T, fn func(t *testing.T, gdb *gorm.DB)) {
 }
 
 // EachB is Each for a benchmark: sub-benchmarks "sqlite" and, when
-// TEST_DATABASE_URL is set, "postgres", one after the other.
+// TEST_DATABASE_URL is set (as CI must), "postgres", one after the other.
 func EachB(b *testing.B, fn func(b *testing.B, gdb *gorm.DB)) {
 	b.Helper()
 	b.Run("sqlite", func(b *testing.B) { fn(b, SQLite(b)) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
+	if postgresURL(b) != "" {
 		b.Run("postgres", func(b *testing.B) { fn(b, Postgres(b)) })
 	}
 }
@@ -67,7 +67,7 @@ func SQLiteURL(t testing.TB) string {
 }
 
 // postgresURL returns TEST_DATABASE_URL; under CI it must be set.
-func postgresURL(t *testing.T) string {
+func postgresURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("TEST_DATABASE_URL")
 	if u == "" && os.Getenv("CI") == "true" {
